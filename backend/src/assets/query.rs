@@ -1,0 +1,140 @@
+//! The asset list: filters, free text and keyset pagination, fast at a million items.
+//!
+//! Invariants:
+//! - Pages are ordered by id, newest first, and continue from a cursor (the last id seen):
+//!   no OFFSET, no COUNT(*).
+//! - Every equality filter is served by an index that ends with `id` (see the registry
+//!   migration), so a page reads about `limit` index entries.
+//! - Free text matches tags and serials by prefix (bytewise ranges on lower-cased keys, an
+//!   index each) and models by substring. Selective text is resolved to a bounded set of
+//!   ids first and sorted in memory; text that matches more than [`TEXT_CAP`] items is
+//!   dense, so walking the id index and filtering finds a page quickly.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{AssetKind, Page, repo};
+use crate::assets::types::Asset;
+use crate::catalog::contains_pattern;
+use crate::db::entities::{asset, hardware_model};
+use crate::error::{AppError, AppResult};
+use crate::ids::{AssetId, ModelId, SiteId};
+use crate::lifecycle::State;
+use crate::text;
+
+/// Above this many text matches, a page is found by walking the id index instead.
+pub const TEXT_CAP: u64 = 2000;
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 500;
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AssetQuery {
+    pub kind: Option<AssetKind>,
+    pub state: Option<State>,
+    pub site_id: Option<SiteId>,
+    pub model_id: Option<ModelId>,
+    /// Tag or serial starting with this text, or model containing it (case-insensitive).
+    pub q: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<AssetId>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<u64>,
+}
+
+impl AssetQuery {
+    pub fn limit(&self) -> AppResult<u64> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(AppError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
+        }
+        Ok(limit)
+    }
+}
+
+pub async fn list<C: ConnectionTrait>(conn: &C, query: &AssetQuery) -> AppResult<Page<Asset>> {
+    let limit = query.limit()?;
+    let mut base = Condition::all();
+    if let Some(k) = query.kind {
+        base = base.add(asset::Column::Kind.eq(k.as_str()));
+    }
+    if let Some(s) = query.state {
+        base = base.add(asset::Column::State.eq(s.as_str()));
+    }
+    if let Some(s) = query.site_id {
+        base = base.add(asset::Column::SiteId.eq(s.0));
+    }
+    if let Some(m) = query.model_id {
+        base = base.add(asset::Column::ModelId.eq(m.0));
+    }
+    if let Some(c) = query.cursor {
+        base = base.add(asset::Column::Id.lt(c.0));
+    }
+    let needle = query.q.as_deref().map(text::key).unwrap_or_default();
+    if needle.chars().count() > text::NAME_MAX {
+        return Err(AppError::invalid("q", format!("must be at most {} characters", text::NAME_MAX)));
+    }
+
+    let rows = if needle.is_empty() {
+        page_by_id(conn, base, limit).await?
+    } else {
+        let cond = base.add(text_condition(&needle));
+        let ids: Vec<Uuid> = asset::Entity::find()
+            .select_only()
+            .column(asset::Column::Id)
+            .filter(cond.clone())
+            .limit(TEXT_CAP + 1)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        if ids.len() as u64 > TEXT_CAP {
+            page_by_id(conn, cond, limit).await?
+        } else {
+            let mut ids = ids;
+            ids.sort_unstable_by(|a, b| b.cmp(a));
+            ids.truncate(limit as usize + 1);
+            let mut rows = repo::find_many(conn, &ids).await?;
+            rows.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+            rows
+        }
+    };
+    let more = rows.len() as u64 > limit;
+    let items: Vec<Asset> = rows.into_iter().take(limit as usize).map(Asset::try_from).collect::<AppResult<_>>()?;
+    let next_cursor = if more { items.last().map(|a| a.id.to_string()) } else { None };
+    Ok(Page { items, next_cursor })
+}
+
+async fn page_by_id<C: ConnectionTrait>(conn: &C, cond: Condition, limit: u64) -> AppResult<Vec<asset::Model>> {
+    Ok(asset::Entity::find()
+        .filter(cond)
+        .order_by_desc(asset::Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?)
+}
+
+/// Tag or serial starting with `needle`, or a model whose label contains it.
+fn text_condition(needle: &str) -> Condition {
+    let upper = text::prefix_upper_bound(needle);
+    let models = Query::select()
+        .column(hardware_model::Column::Id)
+        .from(hardware_model::Entity)
+        .and_where(Expr::col(hardware_model::Column::ModelKey).like(contains_pattern(needle)))
+        .to_owned();
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(asset::Column::TagKey.gte(needle))
+                .add(asset::Column::TagKey.lt(upper.as_str())),
+        )
+        .add(
+            Condition::all()
+                .add(asset::Column::SerialKey.gte(needle))
+                .add(asset::Column::SerialKey.lt(upper.as_str())),
+        )
+        .add(asset::Column::ModelId.in_subquery(models))
+}

@@ -1,0 +1,119 @@
+//! Asset row access shared by the asset and lifecycle services.
+
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::context::Ctx;
+use crate::db::entities::asset;
+use crate::error::{AppError, AppResult};
+use crate::ids::AssetId;
+use crate::text;
+
+/// Deeper trees than this are refused: real hardware nests three or four levels
+/// (enclosure > server > board > chip), and the bound keeps every walk finite.
+pub const MAX_DEPTH: usize = 16;
+
+/// Ids per `IN (…)` list.
+const IN_CHUNK: usize = 500;
+
+pub async fn find<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<asset::Model> {
+    asset::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::not_found("asset", id))
+}
+
+pub async fn find_by_tag<C: ConnectionTrait>(conn: &C, tag: &str) -> AppResult<Option<asset::Model>> {
+    Ok(asset::Entity::find()
+        .filter(asset::Column::TagKey.eq(text::key(tag)))
+        .one(conn)
+        .await?)
+}
+
+/// Rows for `ids`, in no particular order.
+pub async fn find_many<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<Vec<asset::Model>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_CHUNK) {
+        out.extend(asset::Entity::find().filter(asset::Column::Id.is_in(chunk.to_vec())).all(conn).await?);
+    }
+    Ok(out)
+}
+
+/// Items installed directly in `id`, oldest first.
+pub async fn children<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Vec<asset::Model>> {
+    Ok(asset::Entity::find()
+        .filter(asset::Column::ParentId.eq(id.0))
+        .order_by_asc(asset::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Everything installed in `id`, at any depth, breadth-first (parents before children).
+pub async fn descendants<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Vec<asset::Model>> {
+    let mut out = Vec::new();
+    let mut frontier = vec![id.0];
+    for _ in 0..MAX_DEPTH {
+        if frontier.is_empty() {
+            return Ok(out);
+        }
+        let mut next = Vec::new();
+        for chunk in frontier.chunks(IN_CHUNK) {
+            let rows = asset::Entity::find()
+                .filter(asset::Column::ParentId.is_in(chunk.to_vec()))
+                .order_by_asc(asset::Column::Id)
+                .all(conn)
+                .await?;
+            next.extend(rows.iter().map(|r| r.id));
+            out.extend(rows);
+        }
+        frontier = next;
+    }
+    if frontier.is_empty() {
+        Ok(out)
+    } else {
+        Err(AppError::Internal(anyhow::anyhow!("asset {id} has a tree deeper than {MAX_DEPTH} levels")))
+    }
+}
+
+/// The chain of parents of `id`, nearest first.
+pub async fn ancestors<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Vec<asset::Model>> {
+    let mut out: Vec<asset::Model> = Vec::new();
+    let mut current = find(conn, id).await?.parent_id;
+    while let Some(pid) = current {
+        if out.len() >= MAX_DEPTH {
+            return Err(AppError::Internal(anyhow::anyhow!("asset {id} is nested deeper than {MAX_DEPTH} levels")));
+        }
+        let parent = find(conn, AssetId(pid)).await?;
+        current = parent.parent_id;
+        out.push(parent);
+    }
+    Ok(out)
+}
+
+/// Writes `changes` to `row` if nobody changed it since it was read (compare-and-swap on
+/// `version`), bumping the version. Returns the new row.
+pub async fn save<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    row: &asset::Model,
+    change: impl FnOnce(&mut asset::ActiveModel),
+) -> AppResult<asset::Model> {
+    let mut am = row.clone().into_active_model();
+    change(&mut am);
+    am.version = Set(row.version + 1);
+    am.updated_at = Set(ctx.now);
+    match asset::Entity::update(am)
+        .validate()?
+        .filter(asset::Column::Version.eq(row.version))
+        .exec(conn)
+        .await
+    {
+        Ok(m) => Ok(m),
+        Err(DbErr::RecordNotUpdated) => Err(AppError::conflict(
+            "concurrent_change",
+            Some("version"),
+            format!("asset {} was changed by someone else meanwhile; reload and try again", row.asset_tag),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,350 @@
+//! The component tree: installing, removing and moving parts, and reading a subtree with
+//! its mass.
+//!
+//! Invariants:
+//! - A part keeps its id and whole history when it moves: a move is a change of
+//!   `parent_id` with ledger entries on the part and on both parents.
+//! - The tree never has a cycle and never nests deeper than [`repo::MAX_DEPTH`].
+//! - An installed part is at its parent's site; installing moves it (and its own parts).
+//! - A parent's mass is its own mass plus its parts'; nothing is counted twice because a
+//!   catalog mass excludes separately registered parts.
+
+use std::collections::HashMap;
+
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::service::{accepts_parts, move_site};
+use super::types::Asset;
+use super::{AssetKind, repo};
+use crate::catalog::{self, HardwareModel};
+use crate::context::Ctx;
+use crate::db::Db;
+use crate::db::entities::asset;
+use crate::error::{AppError, AppResult, Problems};
+use crate::ids::{AssetId, ModelId, SiteId};
+use crate::lifecycle::ledger::{self, EventKind, NewEvent};
+use crate::lifecycle::State;
+use crate::lifecycle::transition::apply_in;
+use crate::text;
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstallRequest {
+    /// The part to install, by id…
+    #[serde(default)]
+    pub child_id: Option<AssetId>,
+    /// …or by asset tag (a barcode scan).
+    #[serde(default)]
+    pub child_tag: Option<String>,
+    /// If given, refused (409) unless the parent is still at this version.
+    #[serde(default)]
+    pub version: Option<i32>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveRequest {
+    /// The state the removed part goes to. By default a part in service returns to
+    /// `in_stock` and any other part keeps its state.
+    #[serde(default)]
+    pub to_state: Option<State>,
+    /// If given, refused (409) unless the parent is still at this version.
+    #[serde(default)]
+    pub version: Option<i32>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TreeChange {
+    pub parent: Asset,
+    pub child: Asset,
+}
+
+fn reason_of(p: &mut Problems, r: Option<&str>) -> String {
+    text::optional_line(p, "reason", r, text::REASON_MAX).unwrap_or_default()
+}
+
+fn check_version(row: &asset::Model, v: Option<i32>) -> AppResult<()> {
+    match v {
+        Some(v) if v != row.version => Err(AppError::stale_version("asset", row.version, v)),
+        _ => Ok(()),
+    }
+}
+
+fn kind_state(row: &asset::Model) -> AppResult<(AssetKind, State)> {
+    match (AssetKind::parse(&row.kind), State::parse(&row.state)) {
+        (Some(k), Some(s)) => Ok((k, s)),
+        _ => Err(AppError::Internal(anyhow::anyhow!("unreadable kind/state on asset {}", row.id))),
+    }
+}
+
+/// Installs a part in `parent_id`, moving it out of its current parent if it has one.
+pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest) -> AppResult<TreeChange> {
+    let mut p = Problems::default();
+    let reason = reason_of(&mut p, req.reason.as_deref());
+    p.into_result()?;
+    let txn = db.write().await?;
+    let parent = repo::find(&*txn, parent_id).await?;
+    check_version(&parent, req.version)?;
+    let (child, field) = match (req.child_id, req.child_tag.as_deref().map(str::trim).filter(|t| !t.is_empty())) {
+        (Some(_), Some(_)) => return Err(AppError::invalid("child_tag", "give child_id or child_tag, not both")),
+        (Some(id), None) => match repo::find(&*txn, id).await {
+            Err(AppError::NotFound { .. }) => return Err(AppError::invalid("child_id", format!("no asset has id {id}"))),
+            other => (other?, "child_id"),
+        },
+        (None, Some(tag)) => match repo::find_by_tag(&*txn, tag).await? {
+            Some(c) => (c, "child_tag"),
+            None => return Err(AppError::invalid("child_tag", format!("no asset has the tag {tag}"))),
+        },
+        (None, None) => return Err(AppError::invalid("child_id", "name the part to install (child_id or child_tag)")),
+    };
+    let (pk, ps) = kind_state(&parent)?;
+    let (ck, cs) = kind_state(&child)?;
+    if child.id == parent.id {
+        return Err(AppError::invalid(field, "an item cannot be installed in itself"));
+    }
+    if child.parent_id == Some(parent.id) {
+        return Err(AppError::conflict(
+            "already_installed",
+            Some(field),
+            format!("{} is already installed in {}", child.asset_tag, parent.asset_tag),
+        ));
+    }
+    if !ck.fits_in(pk) {
+        return Err(AppError::invalid(field, format!("a {ck} cannot be installed in a {pk}")));
+    }
+    if !accepts_parts(ps) {
+        return Err(AppError::invalid(field, format!("{} is {ps}; it cannot receive parts", parent.asset_tag)));
+    }
+    if !accepts_parts(cs) {
+        return Err(AppError::invalid(field, format!("{} is {cs}; it cannot be installed", child.asset_tag)));
+    }
+    // A cycle: the part is the parent itself or one of its ancestors.
+    let ancestors = repo::ancestors(&*txn, parent_id).await?;
+    if let Some(a) = ancestors.iter().find(|a| a.id == child.id) {
+        return Err(AppError::invalid(
+            field,
+            format!("{} contains {}; installing it there would make a cycle", a.asset_tag, parent.asset_tag),
+        ));
+    }
+    let below = depth_below(&*txn, AssetId(child.id)).await?;
+    if ancestors.len() + 2 + below > repo::MAX_DEPTH {
+        return Err(AppError::invalid(field, format!("the tree would be deeper than {} levels", repo::MAX_DEPTH)));
+    }
+
+    let cid = AssetId(child.id);
+    let mut events = Vec::new();
+    let old_parent = match child.parent_id {
+        Some(op) => Some(repo::find(&*txn, AssetId(op)).await?),
+        None => None,
+    };
+    let move_note = |verb: &str, other: &asset::Model| {
+        if reason.is_empty() { format!("{verb} {}", other.asset_tag) } else { format!("{verb} {}: {reason}", other.asset_tag) }
+    };
+    events.push(
+        NewEvent::new(cid, EventKind::Parent, child.parent_id.map(|p| p.to_string()), Some(parent.id.to_string()))
+            .related(AssetId(parent.id))
+            .reason(reason.clone())
+            .payload(serde_json::json!({"from_parent": child.parent_id, "to_parent": parent.id})),
+    );
+    if let Some(op) = &old_parent {
+        events.push(
+            NewEvent::new(AssetId(op.id), EventKind::ChildRemoved, Some(child.asset_tag.clone()), None)
+                .related(cid)
+                .reason(move_note("moved to", &parent)),
+        );
+        repo::save(&*txn, ctx, op, |_| {}).await?;
+    }
+    events.push(
+        NewEvent::new(AssetId(parent.id), EventKind::ChildAdded, None, Some(child.asset_tag.clone()))
+            .related(cid)
+            .reason(match &old_parent {
+                Some(op) => move_note("moved from", op),
+                None => reason.clone(),
+            }),
+    );
+    let new_site = parent.site_id;
+    let child_saved = repo::save(&*txn, ctx, &child, |am| {
+        am.parent_id = Set(Some(parent.id));
+        am.site_id = Set(new_site);
+    })
+    .await?;
+    if child.site_id != new_site {
+        move_site(&*txn, ctx, &child, new_site.map(SiteId), &format!("installed in {}", parent.asset_tag), &mut events)
+            .await?;
+    }
+    let parent_saved = repo::save(&*txn, ctx, &parent, |_| {}).await?;
+    ledger::append(&*txn, ctx, events).await?;
+
+    // A part takes on the operational state of the item it goes into (a spare installed
+    // in a deployed server is deployed; its own parts follow), recorded as an ordinary
+    // transition.
+    let operational = |s: State| s == State::InStock || s.is_in_service();
+    let child_final = if operational(ps) && operational(cs) && cs != ps && cs.allowed_next(ck).contains(&ps) {
+        apply_in(&*txn, ctx, child_saved, ps, &format!("installed in {}", parent.asset_tag), serde_json::json!({}), None)
+            .await?
+            .asset
+    } else {
+        child_saved.try_into()?
+    };
+    txn.commit().await?;
+    Ok(TreeChange { parent: parent_saved.try_into()?, child: child_final })
+}
+
+/// How many levels hang below `id` (0 for a leaf).
+async fn depth_below<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<usize> {
+    let all = repo::descendants(conn, id).await?;
+    let mut depth: HashMap<uuid::Uuid, usize> = HashMap::from([(id.0, 0)]);
+    let mut max = 0;
+    for d in &all {
+        let level = d.parent_id.and_then(|p| depth.get(&p)).copied().unwrap_or(0) + 1;
+        depth.insert(d.id, level);
+        max = max.max(level);
+    }
+    Ok(max)
+}
+
+/// Removes a part from `parent_id`; it becomes a standalone item with its history intact.
+pub async fn remove(db: &Db, ctx: &Ctx, parent_id: AssetId, child_id: AssetId, req: RemoveRequest) -> AppResult<TreeChange> {
+    let mut p = Problems::default();
+    let reason = reason_of(&mut p, req.reason.as_deref());
+    p.into_result()?;
+    let txn = db.write().await?;
+    let parent = repo::find(&*txn, parent_id).await?;
+    check_version(&parent, req.version)?;
+    let child = repo::find(&*txn, child_id).await?;
+    if child.parent_id != Some(parent.id) {
+        return Err(AppError::conflict(
+            "not_installed",
+            Some("child_id"),
+            format!("{} is not installed in {}", child.asset_tag, parent.asset_tag),
+        ));
+    }
+    let (ck, cs) = kind_state(&child)?;
+    let target = match req.to_state {
+        Some(s) if s == cs => None,
+        Some(s) => {
+            if let Some(why) = cs.refusal(ck, s) {
+                return Err(AppError::Conflict {
+                    code: "illegal_transition",
+                    field: Some("to_state".into()),
+                    message: format!("{}: {why}", child.asset_tag),
+                });
+            }
+            Some(s)
+        }
+        None if cs.is_in_service() => Some(State::InStock),
+        None => None,
+    };
+    let events = vec![
+        NewEvent::new(child_id, EventKind::Parent, Some(parent.id.to_string()), None)
+            .related(parent_id)
+            .reason(reason.clone()),
+        NewEvent::new(parent_id, EventKind::ChildRemoved, Some(child.asset_tag.clone()), None)
+            .related(child_id)
+            .reason(reason.clone()),
+    ];
+    let child_saved = repo::save(&*txn, ctx, &child, |am| am.parent_id = Set(None)).await?;
+    let parent_saved = repo::save(&*txn, ctx, &parent, |_| {}).await?;
+    ledger::append(&*txn, ctx, events).await?;
+    let why = if reason.is_empty() { format!("removed from {}", parent.asset_tag) } else { reason.clone() };
+    let child_final = match target {
+        Some(s) => apply_in(&*txn, ctx, child_saved, s, &why, serde_json::json!({}), None).await?.asset,
+        None => child_saved.try_into()?,
+    };
+    txn.commit().await?;
+    Ok(TreeChange { parent: parent_saved.try_into()?, child: child_final })
+}
+
+/// One item in a subtree view.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TreeNode {
+    pub id: AssetId,
+    pub asset_tag: String,
+    pub kind: AssetKind,
+    pub state: State,
+    pub model_id: Option<ModelId>,
+    pub model_label: Option<String>,
+    pub serial: Option<String>,
+    /// Depth below the root (the root is 0).
+    pub depth: usize,
+    /// This item's own mass (override, else catalog), if known.
+    pub own_mass_kg: Option<f64>,
+    /// Own mass plus every installed part's known mass.
+    pub total_mass_kg: f64,
+    #[schema(no_recursion)]
+    pub children: Vec<TreeNode>,
+}
+
+/// Mass of an item and everything installed in it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MassSummary {
+    pub own_kg: Option<f64>,
+    pub total_kg: f64,
+    /// Items in the tree (including the root) whose mass is unknown: the total leaves them out.
+    pub unknown_mass_items: usize,
+    pub items: usize,
+}
+
+/// The item, its parts at every depth with their mass, and the mass summary.
+pub async fn subtree<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<(TreeNode, MassSummary)> {
+    let root = repo::find(conn, id).await?;
+    let mut rows = vec![root];
+    rows.extend(repo::descendants(conn, id).await?);
+    let model_ids: Vec<ModelId> = {
+        let mut v: Vec<ModelId> = rows.iter().filter_map(|r| r.model_id.map(ModelId)).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let models: HashMap<ModelId, HardwareModel> =
+        catalog::by_ids(conn, &model_ids).await?.into_iter().map(|m| (m.id, m)).collect();
+    let mut by_parent: HashMap<uuid::Uuid, Vec<&asset::Model>> = HashMap::new();
+    for r in rows.iter().skip(1) {
+        if let Some(p) = r.parent_id {
+            by_parent.entry(p).or_default().push(r);
+        }
+    }
+    let mut unknown = 0usize;
+    fn build(
+        r: &asset::Model,
+        depth: usize,
+        by_parent: &HashMap<uuid::Uuid, Vec<&asset::Model>>,
+        models: &HashMap<ModelId, HardwareModel>,
+        unknown: &mut usize,
+    ) -> AppResult<TreeNode> {
+        let (kind, state) = kind_state(r)?;
+        let model = r.model_id.and_then(|m| models.get(&ModelId(m)));
+        let own = r.mass_override_kg.or(model.and_then(|m| m.mass_kg));
+        if own.is_none() {
+            *unknown += 1;
+        }
+        let mut children = Vec::new();
+        for c in by_parent.get(&r.id).map(Vec::as_slice).unwrap_or(&[]) {
+            children.push(build(c, depth + 1, by_parent, models, unknown)?);
+        }
+        // Rounded to the gram: sums of binary fractions otherwise show as 20.130000000000003.
+        let total = ((own.unwrap_or(0.0) + children.iter().map(|c| c.total_mass_kg).sum::<f64>()) * 1000.0).round() / 1000.0;
+        Ok(TreeNode {
+            id: AssetId(r.id),
+            asset_tag: r.asset_tag.clone(),
+            kind,
+            state,
+            model_id: r.model_id.map(ModelId),
+            model_label: model.map(|m| m.label()),
+            serial: r.serial.clone(),
+            depth,
+            own_mass_kg: own,
+            total_mass_kg: total,
+            children,
+        })
+    }
+    let tree = build(&rows[0], 0, &by_parent, &models, &mut unknown)?;
+    let summary = MassSummary { own_kg: tree.own_mass_kg, total_kg: tree.total_mass_kg, unknown_mass_items: unknown, items: rows.len() };
+    Ok((tree, summary))
+}

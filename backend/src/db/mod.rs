@@ -1,0 +1,140 @@
+//! Persistence: connecting to SQLite or PostgreSQL, running migrations, write
+//! transactions, and the sea-orm entities. Only this module and the services' query code
+//! speak SQL; nothing here knows about HTTP.
+//!
+//! Invariants:
+//! - SQLite runs in WAL mode with foreign keys on, a busy timeout and synchronous=NORMAL.
+//! - Every write goes through [`Db::write`]: on SQLite an in-process lock plus
+//!   `BEGIN IMMEDIATE`, so writers queue instead of failing with SQLITE_BUSY; on
+//!   PostgreSQL an ordinary transaction (row locks and version checks do the rest).
+
+pub mod entities;
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// The database handle shared by the whole application (cheap to clone).
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    /// Serialises writers inside this process on SQLite (None on PostgreSQL).
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+impl Db {
+    /// Connects to `url` (SQLite or PostgreSQL) with a pool of at most `max_connections`.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30))
+            .sqlx_logging(false);
+        let sqlite = url.starts_with("sqlite:");
+        if sqlite {
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .synchronous(SqliteSynchronous::Normal)
+                    .create_if_missing(true)
+                    .statement_cache_capacity(256)
+            });
+        }
+        let conn = Database::connect(opts)
+            .await
+            .with_context(|| format!("connecting to the database ({})", redact_url(url)))?;
+        Ok(Db { conn, write_lock: sqlite.then(|| Arc::new(Mutex::new(()))) })
+    }
+
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Starts a write transaction (see the module invariants).
+    pub async fn write(&self) -> Result<WriteTxn, DbErr> {
+        let guard = match &self.write_lock {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = self
+            .conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
+        Ok(WriteTxn { txn, _guard: guard })
+    }
+
+    /// Runs pending migrations in one transaction. On PostgreSQL an advisory lock makes
+    /// instances that start together take turns instead of racing.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let txn = self.write().await?;
+        if self.backend() == DbBackend::Postgres {
+            txn.execute_raw(Statement::from_string(
+                DbBackend::Postgres,
+                // An arbitrary constant: "reloop" in ASCII.
+                "SELECT pg_advisory_xact_lock(114101108111111112)",
+            ))
+            .await?;
+        }
+        Migrator::up(&txn.txn, None).await.context("running migrations")?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.conn.ping().await
+    }
+
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.conn.close().await
+    }
+}
+
+/// A write transaction; dropping it without `commit` rolls it back.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+}
+
+impl Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+/// A database URL with any password removed, for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,79 @@
+//! Newtype identifiers. Every id is a UUIDv7: time-ordered, so B-tree inserts append and
+//! keyset pagination by id is creation order.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident, $what:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(transparent)]
+        #[schema(value_type = String, format = Uuid)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            pub const WHAT: &'static str = $what;
+
+            /// A fresh time-ordered id.
+            pub fn new() -> Self {
+                $name(Uuid::now_v7())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s.trim()).map($name)
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(u: Uuid) -> Self {
+                $name(u)
+            }
+        }
+
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Uuid {
+                id.0
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An asset: a server, board or chip.
+    AssetId,
+    "asset"
+);
+id_type!(
+    /// A site (data centre, lab, warehouse).
+    SiteId,
+    "site"
+);
+id_type!(
+    /// A hardware model in the catalog.
+    ModelId,
+    "hardware model"
+);
+id_type!(
+    /// One entry in the lifecycle ledger.
+    EventId,
+    "event"
+);

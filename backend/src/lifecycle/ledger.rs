@@ -1,0 +1,158 @@
+//! The lifecycle ledger: one append-only row per change of an item's state, parent, site
+//! or workload. Rows are only ever inserted, never updated or deleted; an asset's current
+//! state, parent, site and workload are a projection of its ledger, written in the same
+//! transaction as the entry that explains them.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::assets::Page;
+use crate::context::Ctx;
+use crate::db::entities::lifecycle_event as ev;
+use crate::error::{AppError, AppResult};
+use crate::ids::{AssetId, EventId};
+use crate::text_enum;
+
+text_enum! {
+    /// What a ledger entry records.
+    pub enum EventKind {
+        Registered = "registered" / "Registered",
+        State = "state" / "State changed",
+        Parent = "parent" / "Installed or removed",
+        ChildAdded = "child_added" / "Part installed",
+        ChildRemoved = "child_removed" / "Part removed",
+        Site = "site" / "Moved to another site",
+        Workload = "workload" / "Workload changed",
+    }
+}
+
+/// A ledger entry to append.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub asset_id: AssetId,
+    pub kind: EventKind,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// The other item in a tree change (the parent for the child, the child for the parent).
+    pub related: Option<AssetId>,
+    pub reason: String,
+    pub payload: serde_json::Value,
+}
+
+impl NewEvent {
+    pub fn new(asset_id: AssetId, kind: EventKind, from: Option<String>, to: Option<String>) -> Self {
+        NewEvent {
+            asset_id,
+            kind,
+            from,
+            to,
+            related: None,
+            reason: String::new(),
+            payload: serde_json::Value::Object(Default::default()),
+        }
+    }
+
+    pub fn related(mut self, other: AssetId) -> Self {
+        self.related = Some(other);
+        self
+    }
+
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = reason.into();
+        self
+    }
+
+    pub fn payload(mut self, payload: serde_json::Value) -> Self {
+        self.payload = payload;
+        self
+    }
+}
+
+/// A recorded ledger entry.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Event {
+    pub id: EventId,
+    pub asset_id: AssetId,
+    pub kind: EventKind,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub related_asset_id: Option<AssetId>,
+    pub actor: String,
+    pub reason: String,
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl TryFrom<ev::Model> for Event {
+    type Error = AppError;
+    fn try_from(m: ev::Model) -> AppResult<Event> {
+        Ok(Event {
+            kind: EventKind::parse(&m.kind)
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unreadable event kind {:?}", m.kind)))?,
+            id: m.id.into(),
+            asset_id: m.asset_id.into(),
+            from: m.from_value,
+            to: m.to_value,
+            related_asset_id: m.related_asset_id.map(Into::into),
+            actor: m.actor,
+            reason: m.reason,
+            payload: m.payload,
+            occurred_at: m.occurred_at,
+        })
+    }
+}
+
+/// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters.
+const CHUNK: usize = 500;
+
+/// Appends entries in order, in the caller's transaction.
+pub async fn append<C: ConnectionTrait>(conn: &C, ctx: &Ctx, events: Vec<NewEvent>) -> AppResult<()> {
+    let mut rows = Vec::with_capacity(events.len().min(CHUNK));
+    for e in events {
+        rows.push(ev::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            asset_id: Set(e.asset_id.0),
+            kind: Set(e.kind.as_str().to_owned()),
+            from_value: Set(e.from),
+            to_value: Set(e.to),
+            related_asset_id: Set(e.related.map(|r| r.0)),
+            actor: Set(ctx.actor.clone()),
+            reason: Set(e.reason),
+            payload: Set(e.payload),
+            occurred_at: Set(ctx.now),
+        });
+        if rows.len() == CHUNK {
+            ev::Entity::insert_many(std::mem::take(&mut rows)).exec_without_returning(conn).await?;
+        }
+    }
+    if !rows.is_empty() {
+        ev::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}
+
+/// An item's ledger, newest first, keyset-paginated by entry id.
+pub async fn history<C: ConnectionTrait>(
+    conn: &C,
+    asset: AssetId,
+    cursor: Option<EventId>,
+    limit: u64,
+) -> AppResult<Page<Event>> {
+    let mut q = ev::Entity::find().filter(ev::Column::AssetId.eq(asset.0));
+    if let Some(c) = cursor {
+        q = q.filter(ev::Column::Id.lt(c.0));
+    }
+    let rows = q.order_by_desc(ev::Column::Id).limit(limit + 1).all(conn).await?;
+    let more = rows.len() as u64 > limit;
+    let items = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(Event::try_from)
+        .collect::<AppResult<Vec<_>>>()?;
+    let next_cursor = if more { items.last().map(|e| e.id.to_string()) } else { None };
+    Ok(Page { items, next_cursor })
+}

@@ -1,0 +1,211 @@
+//! Moving an item from one lifecycle state to another, with what it carries along.
+
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::ledger::{self, EventKind, NewEvent};
+use super::state::Cascade;
+use super::{State, WorkloadTier};
+use crate::assets::types::Asset;
+use crate::assets::{AssetKind, repo};
+use crate::context::Ctx;
+use crate::db::Db;
+use crate::db::entities::asset;
+use crate::error::{AppError, AppResult, Problems};
+use crate::ids::AssetId;
+use crate::text;
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    /// The state to move to.
+    pub to: Option<State>,
+    /// Why; kept in the ledger.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// If given, the transition is refused (409) unless the item is still at this version.
+    #[serde(default)]
+    pub version: Option<i32>,
+    /// The workload the item takes on (required when redeploying an item without one).
+    #[serde(default)]
+    pub workload_tier: Option<WorkloadTier>,
+    /// Extra facts to keep with the ledger entry (ticket numbers, buyer, lot…), a JSON object.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub payload: Option<serde_json::Value>,
+}
+
+/// An item touched by a transition besides the one asked for.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Carried {
+    pub id: AssetId,
+    pub asset_tag: String,
+    pub from: State,
+    pub to: State,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TransitionOutcome {
+    pub asset: Asset,
+    /// Installed items that moved along (same state before, or the whole tree leaving).
+    pub carried: Vec<Carried>,
+    /// Items detached from the item by dismantling: they are standalone now.
+    pub detached: Vec<AssetId>,
+}
+
+/// Transitions an item in its own transaction.
+pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest) -> AppResult<TransitionOutcome> {
+    let txn = db.write().await?;
+    let row = repo::find(&*txn, id).await?;
+    if let Some(v) = req.version
+        && v != row.version
+    {
+        return Err(AppError::stale_version("asset", row.version, v));
+    }
+    let to = req
+        .to
+        .ok_or_else(|| AppError::invalid("to", format!("is required: one of {}", State::expected())))?;
+    let mut p = Problems::default();
+    let reason = text::optional_line(&mut p, "reason", req.reason.as_deref(), text::REASON_MAX).unwrap_or_default();
+    let payload = req.payload.unwrap_or_else(|| serde_json::json!({}));
+    if !payload.is_object() {
+        p.add("payload", "must be a JSON object");
+    } else if serde_json::to_string(&payload).map(|s| s.len() > 16 * 1024 || s.contains("\\u0000")).unwrap_or(true) {
+        p.add("payload", "must be at most 16 KiB of JSON, without NUL characters");
+    }
+    p.into_result()?;
+    let outcome = apply_in(&*txn, ctx, row, to, &reason, payload, req.workload_tier).await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+fn parse_row(row: &asset::Model) -> AppResult<(AssetKind, State)> {
+    match (AssetKind::parse(&row.kind), State::parse(&row.state)) {
+        (Some(k), Some(s)) => Ok((k, s)),
+        _ => Err(AppError::Internal(anyhow::anyhow!("unreadable kind/state on asset {}", row.id))),
+    }
+}
+
+fn illegal(row: &asset::Model, message: String) -> AppError {
+    AppError::Conflict { code: "illegal_transition", field: Some("to".into()), message: format!("{}: {message}", row.asset_tag) }
+}
+
+/// Applies a transition in the caller's transaction (install and remove compose it).
+pub(crate) async fn apply_in<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    row: asset::Model,
+    to: State,
+    reason: &str,
+    payload: serde_json::Value,
+    workload: Option<WorkloadTier>,
+) -> AppResult<TransitionOutcome> {
+    let (kind, from) = parse_row(&row)?;
+    if let Some(why) = from.refusal(kind, to) {
+        return Err(illegal(&row, why));
+    }
+    if to == State::Redeployed && workload.is_none() && row.workload_tier.is_none() {
+        let tiers: Vec<&str> = WorkloadTier::ALL.iter().filter(|w| w.is_second_life()).map(|w| w.as_str()).collect();
+        return Err(AppError::invalid(
+            "workload_tier",
+            format!("redeployment needs the workload the item moves to (second-life tiers: {})", text_one_of(&tiers)),
+        ));
+    }
+    let id = AssetId(row.id);
+    let today = ctx.now.date_naive();
+    let mut events = vec![
+        NewEvent::new(id, EventKind::State, Some(from.to_string()), Some(to.to_string()))
+            .reason(reason.to_owned())
+            .payload(payload),
+    ];
+    let new_workload = workload.map(|w| w.as_str().to_owned());
+    if new_workload.is_some() && new_workload != row.workload_tier {
+        events.push(
+            NewEvent::new(id, EventKind::Workload, row.workload_tier.clone(), new_workload.clone()).reason(reason.to_owned()),
+        );
+    }
+
+    // Plan what the transition carries along before writing anything.
+    let mut carried = Vec::new();
+    let mut detached = Vec::new();
+    let mut follow_rows = Vec::new();
+    match to.cascade() {
+        Cascade::Follow | Cascade::WholeTree => {
+            let whole = to.cascade() == Cascade::WholeTree;
+            for d in repo::descendants(conn, id).await? {
+                let (dk, ds) = parse_row(&d)?;
+                if ds == to || (!whole && ds != from) {
+                    continue;
+                }
+                if let Some(why) = ds.refusal(dk, to) {
+                    return Err(illegal(
+                        &row,
+                        format!("{} installed in it cannot go along ({}); remove it first", d.asset_tag, why),
+                    ));
+                }
+                carried.push(Carried { id: AssetId(d.id), asset_tag: d.asset_tag.clone(), from: ds, to });
+                follow_rows.push(d);
+            }
+        }
+        Cascade::DetachChildren => {
+            for c in repo::children(conn, id).await? {
+                detached.push(c);
+            }
+        }
+        Cascade::None => {}
+    }
+
+    let saved = repo::save(conn, ctx, &row, |am| {
+        am.state = Set(to.as_str().to_owned());
+        if to == State::Deployed && row.first_deployed_on.is_none() {
+            am.first_deployed_on = Set(Some(today));
+        }
+        if new_workload.is_some() {
+            am.workload_tier = Set(new_workload.clone());
+        }
+    })
+    .await?;
+
+    let follow_reason = if reason.is_empty() {
+        format!("with {}", row.asset_tag)
+    } else {
+        format!("with {}: {reason}", row.asset_tag)
+    };
+    for d in &follow_rows {
+        events.push(
+            NewEvent::new(AssetId(d.id), EventKind::State, Some(d.state.clone()), Some(to.to_string()))
+                .related(id)
+                .reason(follow_reason.clone()),
+        );
+        repo::save(conn, ctx, d, |am| {
+            am.state = Set(to.as_str().to_owned());
+            if to == State::Deployed && d.first_deployed_on.is_none() {
+                am.first_deployed_on = Set(Some(today));
+            }
+        })
+        .await?;
+    }
+    let mut detached_ids = Vec::with_capacity(detached.len());
+    for c in &detached {
+        let cid = AssetId(c.id);
+        events.push(
+            NewEvent::new(cid, EventKind::Parent, Some(row.id.to_string()), None)
+                .related(id)
+                .reason(format!("{} dismantled", row.asset_tag)),
+        );
+        events.push(
+            NewEvent::new(id, EventKind::ChildRemoved, Some(c.asset_tag.clone()), None)
+                .related(cid)
+                .reason("dismantled"),
+        );
+        repo::save(conn, ctx, c, |am| am.parent_id = Set(None)).await?;
+        detached_ids.push(cid);
+    }
+    ledger::append(conn, ctx, events).await?;
+    Ok(TransitionOutcome { asset: saved.try_into()?, carried, detached: detached_ids })
+}
+
+fn text_one_of(items: &[&str]) -> String {
+    crate::text_enum::one_of(items)
+}

@@ -1,0 +1,73 @@
+//! Input hygiene shared by every service: trimming, length limits, and the lookup keys
+//! used for case-insensitive uniqueness and prefix search.
+//!
+//! Any Unicode text is accepted and stored as given (templates escape it on output); only
+//! NUL and other control characters are refused where they can never be meant (PostgreSQL
+//! cannot store NUL at all).
+
+use crate::error::Problems;
+
+/// Lookup key: trimmed and lower-cased, so "RL-0001" and "rl-0001 " collide.
+pub fn key(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// Validates a required single-line value (tags, names): trimmed, non-empty, bounded,
+/// without control characters. Returns the trimmed value.
+pub fn required_line(p: &mut Problems, field: &str, value: &str, max: usize) -> String {
+    let v = value.trim();
+    if v.is_empty() {
+        p.add(field, "is required");
+    } else {
+        check_line(p, field, v, max);
+    }
+    v.to_owned()
+}
+
+/// Like [`required_line`] for an optional value; blank becomes `None`.
+pub fn optional_line(p: &mut Problems, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
+    check_line(p, field, v, max);
+    Some(v.to_owned())
+}
+
+fn check_line(p: &mut Problems, field: &str, v: &str, max: usize) {
+    if v.chars().count() > max {
+        p.add(field, format!("must be at most {max} characters"));
+    } else if v.chars().any(char::is_control) {
+        p.add(field, "must not contain control characters (tabs, line breaks, NUL)");
+    }
+}
+
+/// Validates free text (notes): line breaks and tabs are fine, NUL and other controls are not.
+pub fn free_text(p: &mut Problems, field: &str, value: &str, max: usize) -> String {
+    if value.chars().count() > max {
+        p.add(field, format!("must be at most {max} characters"));
+    } else if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        p.add(field, "must not contain control characters other than line breaks and tabs");
+    }
+    value.to_owned()
+}
+
+/// Validates an optional number against an inclusive range.
+pub fn number_in(p: &mut Problems, field: &str, value: Option<f64>, min: f64, max: f64) -> Option<f64> {
+    if let Some(v) = value
+        && (!v.is_finite() || v < min || v > max)
+    {
+        p.add(field, format!("must be between {min} and {max}"));
+    }
+    value
+}
+
+/// The exclusive upper bound of a prefix range: every string starting with `prefix`
+/// sorts (bytewise) below it.
+pub fn prefix_upper_bound(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Lines longer than this are refused for tags and serials.
+pub const TAG_MAX: usize = 64;
+pub const SERIAL_MAX: usize = 128;
+pub const NAME_MAX: usize = 200;
+pub const NOTES_MAX: usize = 10_000;
+pub const REASON_MAX: usize = 2_000;

@@ -1,0 +1,152 @@
+//! Where application errors become HTTP responses: JSON for the API, an HTML page for
+//! the UI. The status comes from the error's class; internal causes are logged with
+//! their whole chain and never shown.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{AppError, FieldError};
+
+pub fn status_of(err: &AppError) -> StatusCode {
+    match err {
+        AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Logs server-side failures with their cause chain (the user sees a generic message).
+fn log(err: &AppError) {
+    if status_of(err).is_server_error() {
+        let mut chain = String::new();
+        let mut source = std::error::Error::source(err);
+        while let Some(s) = source {
+            chain.push_str(": ");
+            chain.push_str(&s.to_string());
+            source = s.source();
+        }
+        tracing::error!(error = %err, cause = %chain, "request failed");
+    }
+}
+
+/// The API error body: `{"error": {"code", "message", "field"?, "fields"?}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code: bad_request, invalid, not_found, duplicate,
+    /// stale_version, concurrent_change, illegal_transition, payload_too_large, …
+    pub code: String,
+    pub message: String,
+    /// The input field the error is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Every field problem, when there are several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+pub fn error_body(err: &AppError) -> ErrorBody {
+    let fields = match err {
+        AppError::Invalid(f) if f.len() > 1 => f.clone(),
+        _ => Vec::new(),
+    };
+    let message = match err {
+        AppError::Invalid(f) => f
+            .first()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .unwrap_or_else(|| err.to_string()),
+        _ => err.to_string(),
+    };
+    ErrorBody { error: ErrorDetail { code: err.code().to_owned(), message, field: err.field().map(str::to_owned), fields } }
+}
+
+/// An error answered as JSON (API routes).
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        status_of(&self.0)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        log(&self.0);
+        HttpResponse::build(self.status_code()).json(error_body(&self.0))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: String,
+    fields: Vec<FieldError>,
+}
+
+/// An error answered as an HTML page (UI routes).
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        status_of(&self.0)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        log(&self.0);
+        let status = self.status_code();
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title: status.canonical_reason().unwrap_or("Error"),
+            message: if status.is_server_error() {
+                "Something went wrong on our side; the details are in the server log.".into()
+            } else {
+                self.0.to_string()
+            },
+            fields: self.0.field_errors(),
+        };
+        match page.render() {
+            Ok(html) => HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html),
+            Err(_) => HttpResponse::build(status).body(page.message),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+pub type PageResult<T> = Result<T, PageError>;

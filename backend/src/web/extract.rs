@@ -1,0 +1,159 @@
+//! Request extractors that fail with our error type, naming the offending field:
+//! JSON bodies and query strings for the API, urlencoded forms for the UI. Bodies over
+//! `RELOOP_MAX_BODY_BYTES` are refused with 413 before they are buffered in full.
+
+use actix_web::dev::Payload;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use form_urlencoded::parse as url_parse;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use super::error::{ApiError, PageError};
+use crate::error::AppError;
+
+async fn read_body(limit: usize, req: &HttpRequest, mut payload: Payload) -> Result<Bytes, AppError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(AppError::PayloadTooLarge { limit });
+    }
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::bad_request(None, format!("could not read the request body: {e}")))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+fn body_limit(req: &HttpRequest) -> usize {
+    req.app_data::<actix_web::web::Data<AppState>>()
+        .map(|s| s.settings.max_body_bytes)
+        .unwrap_or(1024 * 1024)
+}
+
+/// Turns a deserialisation failure into a 400 that names the field (`rows[2].kind`).
+fn path_error<E: std::fmt::Display>(err: serde_path_to_error::Error<E>, what: &str) -> AppError {
+    let path = err.path().to_string();
+    let field = (path != "." && !path.is_empty()).then_some(path);
+    let inner = err.into_inner().to_string();
+    // serde names the unknown field itself; report it as the field.
+    let field = field.or_else(|| {
+        inner
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    });
+    let message = match &field {
+        Some(f) => format!("{what}: {f}: {inner}"),
+        None => format!("{what}: {inner}"),
+    };
+    AppError::BadRequest { field, message }
+}
+
+/// Parses JSON strictly, with the path of the first bad field in the error.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::bad_request(None, "the request body is empty; send a JSON object"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| path_error(e, "invalid JSON body"))?;
+    de.end()
+        .map_err(|e| AppError::bad_request(None, format!("invalid JSON body: {e}")))?;
+    Ok(value)
+}
+
+/// Parses a query string strictly, naming the bad parameter.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    let de = serde_urlencoded::Deserializer::new(url_parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| path_error(e, "invalid query parameter"))
+}
+
+/// A JSON request body (`Content-Type: application/json`), strictly typed.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let mime = req.mime_type().ok().flatten();
+            let is_json = mime
+                .as_ref()
+                .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
+            if !is_json {
+                return Err(ApiError(AppError::UnsupportedMediaType(
+                    "send the body as JSON with Content-Type: application/json".into(),
+                )));
+            }
+            let bytes = read_body(body_limit(&req), &req, payload).await?;
+            Ok(ApiJson(parse_json(&bytes)?))
+        })
+    }
+}
+
+/// An optional JSON body: absent or empty means `T::default()`.
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let bytes = read_body(body_limit(&req), &req, payload).await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(T::default()));
+            }
+            Ok(OptionalJson(parse_json(&bytes)?))
+        })
+    }
+}
+
+/// API query parameters, strictly typed (unknown parameters are refused).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ApiQuery).map_err(ApiError))
+    }
+}
+
+/// A urlencoded HTML form body. Forms carry strings; handlers convert and validate them
+/// so that errors show next to the field.
+pub struct FormBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for FormBody<T> {
+    type Error = PageError;
+    type Future = LocalBoxFuture<'static, Result<Self, PageError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            if req.content_type() != "application/x-www-form-urlencoded" {
+                return Err(PageError(AppError::UnsupportedMediaType("expected a submitted HTML form".into())));
+            }
+            let bytes = read_body(body_limit(&req), &req, payload).await?;
+            let de = serde_urlencoded::Deserializer::new(url_parse(&bytes));
+            let value = serde_path_to_error::deserialize(de).map_err(|e| path_error(e, "invalid form"))?;
+            Ok(FormBody(value))
+        })
+    }
+}

@@ -1,0 +1,104 @@
+//! The HTTP edge: the JSON API, the server-rendered UI, health checks and static files.
+//!
+//! Only this module knows about actix-web and askama. Handlers stay short: extract, call
+//! one domain service, render. Errors map to HTTP in [`error`].
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod static_files;
+pub mod ui;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{Compress, DefaultHeaders, Logger};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::db::Db;
+use crate::error::AppError;
+use crate::settings::Settings;
+use error::{ApiError, PageError};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+}
+
+/// Path segments that fail to parse (a malformed id) are unknown resources: 404, in the
+/// format of the route's family.
+fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    let e = AppError::NotFound { what: "resource", id: format!("{} ({err})", req.path()) };
+    if req.path().starts_with("/api/") { ApiError(e).into() } else { PageError(e).into() }
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    let e = AppError::NotFound { what: "page", id: req.path().to_owned() };
+    if req.path().starts_with("/api/") { ApiError(e).error_response() } else { PageError(e).error_response() }
+}
+
+/// Security headers on every response. No inline script or style anywhere, so the
+/// policy can forbid both.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("X-Frame-Options", "DENY"))
+}
+
+/// Builds the server on an already-bound listener (bind first, then spawn: callers know
+/// the address before any request can arrive).
+pub fn server(listener: TcpListener, db: Db, settings: Arc<Settings>) -> std::io::Result<Server> {
+    let workers = if settings.workers == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { settings.workers };
+    let state = web::Data::new(AppState { db, settings });
+    let server = HttpServer::new(move || {
+        let (app, doc) = App::new()
+            .into_utoipa_app()
+            .openapi(api::ApiDoc::openapi())
+            .app_data(state.clone())
+            .service(api::scope())
+            .split_for_parts();
+        app.app_data(web::Data::new(doc))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .wrap(security_headers())
+            .wrap(Compress::default())
+            .wrap(Logger::new("%r %s %b %Dms").exclude("/healthz").exclude("/readyz"))
+            .service(api::openapi_json)
+            .service(health::healthz)
+            .service(health::readyz)
+            .service(static_files::serve)
+            .configure(ui::routes)
+            .default_service(web::to(not_found))
+    })
+    .workers(workers)
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// A running server: its address and a handle to stop it (used by tests and the bench).
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    pub handle: ServerHandle,
+}
+
+/// Binds `addr`, then spawns the server on the current Tokio runtime.
+pub fn spawn(addr: &str, db: Db, settings: Arc<Settings>) -> std::io::Result<Running> {
+    let listener = TcpListener::bind(addr)?;
+    let addr = listener.local_addr()?;
+    let server = server(listener, db, settings)?;
+    let handle = server.handle();
+    tokio::spawn(server);
+    Ok(Running { addr, handle })
+}

@@ -1,0 +1,517 @@
+//! Asset pages: the list, an item's page (facts, parts, history, actions) and its forms.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Data, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::forms::FormState;
+use super::views::{AssetRow, EventView, Labels, event_views, kg};
+use super::{ctx, done, ok, render, see_other, take_flash};
+use crate::assets::tree::{self, InstallRequest, MassSummary, RemoveRequest, TreeNode};
+use crate::assets::{
+    self, Asset, AssetKind, AssetPatch, AssetQuery, CosmeticGrade, FunctionalGrade, Grade, NewAsset, RetailGrade,
+};
+use crate::catalog::{self, HardwareModel, ModelQuery};
+use crate::error::AppError;
+use crate::ids::{AssetId, EventId};
+use crate::lifecycle::{self, State, TransitionRequest, WorkloadTier};
+use crate::sites::{self, Site};
+use crate::web::AppState;
+use crate::web::error::{PageError, PageResult};
+use crate::web::extract::FormBody;
+
+type Form = FormBody<HashMap<String, String>>;
+
+fn query_map(req: &HttpRequest) -> HashMap<String, String> {
+    form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect()
+}
+
+fn url_with(base: &str, params: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params.iter().filter(|(_, v)| !v.is_empty()) {
+        s.append_pair(k, v);
+    }
+    let q = s.finish();
+    if q.is_empty() { base.to_owned() } else { format!("{base}?{q}") }
+}
+
+/// Catalog models for pickers (a catalog holds hundreds, not millions).
+async fn all_models(state: &AppState) -> Result<Vec<HardwareModel>, AppError> {
+    Ok(catalog::list(state.db.conn(), &ModelQuery { limit: Some(500), ..Default::default() }).await?.items)
+}
+
+// ---------------------------------------------------------------------------------- list
+
+#[derive(Template)]
+#[template(path = "assets/list.html")]
+pub struct ListPage {
+    nav: &'static str,
+    flash: Option<String>,
+    filters: FormState,
+    rows: Vec<AssetRow>,
+    next_url: Option<String>,
+    first_url: Option<String>,
+    kinds: &'static [AssetKind],
+    states: &'static [State],
+    sites: Vec<Site>,
+    models: Vec<HardwareModel>,
+    error: Option<String>,
+}
+
+pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
+    let mut f = FormState::new(query_map(&req));
+    let query = AssetQuery {
+        kind: f.choice("kind"),
+        state: f.choice("state"),
+        site_id: f.parse("site_id", "is not a known site"),
+        model_id: f.parse("model_id", "is not a known model"),
+        q: f.opt("q"),
+        cursor: f.parse("cursor", "is not a valid page cursor"),
+        limit: None,
+    };
+    let conn = state.db.conn();
+    let mut page = ListPage {
+        nav: "assets",
+        flash: take_flash(&req),
+        rows: Vec::new(),
+        next_url: None,
+        first_url: None,
+        kinds: AssetKind::ALL,
+        states: State::ALL,
+        sites: sites::list(conn).await?,
+        models: all_models(&state).await?,
+        error: None,
+        filters: FormState::default(),
+    };
+    let filter_params = ["kind", "state", "site_id", "model_id", "q"];
+    if f.has_errors() {
+        page.error = Some(f.errors.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("; "));
+        page.filters = f;
+        return render(&req, StatusCode::BAD_REQUEST, &page);
+    }
+    match assets::query::list(conn, &query).await {
+        Ok(result) => {
+            let labels = Labels::load(conn, &result.items).await?;
+            page.rows = result.items.iter().map(|a| AssetRow::new(a, &labels)).collect();
+            let params: Vec<(&str, &str)> = filter_params.iter().map(|k| (*k, f.val(k))).collect();
+            page.next_url = result.next_cursor.map(|c| {
+                let mut p = params.clone();
+                p.push(("cursor", &c));
+                url_with("/assets", &p)
+            });
+            if query.cursor.is_some() {
+                page.first_url = Some(url_with("/assets", &params));
+            }
+        }
+        Err(e @ AppError::Invalid(_)) => page.error = Some(e.to_string()),
+        Err(e) => return Err(e.into()),
+    }
+    page.filters = f;
+    ok(&req, &page)
+}
+
+/// A barcode scan or a search from the top bar: straight to the item when the code is an
+/// exact tag or serial, else the list filtered by it.
+pub async fn scan(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
+    let code = query_map(&req).remove("code").unwrap_or_default();
+    match assets::service::find_by_code(state.db.conn(), &code).await? {
+        Some(a) => Ok(see_other(&format!("/assets/{}", a.id))),
+        None => Ok(see_other(&url_with("/assets", &[("q", code.trim())]))),
+    }
+}
+
+// ---------------------------------------------------------------------------------- show
+
+pub struct TreeRow {
+    pub id: AssetId,
+    pub parent: AssetId,
+    pub tag: String,
+    pub kind: String,
+    pub model: String,
+    pub serial: String,
+    pub state: State,
+    pub mass: String,
+    pub depth: usize,
+}
+
+fn flatten(node: &TreeNode, parent: AssetId, out: &mut Vec<TreeRow>) {
+    for c in &node.children {
+        out.push(TreeRow {
+            id: c.id,
+            parent,
+            tag: c.asset_tag.clone(),
+            kind: c.kind.label().to_owned(),
+            model: c.model_label.clone().unwrap_or_default(),
+            serial: c.serial.clone().unwrap_or_default(),
+            state: c.state,
+            mass: kg(Some(c.total_mass_kg)),
+            depth: c.depth.min(6),
+        });
+        flatten(c, c.id, out);
+    }
+}
+
+#[derive(Template)]
+#[template(path = "assets/show.html")]
+pub struct ShowPage {
+    nav: &'static str,
+    flash: Option<String>,
+    a: Asset,
+    model: Option<HardwareModel>,
+    site: Option<Site>,
+    path: Vec<(AssetId, String)>,
+    parts: Vec<TreeRow>,
+    mass: MassSummary,
+    mass_total: String,
+    mass_own: String,
+    facts: Vec<(&'static str, String)>,
+    allowed: Vec<State>,
+    workloads: &'static [WorkloadTier],
+    events: Vec<EventView>,
+    events_next: Option<String>,
+    holds_parts: bool,
+    action_error: Option<String>,
+}
+
+async fn show_page(
+    state: &AppState,
+    id: AssetId,
+    events_cursor: Option<EventId>,
+    flash: Option<String>,
+    action_error: Option<String>,
+) -> Result<ShowPage, AppError> {
+    let conn = state.db.conn();
+    let a = assets::service::get(conn, id).await?;
+    let model = match a.model_id {
+        Some(m) => Some(catalog::get(conn, m).await?),
+        None => None,
+    };
+    let site = match a.site_id {
+        Some(s) => Some(sites::get(conn, s).await?),
+        None => None,
+    };
+    let mut path: Vec<(AssetId, String)> = assets::repo::ancestors(conn, id)
+        .await?
+        .into_iter()
+        .map(|m| (AssetId(m.id), m.asset_tag))
+        .collect();
+    path.reverse();
+    let (tree, mass) = tree::subtree(conn, id).await?;
+    let mut parts = Vec::new();
+    flatten(&tree, id, &mut parts);
+    let history = lifecycle::ledger::history(conn, id, events_cursor, 50).await?;
+    let events = event_views(conn, &history.items).await?;
+    let events_next = history.next_cursor.map(|c| format!("/assets/{id}?events={c}#history"));
+    let g = |v: Option<&str>| v.unwrap_or("—").to_owned();
+    let facts = vec![
+        ("Manufacturer", if a.manufacturer.is_empty() { "—".into() } else { a.manufacturer.clone() }),
+        ("Serial", g(a.serial.as_deref())),
+        ("Custodian", if a.custodian.is_empty() { "—".into() } else { a.custodian.clone() }),
+        ("Workload", a.workload_tier.map(|w| w.label().to_owned()).unwrap_or_else(|| "—".into())),
+        ("Functional grade", g(a.grade.functional.map(|x| x.label()))),
+        ("Cosmetic grade", g(a.grade.cosmetic.map(|x| x.label()))),
+        ("Retail grade", g(a.grade.retail.map(|x| x.label()))),
+        ("Acquired", a.acquired_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())),
+        ("First deployed", a.first_deployed_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())),
+        ("Mass override", a.mass_override_kg.map(|m| kg(Some(m))).unwrap_or_else(|| "—".into())),
+        ("Version", a.version.to_string()),
+        ("Id", a.id.to_string()),
+    ];
+    Ok(ShowPage {
+        nav: "assets",
+        flash,
+        allowed: a.state.allowed_next(a.kind),
+        holds_parts: a.kind.is_container() && assets::service::accepts_parts(a.state),
+        mass_total: kg(Some(mass.total_kg)),
+        mass_own: kg(mass.own_kg),
+        a,
+        model,
+        site,
+        path,
+        parts,
+        mass,
+        facts,
+        workloads: WorkloadTier::ALL,
+        events,
+        events_next,
+        action_error,
+    })
+}
+
+pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) -> PageResult<HttpResponse> {
+    let mut q = FormState::new(query_map(&req));
+    let cursor: Option<EventId> = q.parse("events", "is not a valid cursor");
+    let page = show_page(&state, *id, cursor, take_flash(&req), None).await?;
+    ok(&req, &page)
+}
+
+/// Shows the item again with the refusal of an action on it.
+async fn refused(req: &HttpRequest, state: &AppState, id: AssetId, err: AppError) -> PageResult<HttpResponse> {
+    let status = crate::web::error::status_of(&err);
+    if status.is_server_error() || matches!(err, AppError::NotFound { .. }) {
+        return Err(PageError(err));
+    }
+    let page = show_page(state, id, None, None, Some(err.to_string())).await?;
+    render(req, status, &page)
+}
+
+pub async fn transition(
+    req: HttpRequest,
+    state: Data<AppState>,
+    id: Path<AssetId>,
+    FormBody(form): Form,
+) -> PageResult<HttpResponse> {
+    let mut f = FormState::new(form);
+    let request = TransitionRequest {
+        to: f.choice("to"),
+        reason: f.opt("reason"),
+        version: f.int("version"),
+        workload_tier: f.choice("workload_tier"),
+        payload: None,
+    };
+    if let Some((field, msg)) = f.errors.iter().next() {
+        return refused(&req, &state, *id, AppError::invalid(field.clone(), msg.clone())).await;
+    }
+    match lifecycle::transition(&state.db, &ctx(&state), *id, request).await {
+        Ok(out) => {
+            let mut msg = format!("{} is now {}", out.asset.asset_tag, out.asset.state.label().to_lowercase());
+            if !out.carried.is_empty() {
+                msg.push_str(&format!("; {} installed part(s) went along", out.carried.len()));
+            }
+            if !out.detached.is_empty() {
+                msg.push_str(&format!("; {} part(s) detached as standalone items", out.detached.len()));
+            }
+            Ok(done(&format!("/assets/{}", id), &msg))
+        }
+        Err(e) => refused(&req, &state, *id, e).await,
+    }
+}
+
+pub async fn install(
+    req: HttpRequest,
+    state: Data<AppState>,
+    id: Path<AssetId>,
+    FormBody(form): Form,
+) -> PageResult<HttpResponse> {
+    let mut f = FormState::new(form);
+    let request = InstallRequest { child_id: None, child_tag: f.opt("child_tag"), version: None, reason: f.opt("reason") };
+    let _ = f.int("version");
+    match tree::install(&state.db, &ctx(&state), *id, request).await {
+        Ok(ch) => Ok(done(
+            &format!("/assets/{}", id),
+            &format!("Installed {} in {}", ch.child.asset_tag, ch.parent.asset_tag),
+        )),
+        Err(e) => refused(&req, &state, *id, e).await,
+    }
+}
+
+pub async fn remove(
+    req: HttpRequest,
+    state: Data<AppState>,
+    path: Path<(AssetId, AssetId)>,
+    FormBody(form): Form,
+) -> PageResult<HttpResponse> {
+    let (parent, child) = path.into_inner();
+    let mut f = FormState::new(form);
+    let back = f.opt("back").and_then(|b| b.parse::<AssetId>().ok()).unwrap_or(parent);
+    let request = RemoveRequest { to_state: f.choice("to_state"), version: None, reason: f.opt("reason") };
+    match tree::remove(&state.db, &ctx(&state), parent, child, request).await {
+        Ok(ch) => Ok(done(
+            &format!("/assets/{back}"),
+            &format!(
+                "Removed {} from {}; it is {}",
+                ch.child.asset_tag,
+                ch.parent.asset_tag,
+                ch.child.state.label().to_lowercase()
+            ),
+        )),
+        Err(e) => refused(&req, &state, back, e).await,
+    }
+}
+
+// ---------------------------------------------------------------------------------- forms
+
+#[derive(Template)]
+#[template(path = "assets/form.html")]
+pub struct FormPage {
+    nav: &'static str,
+    flash: Option<String>,
+    title: String,
+    action: String,
+    cancel: String,
+    editing: bool,
+    form: FormState,
+    kinds: &'static [AssetKind],
+    states: Vec<State>,
+    sites: Vec<Site>,
+    models: Vec<HardwareModel>,
+    workloads: &'static [WorkloadTier],
+    functional: &'static [FunctionalGrade],
+    cosmetic: &'static [CosmeticGrade],
+    retail: &'static [RetailGrade],
+}
+
+async fn form_page(state: &AppState, title: String, action: String, cancel: String, editing: bool, form: FormState) -> Result<FormPage, AppError> {
+    Ok(FormPage {
+        nav: "assets",
+        flash: None,
+        title,
+        action,
+        cancel,
+        editing,
+        form,
+        kinds: AssetKind::ALL,
+        states: State::ALL.iter().copied().filter(|s| s.registrable()).collect(),
+        sites: sites::list(state.db.conn()).await?,
+        models: all_models(state).await?,
+        workloads: WorkloadTier::ALL,
+        functional: FunctionalGrade::ALL,
+        cosmetic: CosmeticGrade::ALL,
+        retail: RetailGrade::ALL,
+    })
+}
+
+pub async fn new_form(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
+    let q = query_map(&req);
+    let mut form = FormState::default();
+    for k in ["parent_tag", "kind", "model_id", "site_id"] {
+        if let Some(v) = q.get(k) {
+            form = form.with(k, v.clone());
+        }
+    }
+    let mut page = form_page(&state, "Register an item".into(), "/assets".into(), "/assets".into(), false, form).await?;
+    page.flash = take_flash(&req);
+    ok(&req, &page)
+}
+
+fn grade_of(f: &mut FormState) -> Grade {
+    Grade {
+        functional: f.choice("grade_functional"),
+        cosmetic: f.choice("grade_cosmetic"),
+        retail: f.choice("grade_retail"),
+    }
+}
+
+pub async fn create(req: HttpRequest, state: Data<AppState>, FormBody(form): Form) -> PageResult<HttpResponse> {
+    let mut f = FormState::new(form);
+    let input = NewAsset {
+        asset_tag: f.text("asset_tag"),
+        serial: f.opt("serial"),
+        manufacturer: f.opt("manufacturer"),
+        kind: f.choice("kind"),
+        model_id: f.parse("model_id", "is not a known model"),
+        parent_id: None,
+        parent_tag: f.opt("parent_tag"),
+        site_id: f.parse("site_id", "is not a known site"),
+        state: f.choice("state"),
+        grade: grade_of(&mut f),
+        custodian: f.opt("custodian"),
+        acquired_on: f.date("acquired_on"),
+        first_deployed_on: f.date("first_deployed_on"),
+        workload_tier: f.choice("workload_tier"),
+        mass_override_kg: f.number("mass_override_kg"),
+        notes: f.opt("notes"),
+    };
+    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { assets::service::create(&state.db, &ctx(&state), input).await };
+    match result {
+        Ok(a) => {
+            let msg = format!("Registered {}", a.asset_tag);
+            if f.val("next") == "another" {
+                let parent = f.val("parent_tag").to_owned();
+                let site = a.site_id.map(|s| s.to_string()).unwrap_or_default();
+                Ok(done(&url_with("/assets/new", &[("parent_tag", &parent), ("kind", a.kind.as_str()), ("site_id", &site)]), &msg))
+            } else {
+                Ok(done(&format!("/assets/{}", a.id), &msg))
+            }
+        }
+        Err(e) => {
+            let status = crate::web::error::status_of(&e);
+            if status.is_server_error() {
+                return Err(e.into());
+            }
+            if !matches!(&e, AppError::Invalid(v) if v.is_empty()) {
+                f.absorb(&e);
+            }
+            let page = form_page(&state, "Register an item".into(), "/assets".into(), "/assets".into(), false, f).await?;
+            render(&req, if status == StatusCode::OK { StatusCode::UNPROCESSABLE_ENTITY } else { status }, &page)
+        }
+    }
+}
+
+fn form_from_asset(a: &Asset) -> FormState {
+    let s = |v: Option<String>| v.unwrap_or_default();
+    FormState::default()
+        .with("asset_tag", a.asset_tag.clone())
+        .with("serial", s(a.serial.clone()))
+        .with("manufacturer", a.manufacturer.clone())
+        .with("kind", a.kind.as_str())
+        .with("model_id", s(a.model_id.map(|m| m.to_string())))
+        .with("site_id", s(a.site_id.map(|m| m.to_string())))
+        .with("grade_functional", s(a.grade.functional.map(|g| g.to_string())))
+        .with("grade_cosmetic", s(a.grade.cosmetic.map(|g| g.to_string())))
+        .with("grade_retail", s(a.grade.retail.map(|g| g.to_string())))
+        .with("custodian", a.custodian.clone())
+        .with("acquired_on", s(a.acquired_on.map(|d| d.to_string())))
+        .with("first_deployed_on", s(a.first_deployed_on.map(|d| d.to_string())))
+        .with("workload_tier", s(a.workload_tier.map(|w| w.to_string())))
+        .with("mass_override_kg", super::views::input_num(a.mass_override_kg))
+        .with("notes", a.notes.clone())
+        .with("version", a.version.to_string())
+}
+
+pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) -> PageResult<HttpResponse> {
+    let a = assets::service::get(state.db.conn(), *id).await?;
+    let page = form_page(
+        &state,
+        format!("Edit {}", a.asset_tag),
+        format!("/assets/{}/edit", a.id),
+        format!("/assets/{}", a.id),
+        true,
+        form_from_asset(&a),
+    )
+    .await?;
+    ok(&req, &page)
+}
+
+pub async fn update(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>, FormBody(form): Form) -> PageResult<HttpResponse> {
+    let mut f = FormState::new(form);
+    let version = f.int("version");
+    let patch = AssetPatch {
+        version: version.unwrap_or(0),
+        asset_tag: Some(f.text("asset_tag")),
+        serial: Some(f.opt("serial")),
+        manufacturer: Some(f.text("manufacturer")),
+        kind: f.choice("kind"),
+        model_id: Some(f.parse("model_id", "is not a known model")),
+        site_id: Some(f.parse("site_id", "is not a known site")),
+        grade: Some(grade_of(&mut f)),
+        custodian: Some(f.text("custodian")),
+        acquired_on: Some(f.date("acquired_on")),
+        first_deployed_on: Some(f.date("first_deployed_on")),
+        workload_tier: Some(f.choice("workload_tier")),
+        mass_override_kg: Some(f.number("mass_override_kg")),
+        notes: Some(f.text("notes")),
+        reason: f.opt("reason"),
+    };
+    if version.is_none() {
+        f.general = Some("the form lost its version; reload the page".into());
+    }
+    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { assets::service::update(&state.db, &ctx(&state), *id, patch).await };
+    match result {
+        Ok(a) => Ok(done(&format!("/assets/{}", a.id), &format!("Saved {}", a.asset_tag))),
+        Err(e) => {
+            let status = crate::web::error::status_of(&e);
+            if status.is_server_error() || matches!(e, AppError::NotFound { .. }) {
+                return Err(e.into());
+            }
+            if !matches!(&e, AppError::Invalid(v) if v.is_empty()) {
+                f.absorb(&e);
+            }
+            let page = form_page(&state, "Edit item".into(), format!("/assets/{id}/edit"), format!("/assets/{id}"), true, f).await?;
+            render(&req, status, &page)
+        }
+    }
+}

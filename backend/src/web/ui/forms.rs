@@ -1,0 +1,117 @@
+//! Form state for the UI: the submitted strings, their conversion into typed service
+//! inputs, and the errors shown next to each field when a submission is refused.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+
+use crate::error::AppError;
+
+/// A form's values (as typed) and its errors (by field name).
+#[derive(Clone, Debug, Default)]
+pub struct FormState {
+    pub values: HashMap<String, String>,
+    pub errors: HashMap<String, String>,
+    /// An error not tied to one field.
+    pub general: Option<String>,
+}
+
+impl FormState {
+    pub fn new(values: HashMap<String, String>) -> Self {
+        FormState { values, ..Default::default() }
+    }
+
+    pub fn with(mut self, field: &str, value: impl Into<String>) -> Self {
+        self.values.insert(field.to_owned(), value.into());
+        self
+    }
+
+    /// The submitted value, or "" (templates show it back in the input).
+    pub fn val(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    /// Whether `value` is the one chosen for `field` (for `<select>`).
+    pub fn is(&self, field: &str, value: &str) -> bool {
+        self.val(field) == value
+    }
+
+    pub fn err(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.general.is_some()
+    }
+
+    fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.entry(field.to_owned()).or_insert_with(|| message.into());
+    }
+
+    /// The trimmed value, or `None` when blank.
+    pub fn opt(&self, field: &str) -> Option<String> {
+        let v = self.val(field).trim();
+        (!v.is_empty()).then(|| v.to_owned())
+    }
+
+    pub fn text(&self, field: &str) -> String {
+        self.val(field).to_owned()
+    }
+
+    /// Parses a non-blank value, recording `hint` as the error if it does not parse.
+    pub fn parse<T: FromStr>(&mut self, field: &str, hint: &str) -> Option<T> {
+        let v = self.opt(field)?;
+        match v.parse() {
+            Ok(t) => Some(t),
+            Err(_) => {
+                self.fail(field, hint.to_owned());
+                None
+            }
+        }
+    }
+
+    /// A closed-vocabulary value (kind, state, grade…).
+    pub fn choice<T: FromStr<Err = String>>(&mut self, field: &str) -> Option<T> {
+        let v = self.opt(field)?;
+        match v.parse::<T>() {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.fail(field, e);
+                None
+            }
+        }
+    }
+
+    pub fn date(&mut self, field: &str) -> Option<NaiveDate> {
+        self.parse(field, "must be a date such as 2024-03-31")
+    }
+
+    pub fn number(&mut self, field: &str) -> Option<f64> {
+        let v = self.opt(field)?.replace(',', ".");
+        match v.parse::<f64>() {
+            Ok(n) if n.is_finite() => Some(n),
+            _ => {
+                self.fail(field, "must be a number");
+                None
+            }
+        }
+    }
+
+    pub fn int(&mut self, field: &str) -> Option<i32> {
+        self.parse(field, "must be a whole number")
+    }
+
+    /// Takes on a service's refusal: field errors next to their fields, the rest on top.
+    pub fn absorb(&mut self, err: &AppError) {
+        let fields = err.field_errors();
+        if fields.is_empty() {
+            self.general = Some(err.to_string());
+        }
+        for f in fields {
+            // Nested fields ("grade.functional") map onto their form input names.
+            let name = f.field.replace('.', "_");
+            self.fail(&name, f.message);
+        }
+    }
+}

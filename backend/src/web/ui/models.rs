@@ -1,0 +1,286 @@
+//! Catalog pages.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Data, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::forms::FormState;
+use super::views::{AssetRow, Labels, input_num, kg, num};
+use super::{ctx, done, ok, render, take_flash};
+use crate::assets::{self, AssetKind, AssetQuery};
+use crate::catalog::{self, HardwareModel, ModelPatch, ModelQuery, NewModel};
+use crate::error::AppError;
+use crate::ids::ModelId;
+use crate::web::AppState;
+use crate::web::error::PageResult;
+use crate::web::extract::FormBody;
+
+#[derive(Template)]
+#[template(path = "models/list.html")]
+pub struct ListPage {
+    nav: &'static str,
+    flash: Option<String>,
+    filters: FormState,
+    kinds: &'static [AssetKind],
+    models: Vec<HardwareModel>,
+    next_url: Option<String>,
+    error: Option<String>,
+}
+
+pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
+    let mut f = FormState::new(form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect());
+    let query = ModelQuery { kind: f.choice("kind"), q: f.opt("q"), cursor: f.opt("cursor"), limit: Some(100) };
+    let mut page = ListPage {
+        nav: "models",
+        flash: take_flash(&req),
+        filters: FormState::default(),
+        kinds: AssetKind::ALL,
+        models: Vec::new(),
+        next_url: None,
+        error: None,
+    };
+    if f.has_errors() {
+        page.error = Some(f.errors.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("; "));
+        page.filters = f;
+        return render(&req, StatusCode::BAD_REQUEST, &page);
+    }
+    let result = catalog::list(state.db.conn(), &query).await?;
+    page.models = result.items;
+    page.next_url = result.next_cursor.map(|c| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for k in ["kind", "q"] {
+            if !f.val(k).is_empty() {
+                s.append_pair(k, f.val(k));
+            }
+        }
+        s.append_pair("cursor", &c);
+        format!("/models?{}", s.finish())
+    });
+    page.filters = f;
+    ok(&req, &page)
+}
+
+#[derive(Template)]
+#[template(path = "models/show.html")]
+pub struct ShowPage {
+    nav: &'static str,
+    flash: Option<String>,
+    m: HardwareModel,
+    facts: Vec<(&'static str, String)>,
+    specs: String,
+    recent: Vec<AssetRow>,
+}
+
+pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<ModelId>) -> PageResult<HttpResponse> {
+    let conn = state.db.conn();
+    let m = catalog::get(conn, *id).await?;
+    let page = assets::query::list(conn, &AssetQuery { model_id: Some(*id), limit: Some(10), ..Default::default() }).await?;
+    let labels = Labels::load(conn, &page.items).await?;
+    let text = |s: &str| if s.is_empty() { "—".to_owned() } else { s.to_owned() };
+    let facts = vec![
+        ("Kind", m.kind.label().to_owned()),
+        ("Release year", m.release_year.map(|y| y.to_string()).unwrap_or_else(|| "—".into())),
+        ("Form factor", text(&m.form_factor)),
+        ("Mass (item alone)", kg(m.mass_kg)),
+        ("Embodied carbon", num(m.embodied_kgco2e, "kgCO2e")),
+        ("Embodied source", text(&m.embodied_source)),
+        ("Idle power", num(m.idle_w, "W")),
+        ("Max power", num(m.max_w, "W")),
+        ("CPU cores", m.cpu_cores.map(|c| c.to_string()).unwrap_or_else(|| "—".into())),
+        ("Memory", num(m.memory_gb, "GB")),
+        ("GPU memory", num(m.gpu_vram_gb, "GB")),
+        ("Storage", num(m.storage_tb, "TB")),
+        ("Performance", if m.perf_value.is_some() { num(m.perf_value, &m.perf_unit) } else { "—".into() }),
+        ("Material profile", text(&m.material_profile)),
+        ("UNU-KEY", text(&m.unu_key)),
+        ("Updates until", m.support_ends_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())),
+    ];
+    let view = ShowPage {
+        nav: "models",
+        flash: take_flash(&req),
+        specs: serde_json::to_string_pretty(&m.specs).unwrap_or_default(),
+        facts,
+        recent: page.items.iter().map(|a| AssetRow::new(a, &labels)).collect(),
+        m,
+    };
+    ok(&req, &view)
+}
+
+#[derive(Template)]
+#[template(path = "models/form.html")]
+pub struct FormPage {
+    nav: &'static str,
+    flash: Option<String>,
+    title: String,
+    action: String,
+    cancel: String,
+    editing: bool,
+    form: FormState,
+    kinds: &'static [AssetKind],
+    numbers: &'static [(&'static str, &'static str)],
+    texts: &'static [(&'static str, &'static str)],
+}
+
+/// Numeric inputs, in form order: (field, label).
+const NUMBERS: &[(&str, &str)] = &[
+    ("release_year", "Release year"),
+    ("mass_kg", "Mass of the item alone (kg)"),
+    ("embodied_kgco2e", "Embodied carbon (kgCO2e)"),
+    ("idle_w", "Idle power (W)"),
+    ("max_w", "Max power (W)"),
+    ("cpu_cores", "CPU cores"),
+    ("memory_gb", "Memory (GB)"),
+    ("gpu_vram_gb", "GPU memory (GB)"),
+    ("storage_tb", "Storage (TB)"),
+    ("perf_value", "Performance figure"),
+];
+
+/// Text inputs, in form order.
+const TEXTS: &[(&str, &str)] = &[
+    ("embodied_source", "Source of the embodied figure"),
+    ("perf_unit", "Performance unit"),
+    ("form_factor", "Form factor"),
+    ("material_profile", "Material profile"),
+    ("unu_key", "UNU-KEY (WEEE)"),
+];
+
+fn form_page(title: String, action: String, cancel: String, editing: bool, form: FormState) -> FormPage {
+    FormPage { nav: "models", flash: None, title, action, cancel, editing, form, kinds: AssetKind::ALL, numbers: NUMBERS, texts: TEXTS }
+}
+
+pub async fn new_form(req: HttpRequest) -> PageResult<HttpResponse> {
+    ok(&req, &form_page("New catalog model".into(), "/models".into(), "/models".into(), false, FormState::default().with("specs", "{}")))
+}
+
+fn fields(f: &mut FormState) -> NewModel {
+    let specs = match f.opt("specs") {
+        None => None,
+        Some(s) => match serde_json::from_str::<serde_json::Value>(&s) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                f.errors.insert("specs".into(), format!("is not valid JSON: {e}"));
+                None
+            }
+        },
+    };
+    NewModel {
+        manufacturer: f.text("manufacturer"),
+        model_number: f.text("model_number"),
+        kind: f.choice("kind").unwrap_or_else(|| {
+            if f.opt("kind").is_none() {
+                f.errors.insert("kind".into(), "is required".into());
+            }
+            AssetKind::Other
+        }),
+        release_year: f.int("release_year"),
+        form_factor: f.opt("form_factor"),
+        mass_kg: f.number("mass_kg"),
+        embodied_kgco2e: f.number("embodied_kgco2e"),
+        embodied_source: f.opt("embodied_source"),
+        idle_w: f.number("idle_w"),
+        max_w: f.number("max_w"),
+        cpu_cores: f.int("cpu_cores"),
+        memory_gb: f.number("memory_gb"),
+        gpu_vram_gb: f.number("gpu_vram_gb"),
+        storage_tb: f.number("storage_tb"),
+        perf_value: f.number("perf_value"),
+        perf_unit: f.opt("perf_unit"),
+        material_profile: f.opt("material_profile"),
+        unu_key: f.opt("unu_key"),
+        support_ends_on: f.date("support_ends_on"),
+        specs,
+        notes: Some(f.text("notes")),
+    }
+}
+
+fn refused(req: &HttpRequest, mut page: FormPage, e: AppError) -> PageResult<HttpResponse> {
+    let status = crate::web::error::status_of(&e);
+    if status.is_server_error() || matches!(e, AppError::NotFound { .. }) {
+        return Err(e.into());
+    }
+    if !matches!(&e, AppError::Invalid(v) if v.is_empty()) {
+        page.form.absorb(&e);
+    }
+    render(req, status, &page)
+}
+
+pub async fn create(req: HttpRequest, state: Data<AppState>, FormBody(form): FormBody<HashMap<String, String>>) -> PageResult<HttpResponse> {
+    let mut f = FormState::new(form);
+    let input = fields(&mut f);
+    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { catalog::create(&state.db, &ctx(&state), input).await };
+    match result {
+        Ok(m) => Ok(done(&format!("/models/{}", m.id), &format!("Added {} to the catalog", m.label()))),
+        Err(e) => refused(&req, form_page("New catalog model".into(), "/models".into(), "/models".into(), false, f), e),
+    }
+}
+
+pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<ModelId>) -> PageResult<HttpResponse> {
+    let m = catalog::get(state.db.conn(), *id).await?;
+    let form = FormState::default()
+        .with("manufacturer", m.manufacturer.clone())
+        .with("model_number", m.model_number.clone())
+        .with("kind", m.kind.as_str())
+        .with("release_year", m.release_year.map(|y| y.to_string()).unwrap_or_default())
+        .with("form_factor", m.form_factor.clone())
+        .with("mass_kg", input_num(m.mass_kg))
+        .with("embodied_kgco2e", input_num(m.embodied_kgco2e))
+        .with("embodied_source", m.embodied_source.clone())
+        .with("idle_w", input_num(m.idle_w))
+        .with("max_w", input_num(m.max_w))
+        .with("cpu_cores", m.cpu_cores.map(|c| c.to_string()).unwrap_or_default())
+        .with("memory_gb", input_num(m.memory_gb))
+        .with("gpu_vram_gb", input_num(m.gpu_vram_gb))
+        .with("storage_tb", input_num(m.storage_tb))
+        .with("perf_value", input_num(m.perf_value))
+        .with("perf_unit", m.perf_unit.clone())
+        .with("material_profile", m.material_profile.clone())
+        .with("unu_key", m.unu_key.clone())
+        .with("support_ends_on", m.support_ends_on.map(|d| d.to_string()).unwrap_or_default())
+        .with("specs", serde_json::to_string_pretty(&m.specs).unwrap_or_default())
+        .with("notes", m.notes.clone())
+        .with("version", m.version.to_string());
+    ok(&req, &form_page(format!("Edit {}", m.label()), format!("/models/{}/edit", m.id), format!("/models/{}", m.id), true, form))
+}
+
+pub async fn update(
+    req: HttpRequest,
+    state: Data<AppState>,
+    id: Path<ModelId>,
+    FormBody(form): FormBody<HashMap<String, String>>,
+) -> PageResult<HttpResponse> {
+    let mut f = FormState::new(form);
+    let version = f.int("version").unwrap_or(0);
+    let n = fields(&mut f);
+    let patch = ModelPatch {
+        version,
+        manufacturer: Some(n.manufacturer),
+        model_number: Some(n.model_number),
+        kind: Some(n.kind),
+        release_year: Some(n.release_year),
+        form_factor: Some(n.form_factor.unwrap_or_default()),
+        mass_kg: Some(n.mass_kg),
+        embodied_kgco2e: Some(n.embodied_kgco2e),
+        embodied_source: Some(n.embodied_source.unwrap_or_default()),
+        idle_w: Some(n.idle_w),
+        max_w: Some(n.max_w),
+        cpu_cores: Some(n.cpu_cores),
+        memory_gb: Some(n.memory_gb),
+        gpu_vram_gb: Some(n.gpu_vram_gb),
+        storage_tb: Some(n.storage_tb),
+        perf_value: Some(n.perf_value),
+        perf_unit: Some(n.perf_unit.unwrap_or_default()),
+        material_profile: Some(n.material_profile.unwrap_or_default()),
+        unu_key: Some(n.unu_key.unwrap_or_default()),
+        support_ends_on: Some(n.support_ends_on),
+        specs: n.specs,
+        notes: n.notes,
+    };
+    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { catalog::update(&state.db, &ctx(&state), *id, patch).await };
+    match result {
+        Ok(m) => Ok(done(&format!("/models/{}", m.id), &format!("Saved {}", m.label()))),
+        Err(e) => refused(&req, form_page("Edit model".into(), format!("/models/{id}/edit"), format!("/models/{id}"), true, f), e),
+    }
+}

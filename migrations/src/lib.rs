@@ -1,0 +1,31 @@
+//! reloop's schema, as an append-only list of migrations.
+//!
+//! Invariants:
+//! - A migration that has shipped is never edited: change the schema with a new file.
+//! - One migration per file, named `mYYYYMMDD_HHMMSS_verb_noun.rs` (`DeriveMigrationName`
+//!   takes the name from the file).
+//! - Every migration runs inside a transaction on both SQLite and PostgreSQL, so a failed
+//!   migration leaves nothing half-applied.
+//! - This crate knows nothing of the backend crate; it only speaks sea-query.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_registry;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_create_registry::Migration)]
+    }
+}
+
+/// Text columns that are compared by byte order (prefix searches use `>=`/`<` ranges).
+/// PostgreSQL's default collation is linguistic, which breaks such ranges; SQLite's
+/// default (BINARY) is already bytewise.
+pub(crate) fn bytewise_text(manager: &SchemaManager, col: &mut ColumnDef) {
+    if manager.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres {
+        col.extra("COLLATE \"C\"");
+    }
+}
