@@ -1,0 +1,139 @@
+/* reloop · progressive enhancement
+   Every page works without this file. No dependencies, no build step, no inline
+   script or style (the Content-Security-Policy forbids both): behaviour only
+   toggles attributes and classes. */
+(function () {
+  'use strict';
+
+  var doc = document;
+  var RESUBMIT_GUARD_MS = 8000;
+
+  function closest(el, selector) {
+    while (el && el.nodeType === 1) {
+      if (el.matches && el.matches(selector)) { return el; }
+      el = el.parentNode;
+    }
+    return null;
+  }
+
+  function isEditable(el) {
+    if (!el || el.nodeType !== 1) { return false; }
+    if (el.isContentEditable) { return true; }
+    var tag = el.tagName;
+    return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';
+  }
+
+  /* 1. "/" focuses the scan box (any element marked data-hotkey="/") ---------- */
+  doc.addEventListener('keydown', function (e) {
+    if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || e.isComposing) { return; }
+    if (isEditable(e.target) || isEditable(doc.activeElement)) { return; }
+    var target = doc.querySelector('[data-hotkey="/"]');
+    if (!target || target.disabled) { return; }
+    e.preventDefault();
+    target.focus();
+    if (typeof target.select === 'function') { target.select(); }
+  });
+
+  /* Escape leaves the scan box, so "/" works again right away. */
+  doc.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && e.target && e.target.matches && e.target.matches('[data-hotkey="/"]')) {
+      e.target.blur();
+    }
+  });
+
+  /* 2. form[data-autosubmit]: submit when a <select> inside changes ----------- */
+  doc.addEventListener('change', function (e) {
+    var el = e.target;
+    if (!el || el.tagName !== 'SELECT') { return; }
+    var form = el.form || closest(el, 'form');
+    if (!form || !form.hasAttribute('data-autosubmit')) { return; }
+    if (typeof form.requestSubmit === 'function') {
+      form.requestSubmit();   // fires "submit", so the guard below applies
+    } else {
+      form.submit();
+    }
+  });
+
+  /* 3. Guard against double submissions ---------------------------------------- */
+  function buttonsOf(form) {
+    return Array.prototype.slice.call(form.querySelectorAll('button[type="submit"], button:not([type]), input[type="submit"]'));
+  }
+
+  function release(form) {
+    if (!form.classList.contains('is-submitting')) { return; }
+    form.classList.remove('is-submitting');
+    form.removeAttribute('aria-busy');
+    buttonsOf(form).forEach(function (b) {
+      if (b.hasAttribute('data-guarded')) {
+        b.disabled = false;
+        b.removeAttribute('data-guarded');
+      }
+    });
+  }
+
+  doc.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (!form || form.tagName !== 'FORM' || e.defaultPrevented) { return; }
+    if (form.classList.contains('is-submitting')) {
+      e.preventDefault();     // second click or Enter while the first is in flight
+      return;
+    }
+    form.classList.add('is-submitting');
+    form.setAttribute('aria-busy', 'true');
+    // Disable on the next tick: a disabled submitter would drop its name=value
+    // (e.g. next=another) from the submission being built right now.
+    window.setTimeout(function () {
+      buttonsOf(form).forEach(function (b) {
+        if (!b.disabled) {
+          b.disabled = true;
+          b.setAttribute('data-guarded', '');
+        }
+      });
+    }, 0);
+    // Only briefly: a download, a slow network or a cancelled navigation must
+    // not leave the form dead.
+    window.setTimeout(function () { release(form); }, RESUBMIT_GUARD_MS);
+  });
+
+  /* Back/forward cache restores the page as it was left: re-enable everything. */
+  window.addEventListener('pageshow', function () {
+    Array.prototype.forEach.call(doc.querySelectorAll('form.is-submitting'), release);
+  });
+
+  /* 4. Dismissible flash message ------------------------------------------------ */
+  function dismiss(flash) {
+    flash.classList.add('is-hidden');
+    var main = closest(flash, 'main');
+    if (doc.activeElement === null || doc.activeElement === doc.body || closest(doc.activeElement, '.flash')) {
+      if (main) {
+        if (!main.hasAttribute('tabindex')) { main.setAttribute('tabindex', '-1'); }
+        main.focus({ preventScroll: true });
+      }
+    }
+  }
+
+  function setupFlash() {
+    Array.prototype.forEach.call(doc.querySelectorAll('.flash'), function (flash) {
+      if (flash.classList.contains('is-dismissible')) { return; }
+      flash.classList.add('is-dismissible');
+      flash.setAttribute('title', 'Click to dismiss');
+      var close = doc.createElement('button');
+      close.type = 'button';
+      close.className = 'flash-close';
+      close.setAttribute('aria-label', 'Dismiss message');
+      close.textContent = '\u00d7';
+      flash.appendChild(close);
+      flash.addEventListener('click', function (e) {
+        // Let links inside the message work; any other click dismisses it.
+        if (closest(e.target, 'a') && !closest(e.target, '.flash-close')) { return; }
+        dismiss(flash);
+      });
+    });
+  }
+
+  if (doc.readyState === 'loading') {
+    doc.addEventListener('DOMContentLoaded', setupFlash);
+  } else {
+    setupFlash();
+  }
+})();

@@ -1,1 +1,14 @@
+//! reloop's integration tests: one binary; every test runs on SQLite and on PostgreSQL
+//! (see `reloop_tests::db_test!`).
 
+mod bad_input;
+mod catalog_sites;
+mod health_openapi;
+mod lifecycle;
+mod pagination;
+mod registry;
+mod tree;
+mod ui;
+
+pub use reloop_tests::{Backend, Resp, TestApp, db_test, s};
+pub use serde_json::{Value, json};

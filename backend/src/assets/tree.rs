@@ -115,9 +115,6 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
             format!("{} is already installed in {}", child.asset_tag, parent.asset_tag),
         ));
     }
-    if !ck.fits_in(pk) {
-        return Err(AppError::invalid(field, format!("a {ck} cannot be installed in a {pk}")));
-    }
     if !accepts_parts(ps) {
         return Err(AppError::invalid(field, format!("{} is {ps}; it cannot receive parts", parent.asset_tag)));
     }
@@ -131,6 +128,9 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
             field,
             format!("{} contains {}; installing it there would make a cycle", a.asset_tag, parent.asset_tag),
         ));
+    }
+    if !ck.fits_in(pk) {
+        return Err(AppError::invalid(field, format!("a {ck} cannot be installed in a {pk}")));
     }
     let below = depth_below(&*txn, AssetId(child.id)).await?;
     if ancestors.len() + 2 + below > repo::MAX_DEPTH {

@@ -61,8 +61,11 @@ fn path_error<E: std::fmt::Display>(err: serde_path_to_error::Error<E>, what: &s
 
 /// Parses JSON strictly, with the path of the first bad field in the error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::bad_request(None, "the request body is empty; send a JSON object"));
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(AppError::bad_request(None, "the request body is empty; send a JSON object")),
+        // serde would read a struct from an array, by position: refuse anything but an object.
+        Some(b'{') => {}
+        Some(_) => return Err(AppError::bad_request(None, "the request body must be a JSON object")),
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| path_error(e, "invalid JSON body"))?;

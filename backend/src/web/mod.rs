@@ -66,6 +66,8 @@ pub fn server(listener: TcpListener, db: Db, settings: Arc<Settings>) -> std::io
             .into_utoipa_app()
             .openapi(api::ApiDoc::openapi())
             .app_data(state.clone())
+            // Before the /api/v1 scope, which would otherwise claim the path.
+            .route("/api/v1/openapi.json", web::get().to(api::openapi_json))
             .service(api::scope())
             .split_for_parts();
         app.app_data(web::Data::new(doc))
@@ -73,7 +75,6 @@ pub fn server(listener: TcpListener, db: Db, settings: Arc<Settings>) -> std::io
             .wrap(security_headers())
             .wrap(Compress::default())
             .wrap(Logger::new("%r %s %b %Dms").exclude("/healthz").exclude("/readyz"))
-            .service(api::openapi_json)
             .service(health::healthz)
             .service(health::readyz)
             .service(static_files::serve)

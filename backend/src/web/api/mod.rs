@@ -6,7 +6,7 @@ pub mod assets;
 pub mod catalog;
 pub mod sites;
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::scope::Scope;
 
@@ -62,7 +62,6 @@ pub fn scope() -> Scope<
 pub struct ApiDoc;
 
 /// The OpenAPI document (served at /api/v1/openapi.json).
-#[get("/api/v1/openapi.json")]
 pub async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
     HttpResponse::Ok().json(doc.get_ref())
 }

@@ -109,6 +109,11 @@ impl FormState {
             self.general = Some(err.to_string());
         }
         for f in fields {
+            if f.field == "version" {
+                // The version is a hidden input: say it on top of the form.
+                self.general = Some(f.message);
+                continue;
+            }
             // Nested fields ("grade.functional") map onto their form input names.
             let name = f.field.replace('.', "_");
             self.fail(&name, f.message);

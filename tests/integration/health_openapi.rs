@@ -1,0 +1,75 @@
+use super::*;
+
+db_test! {
+    async fn health_and_readiness(app: TestApp) {
+        let r = app.get("/healthz").await;
+        assert_eq!((r.status, r.json()["status"].as_str()), (200, Some("ok")));
+        let r = app.get("/readyz").await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.json()["database"], "ok");
+        // Security headers ride on every response.
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{csp}");
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    }
+}
+
+db_test! {
+    async fn readiness_fails_when_the_database_is_gone(app: TestApp) {
+        app.db.clone().close().await.expect("close pool");
+        let r = app.get("/readyz").await;
+        assert_eq!(r.status, 503, "{}", r.text);
+        assert_eq!(r.json()["database"], "unreachable");
+        assert_eq!(app.get("/healthz").await.status, 200);
+    }
+}
+
+db_test! {
+    async fn openapi_documents_every_route(app: TestApp) {
+        let r = app.get("/api/v1/openapi.json").await;
+        assert_eq!(r.status, 200);
+        let doc = r.json();
+        assert!(doc["openapi"].as_str().unwrap_or_default().starts_with("3."), "{}", doc["openapi"]);
+        let expected = [
+            ("/api/v1/assets", &["get", "post"][..]),
+            ("/api/v1/assets/lookup", &["get"]),
+            ("/api/v1/assets/{id}", &["get", "patch"]),
+            ("/api/v1/assets/{id}/transition", &["post"]),
+            ("/api/v1/assets/{id}/children", &["post"]),
+            ("/api/v1/assets/{id}/children/{child_id}", &["delete"]),
+            ("/api/v1/assets/{id}/tree", &["get"]),
+            ("/api/v1/assets/{id}/events", &["get"]),
+            ("/api/v1/sites", &["get", "post"]),
+            ("/api/v1/sites/{id}", &["get", "patch"]),
+            ("/api/v1/models", &["get", "post"]),
+            ("/api/v1/models/{id}", &["get", "patch"]),
+        ];
+        let paths = doc["paths"].as_object().expect("paths");
+        for (path, methods) in expected {
+            for m in methods {
+                assert!(paths.get(path).and_then(|p| p.get(*m)).is_some(), "{m} {path} is missing from the OpenAPI document");
+            }
+        }
+        assert_eq!(paths.len(), expected.len(), "documented paths: {:?}", paths.keys().collect::<Vec<_>>());
+        // Schemas referenced by the operations exist.
+        let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+        for name in ["Asset", "NewAsset", "AssetPatch", "TransitionRequest", "ErrorBody", "State", "AssetKind", "Site", "HardwareModel"] {
+            assert!(schemas.contains_key(name), "schema {name} missing");
+        }
+    }
+}
+
+db_test! {
+    async fn unknown_routes_are_404_in_the_right_format(app: TestApp) {
+        let r = app.get("/api/v1/nope").await;
+        assert_eq!(r.status, 404);
+        assert_eq!(r.error().0, "not_found");
+        let r = app.get("/no-such-page").await;
+        assert_eq!(r.status, 404);
+        assert!(r.text.contains("<html") && r.text.contains("404"), "{}", r.text);
+        // A malformed id in a path is an unknown resource, answered as JSON under /api.
+        let r = app.get("/api/v1/assets/not-a-uuid").await;
+        assert_eq!(r.status, 404, "{}", r.text);
+        assert_eq!(r.error().0, "not_found");
+    }
+}
