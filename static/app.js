@@ -54,7 +54,7 @@
     }
   });
 
-  /* 3. Guard against double submissions ---------------------------------------- */
+  /* 3. Guard against double submissions of POST forms -------------------------- */
   function buttonsOf(form) {
     return Array.prototype.slice.call(form.querySelectorAll('button[type="submit"], button:not([type]), input[type="submit"]'));
   }
@@ -74,6 +74,9 @@
   doc.addEventListener('submit', function (e) {
     var form = e.target;
     if (!form || form.tagName !== 'FORM' || e.defaultPrevented) { return; }
+    // Only POST forms change data. A GET form (filters, scan) may be sent again:
+    // the newer navigation simply replaces the older one.
+    if ((form.getAttribute('method') || 'get').toLowerCase() !== 'post') { return; }
     if (form.classList.contains('is-submitting')) {
       e.preventDefault();     // second click or Enter while the first is in flight
       return;
@@ -131,9 +134,24 @@
     });
   }
 
-  if (doc.readyState === 'loading') {
-    doc.addEventListener('DOMContentLoaded', setupFlash);
-  } else {
+  /* 5. Bench scanning: on a wide screen, the first [data-autofocus-wide] field takes
+     focus so a barcode scanner can fire part tags straight in after every reload. On a
+     phone, focusing would scroll the page and raise the keyboard, so it does not. */
+  function autofocusWide() {
+    var field = doc.querySelector('[data-autofocus-wide]');
+    if (!field || !window.matchMedia || !window.matchMedia('(min-width: 768px)').matches) { return; }
+    if (doc.activeElement && doc.activeElement !== doc.body) { return; }
+    field.focus({ preventScroll: true });
+  }
+
+  function ready() {
     setupFlash();
+    autofocusWide();
+  }
+
+  if (doc.readyState === 'loading') {
+    doc.addEventListener('DOMContentLoaded', ready);
+  } else {
+    ready();
   }
 })();

@@ -82,17 +82,16 @@ pub async fn list<C: ConnectionTrait>(conn: &C, query: &AssetQuery) -> AppResult
     let rows = if needle.is_empty() {
         page_by_id(conn, base, limit).await?
     } else {
-        let cond = base.add(text_condition(&needle));
         let ids: Vec<Uuid> = asset::Entity::find()
             .select_only()
             .column(asset::Column::Id)
-            .filter(cond.clone())
+            .filter(base.clone().add(text_condition(&needle, false)))
             .limit(TEXT_CAP + 1)
             .into_tuple()
             .all(conn)
             .await?;
         if ids.len() as u64 > TEXT_CAP {
-            page_by_id(conn, cond, limit).await?
+            page_by_id(conn, base.add(text_condition(&needle, true)), limit).await?
         } else {
             let mut ids = ids;
             ids.sort_unstable_by(|a, b| b.cmp(a));
@@ -118,23 +117,31 @@ async fn page_by_id<C: ConnectionTrait>(conn: &C, cond: Condition, limit: u64) -
 }
 
 /// Tag or serial starting with `needle`, or a model whose label contains it.
-fn text_condition(needle: &str) -> Condition {
+///
+/// `dense` is for text that matches many items: the key columns are wrapped in `|| ''` so
+/// that no index serves them and the planner walks the id index instead, stopping after a
+/// page (with the plain form, both SQLite and PostgreSQL would collect every match through
+/// the tag and serial indexes and sort them all).
+fn text_condition(needle: &str, dense: bool) -> Condition {
     let upper = text::prefix_upper_bound(needle);
+    let key = |col: asset::Column| {
+        if dense {
+            Expr::cust_with_expr("($1 || '')", Expr::col((asset::Entity, col)))
+        } else {
+            Expr::col((asset::Entity, col))
+        }
+    };
     let models = Query::select()
         .column(hardware_model::Column::Id)
         .from(hardware_model::Entity)
         .and_where(Expr::col(hardware_model::Column::ModelKey).like(contains_pattern(needle)))
         .to_owned();
     Condition::any()
+        .add(Condition::all().add(key(asset::Column::TagKey).gte(needle)).add(key(asset::Column::TagKey).lt(upper.as_str())))
         .add(
             Condition::all()
-                .add(asset::Column::TagKey.gte(needle))
-                .add(asset::Column::TagKey.lt(upper.as_str())),
-        )
-        .add(
-            Condition::all()
-                .add(asset::Column::SerialKey.gte(needle))
-                .add(asset::Column::SerialKey.lt(upper.as_str())),
+                .add(key(asset::Column::SerialKey).gte(needle))
+                .add(key(asset::Column::SerialKey).lt(upper.as_str())),
         )
         .add(asset::Column::ModelId.in_subquery(models))
 }

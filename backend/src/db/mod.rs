@@ -49,6 +49,8 @@ impl Db {
                     .synchronous(SqliteSynchronous::Normal)
                     .create_if_missing(true)
                     .statement_cache_capacity(256)
+                    // Keeps the planner's statistics fresh (ANALYZE where it is due).
+                    .optimize_on_close(true, None)
             });
         }
         let conn = Database::connect(opts)
@@ -95,7 +97,18 @@ impl Db {
         }
         Migrator::up(&txn.txn, None).await.context("running migrations")?;
         txn.commit().await?;
+        self.analyze().await?;
         Ok(())
+    }
+
+    /// Refreshes the query planner's statistics after bulk loads, so that filters pick
+    /// the selective index.
+    pub async fn analyze(&self) -> Result<(), DbErr> {
+        let sql = match self.backend() {
+            DbBackend::Sqlite => "PRAGMA optimize=0x10002",
+            _ => "ANALYZE",
+        };
+        self.conn.execute_unprepared(sql).await.map(|_| ())
     }
 
     /// Whether the database answers (for `/readyz`).
@@ -130,11 +143,22 @@ impl Deref for WriteTxn {
 /// A database URL with any password removed, for logs and error messages.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
-        }
+        (Some(scheme_end), Some(at)) if at > scheme_end => match url[scheme_end + 3..at].split_once(':') {
+            Some((user, _password)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+            None => url.to_owned(),
+        },
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite:///data/reloop.db?mode=rwc"), "sqlite:///data/reloop.db?mode=rwc");
     }
 }
