@@ -9,7 +9,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, SqlErr, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::{AssetKind, NewAsset, repo};
@@ -95,8 +98,8 @@ fn unique<T: Eq + std::hash::Hash + Clone>(it: impl Iterator<Item = T>) -> Vec<T
 }
 
 /// Registers in the caller's transaction (the demo and imports compose it).
-pub async fn register_in<C: ConnectionTrait>(
-    conn: &C,
+pub async fn register_in(
+    conn: &DatabaseTransaction,
     ctx: &Ctx,
     items: Vec<NewAsset>,
     numbered: bool,
@@ -139,10 +142,27 @@ pub async fn register_in<C: ConnectionTrait>(
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }
-    check_unique_in_db(conn, &rows, numbered).await?;
+    // Insert optimistically inside a savepoint: the unique indexes catch clashes with
+    // existing items, so a batch costs no lookups. On a clash, roll back to the savepoint
+    // and look the batch up to name the row (probing every batch made PostgreSQL bulk
+    // loads crawl whenever its statistics were stale).
+    let savepoint = conn.begin().await?;
+    match insert_rows(&savepoint, &rows).await {
+        Ok(()) => savepoint.commit().await?,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            savepoint.rollback().await?;
+            check_unique_in_db(conn, &rows, numbered).await?;
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    ledger::append(conn, ctx, events).await?;
+    Ok(rows)
+}
 
+async fn insert_rows<C: ConnectionTrait>(conn: &C, rows: &[asset::Model]) -> Result<(), DbErr> {
     let mut chunk = Vec::with_capacity(INSERT_CHUNK.min(rows.len()));
-    for row in &rows {
+    for row in rows {
         chunk.push(row.clone().into_active_model());
         if chunk.len() == INSERT_CHUNK {
             asset::Entity::insert_many(std::mem::take(&mut chunk)).exec_without_returning(conn).await?;
@@ -151,8 +171,7 @@ pub async fn register_in<C: ConnectionTrait>(
     if !chunk.is_empty() {
         asset::Entity::insert_many(chunk).exec_without_returning(conn).await?;
     }
-    ledger::append(conn, ctx, events).await?;
-    Ok(rows)
+    Ok(())
 }
 
 /// The ledger entries that open an item's history: its registration (with its initial

@@ -97,7 +97,11 @@ impl Db {
         }
         Migrator::up(&txn.txn, None).await.context("running migrations")?;
         txn.commit().await?;
-        self.analyze().await?;
+        if self.backend() == DbBackend::Sqlite {
+            // SQLite's documented advice for long-lived connections; PostgreSQL leaves
+            // statistics to autovacuum.
+            self.analyze().await?;
+        }
         Ok(())
     }
 
