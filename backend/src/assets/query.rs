@@ -26,7 +26,9 @@ use crate::lifecycle::State;
 use crate::text;
 
 /// Above this many text matches, a page is found by walking the id index instead.
-pub const TEXT_CAP: u64 = 2000;
+pub const TEXT_CAP: u64 = 10_000;
+/// Text matching more catalog models than this is not selective by model.
+const MODEL_CAP: u64 = 1000;
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 500;
 
@@ -82,16 +84,20 @@ pub async fn list<C: ConnectionTrait>(conn: &C, query: &AssetQuery) -> AppResult
     let rows = if needle.is_empty() {
         page_by_id(conn, base, limit).await?
     } else {
+        // Matching models are resolved first: as a sub-query, PostgreSQL cannot estimate
+        // the IN and falls back to a sequential scan of every asset.
+        let models = crate::catalog::ids_matching(conn, &needle, MODEL_CAP).await?;
+        let many_models = models.len() as u64 > MODEL_CAP;
         let ids: Vec<Uuid> = asset::Entity::find()
             .select_only()
             .column(asset::Column::Id)
-            .filter(base.clone().add(text_condition(&needle, false)))
+            .filter(base.clone().add(text_condition(&needle, (!many_models).then_some(&models[..]), false)))
             .limit(TEXT_CAP + 1)
             .into_tuple()
             .all(conn)
             .await?;
-        if ids.len() as u64 > TEXT_CAP {
-            page_by_id(conn, base.add(text_condition(&needle, true)), limit).await?
+        if many_models || ids.len() as u64 > TEXT_CAP {
+            page_by_id(conn, base.add(text_condition(&needle, (!many_models).then_some(&models[..]), true)), limit).await?
         } else {
             let mut ids = ids;
             ids.sort_unstable_by(|a, b| b.cmp(a));
@@ -122,7 +128,9 @@ async fn page_by_id<C: ConnectionTrait>(conn: &C, cond: Condition, limit: u64) -
 /// that no index serves them and the planner walks the id index instead, stopping after a
 /// page (with the plain form, both SQLite and PostgreSQL would collect every match through
 /// the tag and serial indexes and sort them all).
-fn text_condition(needle: &str, dense: bool) -> Condition {
+/// `models` are the ids of the matching catalog models, or `None` when there are too many
+/// to list (then a sub-query finds them).
+fn text_condition(needle: &str, models: Option<&[Uuid]>, dense: bool) -> Condition {
     let upper = text::prefix_upper_bound(needle);
     let key = |col: asset::Column| {
         if dense {
@@ -131,17 +139,23 @@ fn text_condition(needle: &str, dense: bool) -> Condition {
             Expr::col((asset::Entity, col))
         }
     };
-    let models = Query::select()
-        .column(hardware_model::Column::Id)
-        .from(hardware_model::Entity)
-        .and_where(Expr::col(hardware_model::Column::ModelKey).like(contains_pattern(needle)))
-        .to_owned();
-    Condition::any()
+    let any = Condition::any()
         .add(Condition::all().add(key(asset::Column::TagKey).gte(needle)).add(key(asset::Column::TagKey).lt(upper.as_str())))
         .add(
             Condition::all()
                 .add(key(asset::Column::SerialKey).gte(needle))
                 .add(key(asset::Column::SerialKey).lt(upper.as_str())),
-        )
-        .add(asset::Column::ModelId.in_subquery(models))
+        );
+    match models {
+        Some([]) => any,
+        Some(ids) => any.add(asset::Column::ModelId.is_in(ids.to_vec())),
+        None => {
+            let sub = Query::select()
+                .column(hardware_model::Column::Id)
+                .from(hardware_model::Entity)
+                .and_where(Expr::col(hardware_model::Column::ModelKey).like(contains_pattern(needle)))
+                .to_owned();
+            any.add(asset::Column::ModelId.in_subquery(sub))
+        }
+    }
 }
