@@ -1,23 +1,38 @@
-//! Who is acting, and when: passed to every service call that writes, so the ledger
-//! records it without services reaching for globals.
+//! Who is acting, and when: passed to every service call that writes, so the ledger and
+//! the audit trail record it without services reaching for globals.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
+
+use crate::ids::UserId;
+
+/// The one responsible for a change: a user, or the system itself (CLI, demo, bench).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub id: Option<UserId>,
+    pub name: String,
+}
 
 #[derive(Clone, Debug)]
 pub struct Ctx {
-    /// The name recorded as the actor of every change made in this call.
-    pub actor: String,
-    /// The time recorded for every change made in this call.
+    pub actor: Actor,
+    /// The time recorded for every change made in this call, to the microsecond (what
+    /// PostgreSQL keeps, so hashes computed now verify after a round trip).
     pub now: DateTime<Utc>,
 }
 
 impl Ctx {
+    /// A system actor (no user account) acting now.
     pub fn new(actor: impl Into<String>) -> Self {
-        Ctx { actor: actor.into(), now: Utc::now() }
+        Ctx::at(actor, Utc::now())
     }
 
-    /// A context at a chosen time (the demo fleet backdates its history).
+    /// A system actor at a chosen time (the demo fleet backdates its history).
     pub fn at(actor: impl Into<String>, now: DateTime<Utc>) -> Self {
-        Ctx { actor: actor.into(), now }
+        Ctx { actor: Actor { id: None, name: actor.into() }, now: now.trunc_subsecs(6) }
+    }
+
+    /// A signed-in user acting now.
+    pub fn user(id: UserId, name: impl Into<String>) -> Self {
+        Ctx { actor: Actor { id: Some(id), name: name.into() }, now: Utc::now().trunc_subsecs(6) }
     }
 }

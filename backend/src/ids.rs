@@ -77,3 +77,18 @@ id_type!(
     EventId,
     "event"
 );
+id_type!(
+    /// A user account.
+    UserId,
+    "user"
+);
+id_type!(
+    /// A personal API token.
+    TokenId,
+    "API token"
+);
+id_type!(
+    /// An audit-trail entry.
+    AuditId,
+    "audit entry"
+);

@@ -5,6 +5,8 @@
 //! know nothing of actix or askama. See ARCHITECTURE.md.
 
 pub mod assets;
+pub mod audit;
+pub mod auth;
 pub mod bench;
 pub mod catalog;
 pub mod cli;

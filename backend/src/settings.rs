@@ -24,6 +24,18 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Log filter (`RELOOP_LOG`), tracing-subscriber syntax.
     pub log_filter: String,
+    /// Mark cookies `Secure` (`RELOOP_SECURE_COOKIES`; default on unless bound to loopback).
+    pub secure_cookies: bool,
+    /// Idle and absolute session lifetimes (`RELOOP_SESSION_IDLE_MINUTES`, `RELOOP_SESSION_MAX_HOURS`).
+    pub session_idle_minutes: i64,
+    pub session_max_hours: i64,
+    /// Login throttling (`RELOOP_LOGIN_MAX_FAILURES`, `RELOOP_LOGIN_LOCK_MINUTES`, `RELOOP_LOGIN_BACKOFF_MS`).
+    pub login_max_failures: i32,
+    pub login_lock_minutes: i64,
+    pub login_backoff_ms: i64,
+    /// Take the client address from `X-Forwarded-For` (`RELOOP_TRUST_PROXY`; only behind a
+    /// reverse proxy that sets it).
+    pub trust_proxy: bool,
 }
 
 impl Settings {
@@ -57,7 +69,29 @@ impl Settings {
         if db_max_connections == 0 {
             bail!("RELOOP_DB_MAX_CONNECTIONS must be at least 1");
         }
+        let flag = |k: &str, default: bool| -> anyhow::Result<bool> {
+            match non_empty(k).map(|v| v.trim().to_lowercase()) {
+                None => Ok(default),
+                Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
+                Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
+                Some(v) => bail!("{k} must be true or false, got {v:?}"),
+            }
+        };
+        let positive = |k: &str, default: usize| -> anyhow::Result<i64> {
+            let v = parse_num(k, default)?;
+            if v == 0 {
+                bail!("{k} must be at least 1");
+            }
+            Ok(v as i64)
+        };
         Ok(Settings {
+            secure_cookies: flag("RELOOP_SECURE_COOKIES", !bind.ip().is_loopback())?,
+            session_idle_minutes: positive("RELOOP_SESSION_IDLE_MINUTES", 60)?,
+            session_max_hours: positive("RELOOP_SESSION_MAX_HOURS", 12)?,
+            login_max_failures: positive("RELOOP_LOGIN_MAX_FAILURES", 5)? as i32,
+            login_lock_minutes: positive("RELOOP_LOGIN_LOCK_MINUTES", 15)?,
+            login_backoff_ms: parse_num("RELOOP_LOGIN_BACKOFF_MS", 1000)? as i64,
+            trust_proxy: flag("RELOOP_TRUST_PROXY", false)?,
             bind,
             data_dir,
             database_url,
@@ -71,6 +105,24 @@ impl Settings {
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+
+    pub fn session_policy(&self) -> crate::auth::sessions::SessionPolicy {
+        crate::auth::sessions::SessionPolicy {
+            idle: chrono::Duration::minutes(self.session_idle_minutes),
+            absolute: chrono::Duration::hours(self.session_max_hours),
+        }
+    }
+
+    pub fn throttle_policy(&self) -> crate::auth::throttle::ThrottlePolicy {
+        crate::auth::throttle::ThrottlePolicy {
+            max_failures: self.login_max_failures,
+            max_address_failures: self.login_max_failures * 4,
+            window: chrono::Duration::minutes(self.login_lock_minutes),
+            lock: chrono::Duration::minutes(self.login_lock_minutes),
+            backoff: chrono::Duration::milliseconds(self.login_backoff_ms),
+            free_failures: 2,
+        }
+    }
 }
 
 fn default_sqlite_url(data_dir: &std::path::Path) -> anyhow::Result<String> {
@@ -80,4 +132,34 @@ fn default_sqlite_url(data_dir: &std::path::Path) -> anyhow::Result<String> {
         .canonicalize()
         .with_context(|| format!("resolving the data directory {}", data_dir.display()))?;
     Ok(format!("sqlite://{}?mode=rwc", abs.join("reloop.db").display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_safe_and_loopback_cookies_are_not_secure() {
+        let s = from(&[("DATABASE_URL", "sqlite://x.db")]).expect("defaults");
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert!(!s.secure_cookies, "plain http on loopback must keep its cookies");
+        let s = from(&[("DATABASE_URL", "sqlite://x.db"), ("RELOOP_BIND", "0.0.0.0:80")]).expect("public");
+        assert!(s.secure_cookies, "a public bind gets Secure cookies by default");
+        let s = from(&[("DATABASE_URL", "sqlite://x.db"), ("RELOOP_BIND", "0.0.0.0:80"), ("RELOOP_SECURE_COOKIES", "off")]).expect("override");
+        assert!(!s.secure_cookies);
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        for (k, v) in [("RELOOP_BIND", "nowhere"), ("RELOOP_WORKERS", "many"), ("RELOOP_SECURE_COOKIES", "maybe"), ("DATABASE_URL", "mysql://x"), ("RELOOP_SESSION_IDLE_MINUTES", "0")] {
+            let err = from(&[("DATABASE_URL", "sqlite://x.db"), (k, v)]).expect_err(k).to_string();
+            assert!(err.contains(k), "{k}: {err}");
+        }
+    }
 }

@@ -122,6 +122,13 @@ pub fn test_settings(database_url: String, data_dir: std::path::PathBuf) -> Sett
         workers: 1,
         max_body_bytes: 256 * 1024,
         log_filter: "warn".into(),
+        secure_cookies: false,
+        session_idle_minutes: 60,
+        session_max_hours: 12,
+        login_max_failures: 5,
+        login_lock_minutes: 15,
+        login_backoff_ms: 0,
+        trust_proxy: false,
     }
 }
 

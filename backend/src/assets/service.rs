@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::{AssetKind, NewAsset, repo};
 use crate::assets::types::{Asset, AssetPatch};
+use crate::audit::{self, trail::snapshot};
 use crate::catalog::{self, HardwareModel};
 use crate::context::Ctx;
 use crate::db::Db;
@@ -157,6 +158,19 @@ pub async fn register_in(
         Err(e) => return Err(e.into()),
     }
     ledger::append(conn, ctx, events).await?;
+    match rows.as_slice() {
+        [one] if !numbered => {
+            let created = Asset::try_from(one.clone())?;
+            audit::record(conn, ctx, "asset.create", "asset", created.id, None, snapshot(&created)).await?;
+        }
+        [first, .., last] | [first @ last] => {
+            // A batch (import, demo, bench) is one entry; each item's own registration is
+            // in its ledger, which is chained too.
+            let summary = serde_json::json!({"count": rows.len(), "first_tag": first.asset_tag, "last_tag": last.asset_tag, "first_id": first.id});
+            audit::record(conn, ctx, "asset.import", "asset", first.id, None, Some(summary)).await?;
+        }
+        [] => {}
+    }
     Ok(rows)
 }
 
@@ -607,8 +621,10 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
         move_site(&*txn, ctx, &current, site_id, &reason, &mut events).await?;
     }
     ledger::append(&*txn, ctx, events).await?;
+    let after = Asset::try_from(updated)?;
+    audit::record(&*txn, ctx, "asset.update", "asset", id, snapshot(&cur), snapshot(&after)).await?;
     txn.commit().await?;
-    updated.try_into()
+    Ok(after)
 }
 
 /// Records `root` moving to `site` and moves everything installed in it along, each with

@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 use super::service::{accepts_parts, move_site};
 use super::types::Asset;
 use super::{AssetKind, repo};
+use crate::audit::{self, trail::snapshot};
 use crate::catalog::{self, HardwareModel};
 use crate::context::Ctx;
 use crate::db::Db;
@@ -192,6 +193,8 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
     } else {
         child_saved.try_into()?
     };
+    let before = Asset::try_from(child)?;
+    audit::record(&*txn, ctx, "asset.install", "asset", cid, snapshot(&before), snapshot(&child_final)).await?;
     txn.commit().await?;
     Ok(TreeChange { parent: parent_saved.try_into()?, child: child_final })
 }
@@ -257,6 +260,7 @@ pub async fn remove(db: &Db, ctx: &Ctx, parent_id: AssetId, child_id: AssetId, r
         Some(s) => apply_in(&*txn, ctx, child_saved, s, &why, serde_json::json!({}), None).await?.asset,
         None => child_saved.try_into()?,
     };
+    audit::record(&*txn, ctx, "asset.remove", "asset", child_id, snapshot(&Asset::try_from(child)?), snapshot(&child_final)).await?;
     txn.commit().await?;
     Ok(TreeChange { parent: parent_saved.try_into()?, child: child_final })
 }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::assets::types::double_option;
+use crate::audit::{self, trail::snapshot};
 use crate::assets::{AssetKind, Page};
 use crate::context::Ctx;
 use crate::db::Db;
@@ -363,9 +364,10 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewModel) -> AppResult<HardwareMo
     am.version = Set(1);
     am.created_at = Set(ctx.now);
     am.updated_at = Set(ctx.now);
-    let m = hm::Entity::insert(am).exec_with_returning(&*txn).await?;
+    let created = HardwareModel::try_from(hm::Entity::insert(am).exec_with_returning(&*txn).await?)?;
+    audit::record(&*txn, ctx, "model.create", "model", created.id, None, snapshot(&created)).await?;
     txn.commit().await?;
-    m.try_into()
+    Ok(created)
 }
 
 pub async fn update(db: &Db, ctx: &Ctx, id: ModelId, patch: ModelPatch) -> AppResult<HardwareModel> {
@@ -400,8 +402,10 @@ pub async fn update(db: &Db, ctx: &Ctx, id: ModelId, patch: ModelPatch) -> AppRe
         }
         Err(e) => return Err(e.into()),
     };
+    let after = HardwareModel::try_from(m)?;
+    audit::record(&*txn, ctx, "model.update", "model", id, snapshot(&current), snapshot(&after)).await?;
     txn.commit().await?;
-    m.try_into()
+    Ok(after)
 }
 
 trait MergeSet {

@@ -4,12 +4,13 @@
 //! transaction as the entry that explains them.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::assets::Page;
+use crate::audit::chain;
 use crate::context::Ctx;
 use crate::db::entities::lifecycle_event as ev;
 use crate::error::{AppError, AppResult};
@@ -109,22 +110,35 @@ impl TryFrom<ev::Model> for Event {
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters.
 const CHUNK: usize = 500;
 
-/// Appends entries in order, in the caller's transaction.
+/// Appends entries in order, in the caller's transaction, extending the hash chain.
 pub async fn append<C: ConnectionTrait>(conn: &C, ctx: &Ctx, events: Vec<NewEvent>) -> AppResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut chain = chain::lock(conn).await?;
     let mut rows = Vec::with_capacity(events.len().min(CHUNK));
     for e in events {
-        rows.push(ev::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            asset_id: Set(e.asset_id.0),
-            kind: Set(e.kind.as_str().to_owned()),
-            from_value: Set(e.from),
-            to_value: Set(e.to),
-            related_asset_id: Set(e.related.map(|r| r.0)),
-            actor: Set(ctx.actor.clone()),
-            reason: Set(e.reason),
-            payload: Set(e.payload),
-            occurred_at: Set(ctx.now),
-        });
+        let (seq, prev) = chain.next();
+        let mut row = ev::Model {
+            id: Uuid::now_v7(),
+            asset_id: e.asset_id.0,
+            kind: e.kind.as_str().to_owned(),
+            from_value: e.from,
+            to_value: e.to,
+            related_asset_id: e.related.map(|r| r.0),
+            actor: ctx.actor.name.clone(),
+            reason: e.reason,
+            payload: e.payload,
+            occurred_at: ctx.now,
+            seq: Some(seq),
+            actor_id: ctx.actor.id.map(|u| u.0),
+            prev_hash: Some(prev.clone()),
+            hash: None,
+        };
+        let h = chain::hash(&chain::event_content(&row, seq, &prev));
+        row.hash = Some(h.clone());
+        chain.advance(seq, h);
+        rows.push(row.into_active_model());
         if rows.len() == CHUNK {
             ev::Entity::insert_many(std::mem::take(&mut rows)).exec_without_returning(conn).await?;
         }
@@ -132,7 +146,7 @@ pub async fn append<C: ConnectionTrait>(conn: &C, ctx: &Ctx, events: Vec<NewEven
     if !rows.is_empty() {
         ev::Entity::insert_many(rows).exec_without_returning(conn).await?;
     }
-    Ok(())
+    chain.save(conn).await
 }
 
 /// An item's ledger, newest first, keyset-paginated by entry id.

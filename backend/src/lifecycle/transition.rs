@@ -9,6 +9,7 @@ use super::state::Cascade;
 use super::{State, WorkloadTier};
 use crate::assets::types::Asset;
 use crate::assets::{AssetKind, repo};
+use crate::audit::{self, trail::snapshot};
 use crate::context::Ctx;
 use crate::db::Db;
 use crate::db::entities::asset;
@@ -75,7 +76,15 @@ pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest)
         p.add("payload", "must be at most 16 KiB of JSON, without NUL characters");
     }
     p.into_result()?;
+    let before = Asset::try_from(row.clone())?;
     let outcome = apply_in(&*txn, ctx, row, to, &reason, payload, req.workload_tier).await?;
+    let mut after = snapshot(&outcome.asset);
+    if let Some(obj) = after.as_mut().and_then(|v| v.as_object_mut()) {
+        obj.insert("carried".into(), serde_json::json!(outcome.carried.iter().map(|c| &c.asset_tag).collect::<Vec<_>>()));
+        obj.insert("detached".into(), serde_json::json!(outcome.detached));
+        obj.insert("reason".into(), serde_json::json!(reason));
+    }
+    audit::record(&*txn, ctx, "asset.transition", "asset", id, snapshot(&before), after).await?;
     txn.commit().await?;
     Ok(outcome)
 }

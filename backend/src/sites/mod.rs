@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::assets::types::double_option;
+use crate::audit::{self, trail::snapshot};
 use crate::context::Ctx;
 use crate::db::Db;
 use crate::db::entities::site;
@@ -139,9 +140,10 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewSite) -> AppResult<Site> {
         created_at: Set(ctx.now),
         updated_at: Set(ctx.now),
     };
-    let m = site::Entity::insert(row).exec_with_returning(&*txn).await?;
+    let site = Site::from(site::Entity::insert(row).exec_with_returning(&*txn).await?);
+    audit::record(&*txn, ctx, "site.create", "site", site.id, None, snapshot(&site)).await?;
     txn.commit().await?;
-    Ok(m.into())
+    Ok(site)
 }
 
 pub async fn update(db: &Db, ctx: &Ctx, id: SiteId, patch: SitePatch) -> AppResult<Site> {
@@ -174,8 +176,10 @@ pub async fn update(db: &Db, ctx: &Ctx, id: SiteId, patch: SitePatch) -> AppResu
         Err(DbErr::RecordNotUpdated) => return Err(AppError::stale_version("site", current.version + 1, patch.version)),
         Err(e) => return Err(e.into()),
     };
+    let after = Site::from(m);
+    audit::record(&*txn, ctx, "site.update", "site", id, snapshot(&Site::from(current)), snapshot(&after)).await?;
     txn.commit().await?;
-    Ok(m.into())
+    Ok(after)
 }
 
 pub async fn get<C: ConnectionTrait>(conn: &C, id: SiteId) -> AppResult<Site> {

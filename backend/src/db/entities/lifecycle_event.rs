@@ -14,6 +14,11 @@ pub struct Model {
     pub reason: String,
     pub payload: Json,
     pub occurred_at: DateTimeUtc,
+    /// Position in the shared hash chain (None only until start-up seals old rows).
+    pub seq: Option<i64>,
+    pub actor_id: Option<Uuid>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

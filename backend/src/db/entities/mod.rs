@@ -1,7 +1,13 @@
 //! sea-orm entities: one per table, plain rows. Domain modules turn them into typed
 //! domain values; templates and API responses never see them.
 
+pub mod api_token;
 pub mod asset;
+pub mod audit_entry;
+pub mod chain_head;
 pub mod hardware_model;
 pub mod lifecycle_event;
+pub mod login_throttle;
+pub mod session;
 pub mod site;
+pub mod user;

@@ -1,0 +1,15 @@
+//! The audit trail: who changed what, when, with the state before and after.
+//!
+//! Invariants:
+//! - Every change (registry, lifecycle, users, tokens, sessions' sign-ins) writes an entry
+//!   in the same transaction as the change itself.
+//! - Entries are only ever inserted; with the lifecycle ledger they form one hash chain
+//!   ([`chain`]), so an edit or deletion made behind the application's back is detected
+//!   by `reloop audit verify` and named.
+//! - Secrets (password hashes, tokens, session ids) never enter an entry.
+
+pub mod chain;
+pub mod trail;
+
+pub use chain::{ChainReport, verify};
+pub use trail::{AuditEntry, AuditQuery, record};

@@ -1,0 +1,69 @@
+//! Signing in with a username and password.
+
+use chrono::Utc;
+
+use super::sessions::{self, SessionPolicy, Started};
+use super::throttle::{self, ThrottlePolicy};
+use super::users::{self, User};
+use super::password;
+use crate::audit;
+use crate::db::Db;
+use crate::error::AppError;
+
+#[derive(Debug)]
+pub enum LoginError {
+    /// Wrong name or password, or an inactive account: one message for all.
+    Invalid,
+    /// Too many failures for this name or address.
+    Throttled { retry_after_secs: i64 },
+    Failed(AppError),
+}
+
+impl From<AppError> for LoginError {
+    fn from(e: AppError) -> Self {
+        LoginError::Failed(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for LoginError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        LoginError::Failed(e.into())
+    }
+}
+
+pub const INVALID_MESSAGE: &str = "That username and password do not match an active account.";
+
+pub async fn login(
+    db: &Db,
+    username: &str,
+    password: &str,
+    ip: &str,
+    user_agent: &str,
+    sessions_policy: SessionPolicy,
+    throttle_policy: &ThrottlePolicy,
+) -> Result<(User, Started), LoginError> {
+    let now = Utc::now();
+    let keys = [throttle::user_key(username), throttle::address_key(ip)];
+    if let Some(secs) = throttle::wait(db.conn(), &keys, throttle_policy, now).await? {
+        return Err(LoginError::Throttled { retry_after_secs: secs });
+    }
+    let row = if username.trim().is_empty() { None } else { users::find_by_username(db.conn(), username).await? };
+    let hash = row.as_ref().map(|r| r.password_hash.clone());
+    let matches = password::verify(password.to_owned(), hash).await;
+    let user = match row {
+        Some(r) if matches && r.active => User::try_from(r)?,
+        _ => {
+            let txn = db.write().await?;
+            throttle::fail(&*txn, &keys, throttle_policy, now).await?;
+            txn.commit().await?;
+            tracing::warn!(username = %username.chars().take(64).collect::<String>(), ip, "sign-in refused");
+            return Err(LoginError::Invalid);
+        }
+    };
+    let started = sessions::start(db, &user, user_agent, ip, sessions_policy, now).await?;
+    let txn = db.write().await?;
+    throttle::clear(&*txn, &keys[0]).await?;
+    audit::record(&*txn, &user.ctx(), "auth.login", "user", user.id, None, Some(serde_json::json!({"ip": ip}))).await?;
+    txn.commit().await?;
+    Ok((user, started))
+}

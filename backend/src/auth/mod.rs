@@ -1,0 +1,25 @@
+//! Accounts, roles, sign-in, sessions, API tokens and login throttling.
+//!
+//! Invariants:
+//! - Passwords are stored only as argon2id hashes (OWASP parameters or stronger), hashed
+//!   and verified off the async executor; an unknown username costs the same dummy
+//!   verification as a known one, and every refusal reads the same.
+//! - Session cookies and API tokens are random 256-bit secrets stored only as SHA-256
+//!   hashes; a session id is new at every sign-in and dies server-side at sign-out.
+//! - Sessions, tokens and throttle counters live in the database, so instances sharing it
+//!   behave as one.
+//! - Users are never deleted (the ledger and trail keep their names); they are deactivated.
+//! - At least one active admin always remains.
+
+pub mod login;
+pub mod password;
+pub mod role;
+pub mod secret;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
+
+pub use login::{LoginError, login};
+pub use role::{Permission, Role};
+pub use users::User;
