@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 
+use crate::auth::Role;
 use crate::ids::UserId;
 
 /// The one responsible for a change: a user, or the system itself (CLI, demo, bench).
@@ -10,6 +11,8 @@ use crate::ids::UserId;
 pub struct Actor {
     pub id: Option<UserId>,
     pub name: String,
+    /// The user's role; `None` for the system, which the role rules do not limit.
+    pub role: Option<Role>,
 }
 
 #[derive(Clone, Debug)]
@@ -28,11 +31,11 @@ impl Ctx {
 
     /// A system actor at a chosen time (the demo fleet backdates its history).
     pub fn at(actor: impl Into<String>, now: DateTime<Utc>) -> Self {
-        Ctx { actor: Actor { id: None, name: actor.into() }, now: now.trunc_subsecs(6) }
+        Ctx { actor: Actor { id: None, name: actor.into(), role: None }, now: now.trunc_subsecs(6) }
     }
 
     /// A signed-in user acting now.
-    pub fn user(id: UserId, name: impl Into<String>) -> Self {
-        Ctx { actor: Actor { id: Some(id), name: name.into() }, now: Utc::now().trunc_subsecs(6) }
+    pub fn user(id: UserId, name: impl Into<String>, role: Role) -> Self {
+        Ctx { actor: Actor { id: Some(id), name: name.into(), role: Some(role) }, now: Utc::now().trunc_subsecs(6) }
     }
 }

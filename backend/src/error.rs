@@ -38,6 +38,12 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// No valid credentials (API: no or a bad bearer token).
+    #[error("sign in first: send an API token as Authorization: Bearer <token>")]
+    Unauthorized,
+    /// Signed in, but the role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("database error")]
     Db(#[source] DbErr),
     #[error("internal error")]
@@ -82,6 +88,8 @@ impl AppError {
             AppError::Conflict { code, .. } => code,
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
             AppError::Db(_) | AppError::Internal(_) => "internal",
         }
     }

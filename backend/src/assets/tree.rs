@@ -232,6 +232,7 @@ pub async fn remove(db: &Db, ctx: &Ctx, parent_id: AssetId, child_id: AssetId, r
     let target = match req.to_state {
         Some(s) if s == cs => None,
         Some(s) => {
+            crate::lifecycle::transition::check_role(ctx, s)?;
             if let Some(why) = cs.refusal(ck, s) {
                 return Err(AppError::Conflict {
                     code: "illegal_transition",

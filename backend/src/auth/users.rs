@@ -56,7 +56,7 @@ impl User {
 
     /// The context this user acts in.
     pub fn ctx(&self) -> Ctx {
-        Ctx::user(self.id, self.username.clone())
+        Ctx::user(self.id, self.username.clone(), self.role)
     }
 }
 
@@ -151,7 +151,7 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: UserId) -> AppResult<User> {
 }
 
 /// The stored row (with its password hash) for sign-in.
-pub(crate) async fn find_by_username<C: ConnectionTrait>(conn: &C, username: &str) -> AppResult<Option<user::Model>> {
+pub async fn find_by_username<C: ConnectionTrait>(conn: &C, username: &str) -> AppResult<Option<user::Model>> {
     Ok(user::Entity::find().filter(user::Column::UsernameKey.eq(text::key(username))).one(conn).await?)
 }
 

@@ -67,6 +67,7 @@ pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest)
     let to = req
         .to
         .ok_or_else(|| AppError::invalid("to", format!("is required: one of {}", State::expected())))?;
+    check_role(ctx, to)?;
     let mut p = Problems::default();
     let reason = text::optional_line(&mut p, "reason", req.reason.as_deref(), text::REASON_MAX).unwrap_or_default();
     let payload = req.payload.unwrap_or_else(|| serde_json::json!({}));
@@ -76,8 +77,18 @@ pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest)
         p.add("payload", "must be at most 16 KiB of JSON, without NUL characters");
     }
     p.into_result()?;
+    // Only a redeployment asked for needs a workload: parts that follow their parent into
+    // a second life, or join a redeployed server, take none of their own.
+    let workload = req.workload_tier;
+    if to == State::Redeployed && workload.is_none() && row.workload_tier.is_none() {
+        let tiers: Vec<&str> = WorkloadTier::ALL.iter().filter(|w| w.is_second_life()).map(|w| w.as_str()).collect();
+        return Err(AppError::invalid(
+            "workload_tier",
+            format!("redeployment needs the workload the item moves to (second-life tiers: {})", text_one_of(&tiers)),
+        ));
+    }
     let before = Asset::try_from(row.clone())?;
-    let outcome = apply_in(&*txn, ctx, row, to, &reason, payload, req.workload_tier).await?;
+    let outcome = apply_in(&*txn, ctx, row, to, &reason, payload, workload).await?;
     let mut after = snapshot(&outcome.asset);
     if let Some(obj) = after.as_mut().and_then(|v| v.as_object_mut()) {
         obj.insert("carried".into(), serde_json::json!(outcome.carried.iter().map(|c| &c.asset_tag).collect::<Vec<_>>()));
@@ -87,6 +98,17 @@ pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest)
     audit::record(&*txn, ctx, "asset.transition", "asset", id, snapshot(&before), after).await?;
     txn.commit().await?;
     Ok(outcome)
+}
+
+/// Whether the acting user's role may ask for a move to `to` (states an item takes on by
+/// following its parent or joining one are not asked for, so they are not checked).
+pub(crate) fn check_role(ctx: &Ctx, to: State) -> AppResult<()> {
+    match ctx.actor.role {
+        Some(role) if !role.may_transition_to(to) => {
+            Err(AppError::Forbidden(format!("a {} may not move items to {to}", role.label().to_lowercase())))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn parse_row(row: &asset::Model) -> AppResult<(AssetKind, State)> {
@@ -113,13 +135,6 @@ pub(crate) async fn apply_in<C: ConnectionTrait>(
     let (kind, from) = parse_row(&row)?;
     if let Some(why) = from.refusal(kind, to) {
         return Err(illegal(&row, why));
-    }
-    if to == State::Redeployed && workload.is_none() && row.workload_tier.is_none() {
-        let tiers: Vec<&str> = WorkloadTier::ALL.iter().filter(|w| w.is_second_life()).map(|w| w.as_str()).collect();
-        return Err(AppError::invalid(
-            "workload_tier",
-            format!("redeployment needs the workload the item moves to (second-life tiers: {})", text_one_of(&tiers)),
-        ));
     }
     let id = AssetId(row.id);
     let today = ctx.now.date_naive();

@@ -18,6 +18,8 @@ pub fn status_of(err: &AppError) -> StatusCode {
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -94,7 +96,11 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         log(&self.0);
-        HttpResponse::build(self.status_code()).json(error_body(&self.0))
+        let mut resp = HttpResponse::build(self.status_code());
+        if matches!(self.0, AppError::Unauthorized) {
+            resp.insert_header(("WWW-Authenticate", "Bearer realm=\"reloop\""));
+        }
+        resp.json(error_body(&self.0))
     }
 }
 

@@ -11,6 +11,9 @@ use form_urlencoded::parse as url_parse;
 use serde::de::DeserializeOwned;
 
 use super::AppState;
+use super::access::Identity;
+use super::ui::ANON_CSRF_COOKIE;
+use crate::auth::secret;
 use super::error::{ApiError, PageError};
 use crate::error::AppError;
 
@@ -138,6 +141,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
     }
 }
 
+/// Refuses a form whose `csrf_token` is not the session's (or, before sign-in, the
+/// anonymous cookie's): a page on another site cannot make a signed-in browser act.
+fn check_csrf(req: &HttpRequest, body: &[u8]) -> Result<(), AppError> {
+    let given = url_parse(body).find(|(k, _)| k == "csrf_token").map(|(_, v)| v.into_owned()).unwrap_or_default();
+    let expected = match req.extensions().get::<Identity>().and_then(|i| i.session.clone()) {
+        Some((_, csrf)) => Some(csrf),
+        None => req.cookie(ANON_CSRF_COOKIE).map(|c| c.value().to_owned()),
+    };
+    match expected {
+        Some(e) if !given.is_empty() && secret::same(&e, &given) => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "this form has expired or did not come from reloop; reload the page and submit it again".into(),
+        )),
+    }
+}
+
 /// A urlencoded HTML form body. Forms carry strings; handlers convert and validate them
 /// so that errors show next to the field.
 pub struct FormBody<T>(pub T);
@@ -154,6 +173,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for FormBody<T> {
                 return Err(PageError(AppError::UnsupportedMediaType("expected a submitted HTML form".into())));
             }
             let bytes = read_body(body_limit(&req), &req, payload).await?;
+            check_csrf(&req, &bytes)?;
             let de = serde_urlencoded::Deserializer::new(url_parse(&bytes));
             let value = serde_path_to_error::deserialize(de).map_err(|e| path_error(e, "invalid form"))?;
             Ok(FormBody(value))

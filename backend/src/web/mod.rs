@@ -3,6 +3,7 @@
 //! Only this module knows about actix-web and askama. Handlers stay short: extract, call
 //! one domain service, render. Errors map to HTTP in [`error`].
 
+pub mod access;
 pub mod api;
 pub mod error;
 pub mod extract;
@@ -72,6 +73,7 @@ pub fn server(listener: TcpListener, db: Db, settings: Arc<Settings>) -> std::io
             .split_for_parts();
         app.app_data(web::Data::new(doc))
             .app_data(web::PathConfig::default().error_handler(path_error))
+            .wrap(actix_web::middleware::from_fn(access::guard))
             .wrap(security_headers())
             .wrap(Compress::default())
             .wrap(Logger::new("%r %s %b %Dms").exclude("/healthz").exclude("/readyz"))

@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, delete, get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ctx;
 use crate::assets::tree::{InstallRequest, MassSummary, RemoveRequest, TreeChange, TreeNode};
 use crate::assets::tree as tree_svc;
 use crate::assets::{self, Asset, AssetPatch, AssetQuery, NewAsset, Page};
@@ -13,6 +12,7 @@ use crate::error::AppError;
 use crate::ids::{AssetId, EventId};
 use crate::lifecycle::{self, Event, State, TransitionOutcome, TransitionRequest};
 use crate::web::AppState;
+use crate::web::access::Me;
 use crate::web::error::{ApiResult, ErrorBody};
 use crate::web::extract::{ApiJson, ApiQuery, OptionalJson};
 
@@ -51,8 +51,8 @@ pub async fn list(state: Data<AppState>, ApiQuery(q): ApiQuery<AssetQuery>) -> A
     )
 )]
 #[post("/assets")]
-pub async fn create(state: Data<AppState>, ApiJson(input): ApiJson<NewAsset>) -> ApiResult<HttpResponse> {
-    let asset = assets::service::create(&state.db, &ctx(&state), input).await?;
+pub async fn create(state: Data<AppState>, me: Me, ApiJson(input): ApiJson<NewAsset>) -> ApiResult<HttpResponse> {
+    let asset = assets::service::create(&state.db, &me.ctx(), input).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/assets/{}", asset.id)))
         .json(asset))
@@ -111,8 +111,8 @@ pub async fn get(state: Data<AppState>, id: Path<AssetId>) -> ApiResult<Json<Ass
     )
 )]
 #[patch("/assets/{id}")]
-pub async fn update(state: Data<AppState>, id: Path<AssetId>, ApiJson(p): ApiJson<AssetPatch>) -> ApiResult<Json<Asset>> {
-    Ok(Json(assets::service::update(&state.db, &ctx(&state), *id, p).await?))
+pub async fn update(state: Data<AppState>, me: Me, id: Path<AssetId>, ApiJson(p): ApiJson<AssetPatch>) -> ApiResult<Json<Asset>> {
+    Ok(Json(assets::service::update(&state.db, &me.ctx(), *id, p).await?))
 }
 
 #[utoipa::path(
@@ -128,11 +128,11 @@ pub async fn update(state: Data<AppState>, id: Path<AssetId>, ApiJson(p): ApiJso
 )]
 #[post("/assets/{id}/transition")]
 pub async fn transition(
-    state: Data<AppState>,
+    state: Data<AppState>, me: Me,
     id: Path<AssetId>,
     ApiJson(req): ApiJson<TransitionRequest>,
 ) -> ApiResult<Json<TransitionOutcome>> {
-    Ok(Json(lifecycle::transition(&state.db, &ctx(&state), *id, req).await?))
+    Ok(Json(lifecycle::transition(&state.db, &me.ctx(), *id, req).await?))
 }
 
 #[utoipa::path(
@@ -148,11 +148,11 @@ pub async fn transition(
 )]
 #[post("/assets/{id}/children")]
 pub async fn install(
-    state: Data<AppState>,
+    state: Data<AppState>, me: Me,
     id: Path<AssetId>,
     ApiJson(req): ApiJson<InstallRequest>,
 ) -> ApiResult<Json<TreeChange>> {
-    Ok(Json(tree_svc::install(&state.db, &ctx(&state), *id, req).await?))
+    Ok(Json(tree_svc::install(&state.db, &me.ctx(), *id, req).await?))
 }
 
 #[utoipa::path(
@@ -170,12 +170,12 @@ pub async fn install(
 )]
 #[delete("/assets/{id}/children/{child_id}")]
 pub async fn remove(
-    state: Data<AppState>,
+    state: Data<AppState>, me: Me,
     path: Path<(AssetId, AssetId)>,
     OptionalJson(req): OptionalJson<RemoveRequest>,
 ) -> ApiResult<Json<TreeChange>> {
     let (parent, child) = path.into_inner();
-    Ok(Json(tree_svc::remove(&state.db, &ctx(&state), parent, child, req).await?))
+    Ok(Json(tree_svc::remove(&state.db, &me.ctx(), parent, child, req).await?))
 }
 
 #[utoipa::path(

@@ -3,11 +3,11 @@
 use actix_web::web::{Data, Json, Path};
 use actix_web::{HttpResponse, get, patch, post};
 
-use super::ctx;
 use crate::assets::Page;
 use crate::catalog::{self, HardwareModel, ModelPatch, ModelQuery, NewModel};
 use crate::ids::ModelId;
 use crate::web::AppState;
+use crate::web::access::Me;
 use crate::web::error::{ApiResult, ErrorBody};
 use crate::web::extract::{ApiJson, ApiQuery};
 
@@ -27,8 +27,8 @@ pub async fn list(state: Data<AppState>, ApiQuery(q): ApiQuery<ModelQuery>) -> A
     responses((status = 201, body = HardwareModel), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 #[post("/models")]
-pub async fn create(state: Data<AppState>, ApiJson(input): ApiJson<NewModel>) -> ApiResult<HttpResponse> {
-    let m = catalog::create(&state.db, &ctx(&state), input).await?;
+pub async fn create(state: Data<AppState>, me: Me, ApiJson(input): ApiJson<NewModel>) -> ApiResult<HttpResponse> {
+    let m = catalog::create(&state.db, &me.ctx(), input).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/models/{}", m.id))).json(m))
 }
 
@@ -45,6 +45,6 @@ pub async fn get(state: Data<AppState>, id: Path<ModelId>) -> ApiResult<Json<Har
     responses((status = 200, body = HardwareModel), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 #[patch("/models/{id}")]
-pub async fn update(state: Data<AppState>, id: Path<ModelId>, ApiJson(p): ApiJson<ModelPatch>) -> ApiResult<Json<HardwareModel>> {
-    Ok(Json(catalog::update(&state.db, &ctx(&state), *id, p).await?))
+pub async fn update(state: Data<AppState>, me: Me, id: Path<ModelId>, ApiJson(p): ApiJson<ModelPatch>) -> ApiResult<Json<HardwareModel>> {
+    Ok(Json(catalog::update(&state.db, &me.ctx(), *id, p).await?))
 }

@@ -3,10 +3,10 @@
 use actix_web::web::{Data, Json, Path};
 use actix_web::{HttpResponse, get, patch, post};
 
-use super::ctx;
 use crate::ids::SiteId;
 use crate::sites::{self, NewSite, Site, SitePatch};
 use crate::web::AppState;
+use crate::web::access::Me;
 use crate::web::error::{ApiResult, ErrorBody};
 use crate::web::extract::ApiJson;
 
@@ -22,8 +22,8 @@ pub async fn list(state: Data<AppState>) -> ApiResult<Json<Vec<Site>>> {
     responses((status = 201, body = Site), (status = 409, description = "Name taken", body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 #[post("/sites")]
-pub async fn create(state: Data<AppState>, ApiJson(input): ApiJson<NewSite>) -> ApiResult<HttpResponse> {
-    let site = sites::create(&state.db, &ctx(&state), input).await?;
+pub async fn create(state: Data<AppState>, me: Me, ApiJson(input): ApiJson<NewSite>) -> ApiResult<HttpResponse> {
+    let site = sites::create(&state.db, &me.ctx(), input).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/sites/{}", site.id))).json(site))
 }
 
@@ -40,6 +40,6 @@ pub async fn get(state: Data<AppState>, id: Path<SiteId>) -> ApiResult<Json<Site
     responses((status = 200, body = Site), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 #[patch("/sites/{id}")]
-pub async fn update(state: Data<AppState>, id: Path<SiteId>, ApiJson(p): ApiJson<SitePatch>) -> ApiResult<Json<Site>> {
-    Ok(Json(sites::update(&state.db, &ctx(&state), *id, p).await?))
+pub async fn update(state: Data<AppState>, me: Me, id: Path<SiteId>, ApiJson(p): ApiJson<SitePatch>) -> ApiResult<Json<Site>> {
+    Ok(Json(sites::update(&state.db, &me.ctx(), *id, p).await?))
 }

@@ -9,7 +9,7 @@ use askama::Template;
 
 use super::forms::FormState;
 use super::views::{AssetRow, EventView, Labels, event_views, kg};
-use super::{ctx, done, ok, render, see_other, take_flash};
+use super::{Layout, done, ok, render, see_other};
 use crate::assets::tree::{self, InstallRequest, MassSummary, RemoveRequest, TreeNode};
 use crate::assets::{
     self, Asset, AssetKind, AssetPatch, AssetQuery, CosmeticGrade, FunctionalGrade, Grade, NewAsset, RetailGrade,
@@ -20,6 +20,7 @@ use crate::ids::{AssetId, EventId};
 use crate::lifecycle::{self, State, TransitionRequest, WorkloadTier};
 use crate::sites::{self, Site};
 use crate::web::AppState;
+use crate::web::access::Me;
 use crate::web::error::{PageError, PageResult};
 use crate::web::extract::FormBody;
 
@@ -48,8 +49,7 @@ async fn all_models(state: &AppState) -> Result<Vec<HardwareModel>, AppError> {
 #[derive(Template)]
 #[template(path = "assets/list.html")]
 pub struct ListPage {
-    nav: &'static str,
-    flash: Option<String>,
+    l: Layout,
     filters: FormState,
     rows: Vec<AssetRow>,
     next_url: Option<String>,
@@ -74,8 +74,7 @@ pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
     };
     let conn = state.db.conn();
     let mut page = ListPage {
-        nav: "assets",
-        flash: take_flash(&req),
+        l: Layout::new(&req, "assets"),
         rows: Vec::new(),
         next_url: None,
         first_url: None,
@@ -157,8 +156,7 @@ fn flatten(node: &TreeNode, parent: AssetId, out: &mut Vec<TreeRow>) {
 #[derive(Template)]
 #[template(path = "assets/show.html")]
 pub struct ShowPage {
-    nav: &'static str,
-    flash: Option<String>,
+    l: Layout,
     a: Asset,
     model: Option<HardwareModel>,
     site: Option<Site>,
@@ -180,7 +178,7 @@ async fn show_page(
     state: &AppState,
     id: AssetId,
     events_cursor: Option<EventId>,
-    flash: Option<String>,
+    l: Layout,
     action_error: Option<String>,
 ) -> Result<ShowPage, AppError> {
     let conn = state.db.conn();
@@ -221,8 +219,7 @@ async fn show_page(
         ("Id", a.id.to_string()),
     ];
     Ok(ShowPage {
-        nav: "assets",
-        flash,
+        l,
         allowed: a.state.allowed_next(a.kind),
         holds_parts: a.kind.is_container() && assets::service::accepts_parts(a.state),
         mass_total: kg(Some(mass.total_kg)),
@@ -244,7 +241,7 @@ async fn show_page(
 pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) -> PageResult<HttpResponse> {
     let mut q = FormState::new(query_map(&req));
     let cursor: Option<EventId> = q.parse("events", "is not a valid cursor");
-    let page = show_page(&state, *id, cursor, take_flash(&req), None).await?;
+    let page = show_page(&state, *id, cursor, Layout::new(&req, "assets"), None).await?;
     ok(&req, &page)
 }
 
@@ -254,13 +251,13 @@ async fn refused(req: &HttpRequest, state: &AppState, id: AssetId, err: AppError
     if status.is_server_error() || matches!(err, AppError::NotFound { .. }) {
         return Err(PageError(err));
     }
-    let page = show_page(state, id, None, None, Some(err.to_string())).await?;
+    let page = show_page(state, id, None, Layout::new(req, "assets"), Some(err.to_string())).await?;
     render(req, status, &page)
 }
 
 pub async fn transition(
     req: HttpRequest,
-    state: Data<AppState>,
+    state: Data<AppState>, me: Me,
     id: Path<AssetId>,
     FormBody(form): Form,
 ) -> PageResult<HttpResponse> {
@@ -275,7 +272,7 @@ pub async fn transition(
     if let Some((field, msg)) = f.errors.iter().next() {
         return refused(&req, &state, *id, AppError::invalid(field.clone(), msg.clone())).await;
     }
-    match lifecycle::transition(&state.db, &ctx(&state), *id, request).await {
+    match lifecycle::transition(&state.db, &me.ctx(), *id, request).await {
         Ok(out) => {
             let mut msg = format!("{} is now {}", out.asset.asset_tag, out.asset.state.label().to_lowercase());
             if !out.carried.is_empty() {
@@ -292,14 +289,14 @@ pub async fn transition(
 
 pub async fn install(
     req: HttpRequest,
-    state: Data<AppState>,
+    state: Data<AppState>, me: Me,
     id: Path<AssetId>,
     FormBody(form): Form,
 ) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let request = InstallRequest { child_id: None, child_tag: f.opt("child_tag"), version: None, reason: f.opt("reason") };
     let _ = f.int("version");
-    match tree::install(&state.db, &ctx(&state), *id, request).await {
+    match tree::install(&state.db, &me.ctx(), *id, request).await {
         Ok(ch) => Ok(done(
             &format!("/assets/{}", id),
             &format!("Installed {} in {}", ch.child.asset_tag, ch.parent.asset_tag),
@@ -310,7 +307,7 @@ pub async fn install(
 
 pub async fn remove(
     req: HttpRequest,
-    state: Data<AppState>,
+    state: Data<AppState>, me: Me,
     path: Path<(AssetId, AssetId)>,
     FormBody(form): Form,
 ) -> PageResult<HttpResponse> {
@@ -318,7 +315,7 @@ pub async fn remove(
     let mut f = FormState::new(form);
     let back = f.opt("back").and_then(|b| b.parse::<AssetId>().ok()).unwrap_or(parent);
     let request = RemoveRequest { to_state: f.choice("to_state"), version: None, reason: f.opt("reason") };
-    match tree::remove(&state.db, &ctx(&state), parent, child, request).await {
+    match tree::remove(&state.db, &me.ctx(), parent, child, request).await {
         Ok(ch) => Ok(done(
             &format!("/assets/{back}"),
             &format!(
@@ -337,8 +334,7 @@ pub async fn remove(
 #[derive(Template)]
 #[template(path = "assets/form.html")]
 pub struct FormPage {
-    nav: &'static str,
-    flash: Option<String>,
+    l: Layout,
     title: String,
     action: String,
     cancel: String,
@@ -354,10 +350,9 @@ pub struct FormPage {
     retail: &'static [RetailGrade],
 }
 
-async fn form_page(state: &AppState, title: String, action: String, cancel: String, editing: bool, form: FormState) -> Result<FormPage, AppError> {
+async fn form_page(req: &HttpRequest, state: &AppState, title: String, action: String, cancel: String, editing: bool, form: FormState) -> Result<FormPage, AppError> {
     Ok(FormPage {
-        nav: "assets",
-        flash: None,
+        l: Layout::new(req, "assets"),
         title,
         action,
         cancel,
@@ -382,8 +377,7 @@ pub async fn new_form(req: HttpRequest, state: Data<AppState>) -> PageResult<Htt
             form = form.with(k, v.clone());
         }
     }
-    let mut page = form_page(&state, "Register an item".into(), "/assets".into(), "/assets".into(), false, form).await?;
-    page.flash = take_flash(&req);
+    let page = form_page(&req, &state, "Register an item".into(), "/assets".into(), "/assets".into(), false, form).await?;
     ok(&req, &page)
 }
 
@@ -395,7 +389,7 @@ fn grade_of(f: &mut FormState) -> Grade {
     }
 }
 
-pub async fn create(req: HttpRequest, state: Data<AppState>, FormBody(form): Form) -> PageResult<HttpResponse> {
+pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(form): Form) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let input = NewAsset {
         asset_tag: f.text("asset_tag"),
@@ -415,7 +409,7 @@ pub async fn create(req: HttpRequest, state: Data<AppState>, FormBody(form): For
         mass_override_kg: f.number("mass_override_kg"),
         notes: f.opt("notes"),
     };
-    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { assets::service::create(&state.db, &ctx(&state), input).await };
+    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { assets::service::create(&state.db, &me.ctx(), input).await };
     match result {
         Ok(a) => {
             let msg = format!("Registered {}", a.asset_tag);
@@ -435,7 +429,7 @@ pub async fn create(req: HttpRequest, state: Data<AppState>, FormBody(form): For
             if !matches!(&e, AppError::Invalid(v) if v.is_empty()) {
                 f.absorb(&e);
             }
-            let page = form_page(&state, "Register an item".into(), "/assets".into(), "/assets".into(), false, f).await?;
+            let page = form_page(&req, &state, "Register an item".into(), "/assets".into(), "/assets".into(), false, f).await?;
             render(&req, if status == StatusCode::OK { StatusCode::UNPROCESSABLE_ENTITY } else { status }, &page)
         }
     }
@@ -465,6 +459,7 @@ fn form_from_asset(a: &Asset) -> FormState {
 pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) -> PageResult<HttpResponse> {
     let a = assets::service::get(state.db.conn(), *id).await?;
     let page = form_page(
+        &req,
         &state,
         format!("Edit {}", a.asset_tag),
         format!("/assets/{}/edit", a.id),
@@ -476,7 +471,7 @@ pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<AssetId
     ok(&req, &page)
 }
 
-pub async fn update(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>, FormBody(form): Form) -> PageResult<HttpResponse> {
+pub async fn update(req: HttpRequest, state: Data<AppState>, me: Me, id: Path<AssetId>, FormBody(form): Form) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let version = f.int("version");
     let patch = AssetPatch {
@@ -499,7 +494,7 @@ pub async fn update(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>, 
     if version.is_none() {
         f.general = Some("the form lost its version; reload the page".into());
     }
-    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { assets::service::update(&state.db, &ctx(&state), *id, patch).await };
+    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { assets::service::update(&state.db, &me.ctx(), *id, patch).await };
     match result {
         Ok(a) => Ok(done(&format!("/assets/{}", a.id), &format!("Saved {}", a.asset_tag))),
         Err(e) => {
@@ -510,7 +505,7 @@ pub async fn update(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>, 
             if !matches!(&e, AppError::Invalid(v) if v.is_empty()) {
                 f.absorb(&e);
             }
-            let page = form_page(&state, "Edit item".into(), format!("/assets/{id}/edit"), format!("/assets/{id}"), true, f).await?;
+            let page = form_page(&req, &state, "Edit item".into(), format!("/assets/{id}/edit"), format!("/assets/{id}"), true, f).await?;
             render(&req, status, &page)
         }
     }

@@ -9,20 +9,20 @@ use askama::Template;
 
 use super::forms::FormState;
 use super::views::{AssetRow, Labels, input_num, kg, num};
-use super::{ctx, done, ok, render, take_flash};
+use super::{Layout, done, ok, render};
 use crate::assets::{self, AssetKind, AssetQuery};
 use crate::catalog::{self, HardwareModel, ModelPatch, ModelQuery, NewModel};
 use crate::error::AppError;
 use crate::ids::ModelId;
 use crate::web::AppState;
+use crate::web::access::Me;
 use crate::web::error::PageResult;
 use crate::web::extract::FormBody;
 
 #[derive(Template)]
 #[template(path = "models/list.html")]
 pub struct ListPage {
-    nav: &'static str,
-    flash: Option<String>,
+    l: Layout,
     filters: FormState,
     kinds: &'static [AssetKind],
     models: Vec<HardwareModel>,
@@ -34,8 +34,7 @@ pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
     let mut f = FormState::new(form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect());
     let query = ModelQuery { kind: f.choice("kind"), q: f.opt("q"), cursor: f.opt("cursor"), limit: Some(100) };
     let mut page = ListPage {
-        nav: "models",
-        flash: take_flash(&req),
+        l: Layout::new(&req, "models"),
         filters: FormState::default(),
         kinds: AssetKind::ALL,
         models: Vec::new(),
@@ -66,8 +65,7 @@ pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
 #[derive(Template)]
 #[template(path = "models/show.html")]
 pub struct ShowPage {
-    nav: &'static str,
-    flash: Option<String>,
+    l: Layout,
     m: HardwareModel,
     facts: Vec<(&'static str, String)>,
     specs: String,
@@ -99,8 +97,7 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<ModelId>) ->
         ("Updates until", m.support_ends_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())),
     ];
     let view = ShowPage {
-        nav: "models",
-        flash: take_flash(&req),
+        l: Layout::new(&req, "models"),
         specs: serde_json::to_string_pretty(&m.specs).unwrap_or_default(),
         facts,
         recent: page.items.iter().map(|a| AssetRow::new(a, &labels)).collect(),
@@ -112,8 +109,7 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<ModelId>) ->
 #[derive(Template)]
 #[template(path = "models/form.html")]
 pub struct FormPage {
-    nav: &'static str,
-    flash: Option<String>,
+    l: Layout,
     title: String,
     action: String,
     cancel: String,
@@ -147,12 +143,12 @@ const TEXTS: &[(&str, &str)] = &[
     ("unu_key", "UNU-KEY (WEEE)"),
 ];
 
-fn form_page(title: String, action: String, cancel: String, editing: bool, form: FormState) -> FormPage {
-    FormPage { nav: "models", flash: None, title, action, cancel, editing, form, kinds: AssetKind::ALL, numbers: NUMBERS, texts: TEXTS }
+fn form_page(req: &HttpRequest, title: String, action: String, cancel: String, editing: bool, form: FormState) -> FormPage {
+    FormPage { l: Layout::new(req, "models"), title, action, cancel, editing, form, kinds: AssetKind::ALL, numbers: NUMBERS, texts: TEXTS }
 }
 
 pub async fn new_form(req: HttpRequest) -> PageResult<HttpResponse> {
-    ok(&req, &form_page("New catalog model".into(), "/models".into(), "/models".into(), false, FormState::default().with("specs", "{}")))
+    ok(&req, &form_page(&req, "New catalog model".into(), "/models".into(), "/models".into(), false, FormState::default().with("specs", "{}")))
 }
 
 fn fields(f: &mut FormState) -> NewModel {
@@ -207,13 +203,13 @@ fn refused(req: &HttpRequest, mut page: FormPage, e: AppError) -> PageResult<Htt
     render(req, status, &page)
 }
 
-pub async fn create(req: HttpRequest, state: Data<AppState>, FormBody(form): FormBody<HashMap<String, String>>) -> PageResult<HttpResponse> {
+pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(form): FormBody<HashMap<String, String>>) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let input = fields(&mut f);
-    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { catalog::create(&state.db, &ctx(&state), input).await };
+    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { catalog::create(&state.db, &me.ctx(), input).await };
     match result {
         Ok(m) => Ok(done(&format!("/models/{}", m.id), &format!("Added {} to the catalog", m.label()))),
-        Err(e) => refused(&req, form_page("New catalog model".into(), "/models".into(), "/models".into(), false, f), e),
+        Err(e) => refused(&req, form_page(&req, "New catalog model".into(), "/models".into(), "/models".into(), false, f), e),
     }
 }
 
@@ -242,12 +238,12 @@ pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<ModelId
         .with("specs", serde_json::to_string_pretty(&m.specs).unwrap_or_default())
         .with("notes", m.notes.clone())
         .with("version", m.version.to_string());
-    ok(&req, &form_page(format!("Edit {}", m.label()), format!("/models/{}/edit", m.id), format!("/models/{}", m.id), true, form))
+    ok(&req, &form_page(&req, format!("Edit {}", m.label()), format!("/models/{}/edit", m.id), format!("/models/{}", m.id), true, form))
 }
 
 pub async fn update(
     req: HttpRequest,
-    state: Data<AppState>,
+    state: Data<AppState>, me: Me,
     id: Path<ModelId>,
     FormBody(form): FormBody<HashMap<String, String>>,
 ) -> PageResult<HttpResponse> {
@@ -278,9 +274,9 @@ pub async fn update(
         specs: n.specs,
         notes: n.notes,
     };
-    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { catalog::update(&state.db, &ctx(&state), *id, patch).await };
+    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { catalog::update(&state.db, &me.ctx(), *id, patch).await };
     match result {
         Ok(m) => Ok(done(&format!("/models/{}", m.id), &format!("Saved {}", m.label()))),
-        Err(e) => refused(&req, form_page("Edit model".into(), format!("/models/{id}/edit"), format!("/models/{id}"), true, f), e),
+        Err(e) => refused(&req, form_page(&req, "Edit model".into(), format!("/models/{id}/edit"), format!("/models/{id}"), true, f), e),
     }
 }

@@ -8,33 +8,32 @@ use askama::Template;
 
 use super::forms::FormState;
 use super::views::{AssetRow, Labels, input_num, num};
-use super::{ctx, done, ok, render, take_flash};
+use super::{Layout, done, ok, render};
 use crate::assets::{self, AssetQuery};
 use crate::error::AppError;
 use crate::ids::SiteId;
 use crate::sites::{self, NewSite, Site, SitePatch};
 use crate::web::AppState;
+use crate::web::access::Me;
 use crate::web::error::PageResult;
 use crate::web::extract::FormBody;
 
 #[derive(Template)]
 #[template(path = "sites/list.html")]
 pub struct ListPage {
-    nav: &'static str,
-    flash: Option<String>,
+    l: Layout,
     sites: Vec<Site>,
 }
 
 pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
-    let page = ListPage { nav: "sites", flash: take_flash(&req), sites: sites::list(state.db.conn()).await? };
+    let page = ListPage { l: Layout::new(&req, "sites"), sites: sites::list(state.db.conn()).await? };
     ok(&req, &page)
 }
 
 #[derive(Template)]
 #[template(path = "sites/show.html")]
 pub struct ShowPage {
-    nav: &'static str,
-    flash: Option<String>,
+    l: Layout,
     site: Site,
     grid: String,
     pue: String,
@@ -48,8 +47,7 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<SiteId>) -> 
     let page = assets::query::list(conn, &AssetQuery { site_id: Some(*id), limit: Some(20), ..Default::default() }).await?;
     let labels = Labels::load(conn, &page.items).await?;
     let view = ShowPage {
-        nav: "sites",
-        flash: take_flash(&req),
+        l: Layout::new(&req, "sites"),
         grid: num(site.grid_ci_g_per_kwh, "gCO2e/kWh"),
         pue: num(site.pue, ""),
         recent: page.items.iter().map(|a| AssetRow::new(a, &labels)).collect(),
@@ -62,8 +60,7 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<SiteId>) -> 
 #[derive(Template)]
 #[template(path = "sites/form.html")]
 pub struct FormPage {
-    nav: &'static str,
-    flash: Option<String>,
+    l: Layout,
     title: String,
     action: String,
     cancel: String,
@@ -73,8 +70,7 @@ pub struct FormPage {
 
 pub async fn new_form(req: HttpRequest) -> PageResult<HttpResponse> {
     let page = FormPage {
-        nav: "sites",
-        flash: None,
+        l: Layout::new(&req, "sites"),
         title: "New site".into(),
         action: "/sites".into(),
         cancel: "/sites".into(),
@@ -106,14 +102,14 @@ fn refused(req: &HttpRequest, mut page: FormPage, e: AppError) -> PageResult<Htt
     render(req, status, &page)
 }
 
-pub async fn create(req: HttpRequest, state: Data<AppState>, FormBody(form): FormBody<HashMap<String, String>>) -> PageResult<HttpResponse> {
+pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(form): FormBody<HashMap<String, String>>) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let input = fields(&mut f);
-    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { sites::create(&state.db, &ctx(&state), input).await };
+    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { sites::create(&state.db, &me.ctx(), input).await };
     match result {
         Ok(s) => Ok(done(&format!("/sites/{}", s.id), &format!("Created site {}", s.name))),
         Err(e) => {
-            let page = FormPage { nav: "sites", flash: None, title: "New site".into(), action: "/sites".into(), cancel: "/sites".into(), editing: false, form: f };
+            let page = FormPage { l: Layout::new(&req, "sites"), title: "New site".into(), action: "/sites".into(), cancel: "/sites".into(), editing: false, form: f };
             refused(&req, page, e)
         }
     }
@@ -130,8 +126,7 @@ pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<SiteId>
         .with("notes", s.notes.clone())
         .with("version", s.version.to_string());
     let page = FormPage {
-        nav: "sites",
-        flash: None,
+        l: Layout::new(&req, "sites"),
         title: format!("Edit {}", s.name),
         action: format!("/sites/{}/edit", s.id),
         cancel: format!("/sites/{}", s.id),
@@ -143,7 +138,7 @@ pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<SiteId>
 
 pub async fn update(
     req: HttpRequest,
-    state: Data<AppState>,
+    state: Data<AppState>, me: Me,
     id: Path<SiteId>,
     FormBody(form): FormBody<HashMap<String, String>>,
 ) -> PageResult<HttpResponse> {
@@ -159,13 +154,12 @@ pub async fn update(
         pue: Some(n.pue),
         notes: n.notes,
     };
-    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { sites::update(&state.db, &ctx(&state), *id, patch).await };
+    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { sites::update(&state.db, &me.ctx(), *id, patch).await };
     match result {
         Ok(s) => Ok(done(&format!("/sites/{}", s.id), &format!("Saved site {}", s.name))),
         Err(e) => {
             let page = FormPage {
-                nav: "sites",
-                flash: None,
+                l: Layout::new(&req, "sites"),
                 title: "Edit site".into(),
                 action: format!("/sites/{id}/edit"),
                 cancel: format!("/sites/{id}"),

@@ -1,0 +1,87 @@
+//! The audit trail and its chain check (admins and auditors).
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::web::Data;
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::forms::FormState;
+use super::views::short_time;
+use super::{Layout, render};
+use crate::audit::chain::{self, ChainReport};
+use crate::audit::trail::{self, AuditEntry, AuditQuery};
+use crate::web::AppState;
+use crate::web::error::PageResult;
+
+pub struct Row {
+    pub e: AuditEntry,
+    pub when: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    l: Layout,
+    filters: FormState,
+    rows: Vec<Row>,
+    next_url: Option<String>,
+    report: Option<ChainReport>,
+    error: Option<String>,
+}
+
+fn compact(v: &Option<serde_json::Value>) -> String {
+    v.as_ref().map(|v| serde_json::to_string(v).unwrap_or_default()).unwrap_or_default()
+}
+
+async fn page(req: &HttpRequest, state: &AppState, report: Option<ChainReport>) -> PageResult<(StatusCode, AuditPage)> {
+    let params: HashMap<String, String> = form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
+    let mut f = FormState::new(params);
+    let q = AuditQuery {
+        actor: f.opt("actor"),
+        action: f.opt("action"),
+        target_type: f.opt("target_type"),
+        target_id: f.opt("target_id"),
+        cursor: f.parse("cursor", "is not a valid cursor"),
+        limit: Some(50),
+    };
+    let mut p = AuditPage { l: Layout::new(req, "audit"), filters: FormState::default(), rows: Vec::new(), next_url: None, report, error: None };
+    if f.has_errors() {
+        p.error = Some("The page cursor is not valid.".into());
+        p.filters = f;
+        return Ok((StatusCode::BAD_REQUEST, p));
+    }
+    let result = trail::list(state.db.conn(), &q).await?;
+    p.rows = result
+        .items
+        .into_iter()
+        .map(|e| Row { when: short_time(e.occurred_at), before: compact(&e.before), after: compact(&e.after), e })
+        .collect();
+    p.next_url = result.next_cursor.map(|c| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for k in ["actor", "action", "target_type", "target_id"] {
+            if !f.val(k).is_empty() {
+                s.append_pair(k, f.val(k));
+            }
+        }
+        s.append_pair("cursor", &c);
+        format!("/audit?{}", s.finish())
+    });
+    p.filters = f;
+    Ok((StatusCode::OK, p))
+}
+
+pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
+    let (status, p) = page(&req, &state, None).await?;
+    render(&req, status, &p)
+}
+
+/// Walks the whole chain now and shows the result above the trail.
+pub async fn verify(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
+    let report = chain::verify(state.db.conn()).await?;
+    let (status, p) = page(&req, &state, Some(report)).await?;
+    render(&req, status, &p)
+}
