@@ -43,6 +43,13 @@ db_test! {
             ("/api/v1/sites/{id}", &["get", "patch"]),
             ("/api/v1/models", &["get", "post"]),
             ("/api/v1/models/{id}", &["get", "patch"]),
+            ("/api/v1/me", &["get"]),
+            ("/api/v1/tokens", &["get", "post"]),
+            ("/api/v1/tokens/{id}", &["delete"]),
+            ("/api/v1/users", &["get", "post"]),
+            ("/api/v1/users/{id}", &["patch"]),
+            ("/api/v1/audit", &["get"]),
+            ("/api/v1/audit/verify", &["get"]),
         ];
         let paths = doc["paths"].as_object().expect("paths");
         for (path, methods) in expected {
@@ -53,8 +60,24 @@ db_test! {
         assert_eq!(paths.len(), expected.len(), "documented paths: {:?}", paths.keys().collect::<Vec<_>>());
         // Schemas referenced by the operations exist.
         let schemas = doc["components"]["schemas"].as_object().expect("schemas");
-        for name in ["Asset", "NewAsset", "AssetPatch", "TransitionRequest", "ErrorBody", "State", "AssetKind", "Site", "HardwareModel"] {
+        for name in ["Asset", "NewAsset", "AssetPatch", "TransitionRequest", "ErrorBody", "State", "AssetKind", "Site", "HardwareModel", "User", "TokenInfo", "AuditEntry", "ChainReport"] {
             assert!(schemas.contains_key(name), "schema {name} missing");
+        }
+        assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+        // Every documented operation has an access rule, and every API rule is documented.
+        let rules: Vec<(String, String)> = reloop::web::access::all_rules()
+            .filter(|r| r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json")
+            .map(|r| (r.method.to_lowercase(), r.path.to_owned()))
+            .collect();
+        let documented: Vec<(String, String)> = paths
+            .iter()
+            .flat_map(|(p, ops)| ops.as_object().into_iter().flat_map(|o| o.keys()).map(move |m| (m.clone(), p.clone())))
+            .collect();
+        for d in &documented {
+            assert!(rules.contains(d), "{d:?} is served but has no access rule");
+        }
+        for r in &rules {
+            assert!(documented.contains(r), "{r:?} has an access rule but is not in the OpenAPI document");
         }
     }
 }

@@ -1,6 +1,9 @@
 //! reloop's integration tests: one binary; every test runs on SQLite and on PostgreSQL
 //! (see `reloop_tests::db_test!`).
 
+mod access_matrix;
+mod audit;
+mod auth;
 mod bad_input;
 mod catalog_sites;
 mod health_openapi;

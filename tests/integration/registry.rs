@@ -133,15 +133,15 @@ db_test! {
         let path = format!("/api/v1/assets/{}", s(&a, "id"));
         let mut handles = Vec::new();
         for i in 0..8 {
-            let client = app.client.clone();
-            let url = app.url(&path);
+            let client = app.admin.clone();
+            let path = path.clone();
             handles.push(tokio::spawn(async move {
-                client.patch(url).json(&json!({"version": 1, "notes": format!("writer {i}")})).send().await.map(|r| r.status().as_u16())
+                client.patch_json(&path, &json!({"version": 1, "notes": format!("writer {i}")})).await.status
             }));
         }
         let mut statuses = Vec::new();
         for h in handles {
-            statuses.push(h.await.expect("join").expect("request"));
+            statuses.push(h.await.expect("join"));
         }
         statuses.sort();
         assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");

@@ -9,7 +9,10 @@
 
 use std::sync::Arc;
 
-use reloop::{Db, Settings};
+use reloop::auth::Role;
+use reloop::auth::tokens::NewToken;
+use reloop::auth::users::{NewUser, User};
+use reloop::{Ctx, Db, Settings};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
 
@@ -20,8 +23,33 @@ pub enum Backend {
 }
 
 /// Declares a test that runs on both databases: `name::sqlite` and `name::postgres`.
+/// `db_test! { start = path::to::ctor; async fn … }` starts the app with another
+/// constructor (same signature as [`TestApp::start`]).
 #[macro_export]
 macro_rules! db_test {
+    (start = $ctor:path; $(#[$meta:meta])* async fn $name:ident($app:ident: TestApp) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($app: &$crate::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = $ctor($crate::Backend::Sqlite, stringify!($name)).await {
+                    body(&app).await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $ctor($crate::Backend::Postgres, stringify!($name)).await {
+                    body(&app).await;
+                }
+            }
+        }
+    };
     ($(#[$meta:meta])* async fn $name:ident($app:ident: TestApp) $body:block) => {
         $(#[$meta])*
         mod $name {
@@ -47,13 +75,15 @@ macro_rules! db_test {
     };
 }
 
-/// A running reloop with its own database.
+/// A running reloop with its own database, and an administrator signed in through both
+/// doors: an API token for `/api/v1` and a session cookie for the UI.
 pub struct TestApp {
     pub backend: Backend,
     pub base: String,
-    pub client: reqwest::Client,
     pub db: Db,
     pub settings: Arc<Settings>,
+    /// The default caller (an admin); `app.get(…)` and friends go through it.
+    pub admin: Client,
     handle: actix_web::dev::ServerHandle,
     _sqlite_dir: Option<tempfile::TempDir>,
     _pg: Option<PgDatabase>,
@@ -132,11 +162,28 @@ pub fn test_settings(database_url: String, data_dir: std::path::PathBuf) -> Sett
     }
 }
 
+/// The password every test user gets.
+pub const PASSWORD: &str = "violet tractor sings at noon";
+
 impl TestApp {
     /// Starts the app on `backend`, or returns `None` (after saying why) when that
     /// backend is not configured and skips are allowed.
     pub async fn start(backend: Backend, test: &str) -> Option<TestApp> {
-        let (settings, sqlite_dir, pg) = match backend {
+        Self::start_with(backend, test, |_| {}).await
+    }
+
+    /// An app with no accounts at all (the first-run setup state).
+    pub async fn start_bare(backend: Backend, test: &str) -> Option<TestApp> {
+        Self::boot(backend, test, |_| {}, false).await
+    }
+
+    /// Like [`TestApp::start`], with settings adjusted first.
+    pub async fn start_with(backend: Backend, test: &str, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+        Self::boot(backend, test, adjust, true).await
+    }
+
+    async fn boot(backend: Backend, test: &str, adjust: impl FnOnce(&mut Settings), with_admin: bool) -> Option<TestApp> {
+        let (mut settings, sqlite_dir, pg) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}?mode=rwc", dir.path().join("reloop.db").display());
@@ -159,69 +206,88 @@ impl TestApp {
                 (test_settings(with_database(&admin, &name), dir), None, Some(pg))
             }
         };
+        adjust(&mut settings);
         let db = Db::connect(&settings.database_url, settings.db_max_connections).await.expect("connect");
         db.migrate().await.expect("migrate");
         let settings = Arc::new(settings);
         // Bind first, then spawn: the address is known before any request is made.
         let running = reloop::web::spawn("127.0.0.1:0", db.clone(), settings.clone()).expect("start server");
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .expect("http client");
-        Some(TestApp {
+        let base = format!("http://{}", running.addr);
+        let mut app = TestApp {
             backend,
-            base: format!("http://{}", running.addr),
-            client,
+            base: base.clone(),
             db,
             settings,
+            admin: Client::anonymous(&base),
             handle: running.handle,
             _sqlite_dir: sqlite_dir,
             _pg: pg,
-        })
+        };
+        if with_admin {
+            app.admin = app.user("admin", Role::Admin).await;
+        }
+        Some(app)
+    }
+
+    /// Creates a user with `role` and returns a client signed in as them (token + session).
+    pub async fn user(&self, username: &str, role: Role) -> Client {
+        let ctx = Ctx::new("test");
+        let input = NewUser { username: username.into(), display_name: None, role, password: PASSWORD.into() };
+        let user = reloop::auth::users::create(&self.db, &ctx, input).await.expect("create user");
+        self.client_for(&user).await
+    }
+
+    /// A fresh client signed in as an existing user.
+    pub async fn client_for(&self, user: &User) -> Client {
+        let ctx = Ctx::new("test");
+        let token = reloop::auth::tokens::create(&self.db, &ctx, user.id, NewToken { name: "tests".into(), expires_in_days: None })
+            .await
+            .expect("token")
+            .token;
+        let started = reloop::auth::sessions::start(&self.db, user, "tests", "127.0.0.1", self.settings.session_policy(), chrono::Utc::now())
+            .await
+            .expect("session");
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        jar.add_cookie_str(&format!("reloop_session={}; Path=/", started.cookie), &self.base.parse().expect("url"));
+        Client::new(&self.base, jar, Some(token), Some(started.csrf), Some(user.clone()))
+    }
+
+    /// A client that has signed in to nothing.
+    pub fn anon(&self) -> Client {
+        Client::anonymous(&self.base)
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
+        self.admin.url(path)
     }
 
     pub async fn get(&self, path: &str) -> Resp {
-        Resp::from(self.client.get(self.url(path)).send().await.expect("GET"))
-            .await
+        self.admin.get(path).await
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Resp {
-        Resp::from(self.client.post(self.url(path)).json(body).send().await.expect("POST")).await
+        self.admin.post_json(path, body).await
     }
 
     pub async fn patch_json(&self, path: &str, body: &Value) -> Resp {
-        Resp::from(self.client.patch(self.url(path)).json(body).send().await.expect("PATCH")).await
+        self.admin.patch_json(path, body).await
     }
 
     pub async fn delete(&self, path: &str) -> Resp {
-        Resp::from(self.client.delete(self.url(path)).send().await.expect("DELETE")).await
+        self.admin.delete(path).await
     }
 
     pub async fn delete_json(&self, path: &str, body: &Value) -> Resp {
-        Resp::from(self.client.delete(self.url(path)).json(body).send().await.expect("DELETE")).await
+        self.admin.delete_json(path, body).await
     }
 
-    /// Sends a raw body with a content type (malformed input tests).
     pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Resp {
-        Resp::from(
-            self.client
-                .post(self.url(path))
-                .header("content-type", content_type)
-                .body(body)
-                .send()
-                .await
-                .expect("POST"),
-        )
-        .await
+        self.admin.post_raw(path, content_type, body).await
     }
 
+    /// Posts a form with the admin's CSRF token added.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
-        Resp::from(self.client.post(self.url(path)).form(fields).send().await.expect("POST form")).await
+        self.admin.post_form(path, fields).await
     }
 
     // ---- fixtures --------------------------------------------------------------------
@@ -273,6 +339,84 @@ impl TestApp {
         let mut items = r.json()["items"].as_array().cloned().unwrap_or_default();
         items.reverse();
         items
+    }
+}
+
+/// An HTTP client with (optionally) an API token, a session cookie and its CSRF token.
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub jar: Arc<reqwest::cookie::Jar>,
+    pub token: Option<String>,
+    pub csrf: Option<String>,
+    pub user: Option<User>,
+}
+
+impl Client {
+    pub fn new(base: &str, jar: Arc<reqwest::cookie::Jar>, token: Option<String>, csrf: Option<String>, user: Option<User>) -> Client {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("http client");
+        Client { http, base: base.to_owned(), jar, token, csrf, user }
+    }
+
+    pub fn anonymous(base: &str) -> Client {
+        Client::new(base, Arc::new(reqwest::cookie::Jar::default()), None, None, None)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A request with the API token attached to /api paths.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let rb = self.http.request(method, self.url(path));
+        match (&self.token, path.starts_with("/api/")) {
+            (Some(t), true) => rb.bearer_auth(t),
+            _ => rb,
+        }
+    }
+
+    pub async fn send(&self, rb: reqwest::RequestBuilder) -> Resp {
+        Resp::from(rb.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Resp {
+        self.send(self.request(reqwest::Method::POST, path).json(body)).await
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Resp {
+        self.send(self.request(reqwest::Method::PATCH, path).json(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Resp {
+        self.send(self.request(reqwest::Method::DELETE, path)).await
+    }
+
+    pub async fn delete_json(&self, path: &str, body: &Value) -> Resp {
+        self.send(self.request(reqwest::Method::DELETE, path).json(body)).await
+    }
+
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Resp {
+        self.send(self.request(reqwest::Method::POST, path).header("content-type", content_type).body(body)).await
+    }
+
+    /// Posts a form, adding this client's CSRF token unless the fields carry one.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        if let Some(c) = &self.csrf
+            && !fields.iter().any(|(k, _)| *k == "csrf_token")
+        {
+            all.push(("csrf_token", c.as_str()));
+        }
+        self.send(self.request(reqwest::Method::POST, path).form(&all)).await
     }
 }
 
