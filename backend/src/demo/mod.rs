@@ -1,5 +1,255 @@
-//! The demo fleet (filled in below).
+//! The demo fleet: a few hundred servers across five sites with six years of backdated
+//! history, loaded through the domain services so that every row and ledger entry is one
+//! the product itself would have written.
+//!
+//! - `refdata`: the Boavizta vendor footprint sheets compiled into the binary.
+//! - `catalog`: hardware models with their figures and sources.
+//! - `plan`: sites, purchase orders and a dated story per server (seeded: every run
+//!   plans the same fleet).
+//! - `exec`: plays the plan in time order through `assets`, `lifecycle` and `sites`.
+//!
+//! The history ends on 30 October 2026; on a machine whose clock is earlier than that,
+//! every time is shifted back by the same amount so nothing lies in the future.
+//!
+//! Tags: servers `RL-000123`, their parts `RL-000123-MB` (system board), `-GB` (GPU
+//! baseboard), `-C1` (CPU), `-D01` (DIMM), `-G1` (GPU), `-M1` (M.2), `-S01` (drive bay),
+//! `-P1` (PSU), `-N1` (NIC); spares `RL-SP-000001`; rack batteries `RL-BBU-FRA1-1`. A part
+//! keeps its tag when it moves to another server.
+//!
+//! The services commit step by step, so a load that fails half-way leaves a partial
+//! fleet behind (and the next run, seeing assets, does nothing): load into a fresh
+//! database.
+
+mod catalog;
+mod exec;
+mod plan;
+mod refdata;
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{EntityTrait, PaginatorTrait, QuerySelect};
+
+use crate::catalog::{ModelQuery, model_key};
+use crate::context::Ctx;
 use crate::db::Db;
-pub async fn load_if_empty(_db: &Db) -> anyhow::Result<Option<String>> {
-    Ok(None)
+use crate::db::entities::{asset, lifecycle_event};
+use crate::ids::{ModelId, SiteId};
+use crate::sites::{self, NewSite};
+use exec::{Exec, ModelInfo};
+use plan::{SITES, SiteKey};
+
+/// Loads the demo fleet if the database holds no asset. Returns a summary of what was
+/// loaded, or `None` when assets already exist.
+pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<String>> {
+    let any = asset::Entity::find()
+        .select_only()
+        .column(asset::Column::Id)
+        .limit(1)
+        .into_tuple::<uuid::Uuid>()
+        .one(db.conn())
+        .await?;
+    if any.is_some() {
+        return Ok(None);
+    }
+    let started = Instant::now();
+    let footprints = refdata::Footprints::embedded()?;
+    let defs = catalog::models(&footprints)?;
+    let plan = plan::plan(plan::SEED)?;
+    let end = plan::history_end()?;
+    let shift = shift_for(end, Utc::now());
+
+    let sites = ensure_sites(db, plan::history_start()? - shift).await?;
+    let models = ensure_models(db, &defs, shift).await?;
+    tracing::info!(
+        "demo: catalog of {} models and {} sites ready; playing {} steps for {} servers",
+        defs.len(),
+        sites.len(),
+        plan.schedule.len(),
+        plan.servers.len()
+    );
+    let mut exec = Exec::new(db, shift, models, sites, plan.servers.len());
+    exec.run(&plan).await?;
+
+    let items = asset::Entity::find().count(db.conn()).await?;
+    let entries = lifecycle_event::Entity::find().count(db.conn()).await?;
+    let summary = format!(
+        "{} sites, {} models, {} servers, {} items, {} ledger entries",
+        SITES.len(),
+        defs.len(),
+        plan.servers.len(),
+        thousands(items),
+        thousands(entries)
+    );
+    tracing::info!(
+        "demo: loaded in {:.1} s ({summary}; {} part swaps, {} harvested DIMMs reused)",
+        started.elapsed().as_secs_f64(),
+        exec.swaps,
+        exec.reused_dimms
+    );
+    Ok(Some(summary))
+}
+
+/// How far to move the history back so that it ends before `now`.
+fn shift_for(end: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
+    let latest = now - Duration::days(1);
+    if end > latest {
+        end - latest
+    } else {
+        Duration::zero()
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Creates the demo sites, reusing any site that already has the same name.
+async fn ensure_sites(db: &Db, at: DateTime<Utc>) -> anyhow::Result<HashMap<SiteKey, SiteId>> {
+    let existing = sites::list(db.conn())
+        .await
+        .map_err(|e| anyhow::anyhow!("listing sites: {e}"))?;
+    let ctx = Ctx::at("demo:facilities", at);
+    let mut out = HashMap::new();
+    for s in SITES {
+        let id = match existing
+            .iter()
+            .find(|e| crate::text::key(&e.name) == crate::text::key(s.name))
+        {
+            Some(e) => e.id,
+            None => {
+                let input = NewSite {
+                    name: s.name.to_owned(),
+                    country: s.country.to_owned(),
+                    grid_ci_g_per_kwh: Some(s.grid_ci),
+                    grid_ci_source: Some(plan::GRID_SOURCE.to_owned()),
+                    pue: s.pue,
+                    notes: Some(s.notes.to_owned()),
+                };
+                sites::create(db, &ctx, input)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("creating site {}: {e}", s.name))?
+                    .id
+            }
+        };
+        out.insert(s.key, id);
+    }
+    Ok(out)
+}
+
+/// Creates the demo catalog (each model dated early in its release year, before any
+/// purchase of it), reusing models that already exist under the same name.
+async fn ensure_models(
+    db: &Db,
+    defs: &[catalog::ModelDef],
+    shift: Duration,
+) -> anyhow::Result<HashMap<&'static str, ModelInfo>> {
+    let mut out = HashMap::new();
+    for d in defs {
+        let m = &d.model;
+        let key = model_key(&m.manufacturer, &m.model_number);
+        let query = ModelQuery {
+            q: Some(m.model_number.clone()),
+            limit: Some(500),
+            ..Default::default()
+        };
+        let found = crate::catalog::list(db.conn(), &query)
+            .await
+            .map_err(|e| anyhow::anyhow!("looking up {}: {e}", m.model_number))?
+            .items
+            .into_iter()
+            .find(|x| model_key(&x.manufacturer, &x.model_number) == key);
+        let (id, kind, manufacturer, label) = match found {
+            Some(x) => {
+                if x.kind != m.kind {
+                    anyhow::bail!(
+                        "the catalog already has {} as a {}, but the demo needs a {}",
+                        x.label(),
+                        x.kind,
+                        m.kind
+                    );
+                }
+                (x.id, x.kind, x.manufacturer.clone(), x.label())
+            }
+            None => {
+                let year = m.release_year.unwrap_or(2019).max(2019);
+                let at = plan::catalog_date(year)? - shift;
+                let ctx = Ctx::at("demo:procurement", at);
+                let created = crate::catalog::create(db, &ctx, m.clone())
+                    .await
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "adding {} {} to the catalog: {e} ({:?})",
+                            m.manufacturer,
+                            m.model_number,
+                            e.field_errors()
+                        )
+                    })?;
+                (
+                    created.id,
+                    created.kind,
+                    created.manufacturer.clone(),
+                    created.label(),
+                )
+            }
+        };
+        let id: ModelId = id;
+        out.insert(
+            d.key,
+            ModelInfo {
+                id,
+                label,
+                manufacturer,
+                kind,
+                storage_tb: m.storage_tb,
+            },
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(9_876_543), "9,876,543");
+    }
+
+    #[test]
+    fn history_is_shifted_only_when_the_clock_is_behind() {
+        let end = plan::history_end().expect("end");
+        assert_eq!(shift_for(end, end + Duration::days(30)), Duration::zero());
+        let early = end - Duration::days(10);
+        let shift = shift_for(end, early);
+        assert!(end - shift < early);
+    }
+
+    /// Loads the whole demo into a fresh SQLite file, twice (the second time refuses).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn loads_once_into_an_empty_database() {
+        let dir = std::env::temp_dir().join(format!("reloop-demo-test-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("demo.db").display());
+        let db = Db::connect(&url, 4).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        let summary = load_if_empty(&db).await.expect("load").expect("loaded");
+        assert!(summary.contains("5 sites"), "{summary}");
+        assert!(load_if_empty(&db).await.expect("second").is_none());
+        db.close().await.ok();
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

@@ -1,0 +1,1183 @@
+//! Plays the demo plan through the domain services, in time order, with backdated
+//! contexts: registration, transitions, installs and removals, moves and edits all go
+//! through the same code paths as the UI and the API, so the ledger is a real history.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, Datelike, Duration, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+use super::catalog::ServerConfig;
+use super::plan::{self, Action, Plan, Role, ServerAction, SiteKey};
+use crate::assets::tree::{self, InstallRequest, RemoveRequest};
+use crate::assets::{
+    AssetKind, AssetPatch, CosmeticGrade, FunctionalGrade, Grade, NewAsset, RetailGrade, service,
+};
+use crate::context::Ctx;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::ids::{AssetId, ModelId, SiteId};
+use crate::lifecycle::{self, State, TransitionRequest, WorkloadTier};
+
+/// A service error as an `anyhow` error that keeps every field message.
+fn app_err(e: AppError, what: String) -> anyhow::Error {
+    match e {
+        AppError::Invalid(fields) => {
+            let list: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect();
+            anyhow!("{what}: invalid input: {}", list.join("; "))
+        }
+        other => {
+            let code = other.code();
+            anyhow::Error::new(other).context(format!("{what} ({code})"))
+        }
+    }
+}
+
+trait ServiceResult<T> {
+    fn ctx(self, what: impl FnOnce() -> String) -> anyhow::Result<T>;
+}
+
+impl<T> ServiceResult<T> for Result<T, AppError> {
+    fn ctx(self, what: impl FnOnce() -> String) -> anyhow::Result<T> {
+        self.map_err(|e| app_err(e, what()))
+    }
+}
+
+/// What the executor needs to know about a catalog model.
+#[derive(Clone, Debug)]
+pub struct ModelInfo {
+    pub id: ModelId,
+    pub label: String,
+    pub manufacturer: String,
+    pub kind: AssetKind,
+    pub storage_tb: Option<f64>,
+}
+
+#[derive(Clone, Debug)]
+struct Part {
+    id: AssetId,
+    tag: String,
+    model: &'static str,
+    serial: Option<String>,
+}
+
+/// A server as the executor tracks it: what is installed where.
+struct Rt {
+    id: AssetId,
+    tag: String,
+    site: SiteKey,
+    cfg: &'static ServerConfig,
+    board: Part,
+    baseboard: Option<Part>,
+    cpus: Vec<Part>,
+    dimms: Vec<Part>,
+    gpus: Vec<Part>,
+    board_drives: Vec<Part>,
+    drives: Vec<Part>,
+    psus: Vec<Part>,
+    nics: Vec<Part>,
+}
+
+/// A part in stock that repairs and upgrades may use.
+struct Spare {
+    part: Part,
+    site: SiteKey,
+    ready: DateTime<Utc>,
+    harvested: bool,
+}
+
+/// An item waiting for the next recycling lot.
+struct Pending {
+    id: AssetId,
+    ready: DateTime<Utc>,
+    /// Where the lot's truck collects it.
+    site: SiteKey,
+}
+
+pub struct Exec<'a> {
+    db: &'a Db,
+    shift: Duration,
+    models: HashMap<&'static str, ModelInfo>,
+    sites: HashMap<SiteKey, SiteId>,
+    servers: Vec<Option<Rt>>,
+    spares: HashMap<&'static str, Vec<Spare>>,
+    pending: Vec<Pending>,
+    lots: HashMap<usize, Vec<AssetId>>,
+    serials: HashSet<(String, String)>,
+    rng: StdRng,
+    spare_seq: usize,
+    cert_seq: usize,
+    /// Harvested DIMMs installed in other servers (repairs and upgrades).
+    pub reused_dimms: usize,
+    pub swaps: usize,
+    dismantled: usize,
+}
+
+const ALNUM: &[u8] = b"0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+const DELL_TAG: &[u8] = b"0123456789BCDFGHJKLMNPQRSTVWXYZ";
+const HEX: &[u8] = b"0123456789ABCDEF";
+const DIGITS: &[u8] = b"0123456789";
+
+fn pick(rng: &mut StdRng, alphabet: &[u8], n: usize) -> String {
+    (0..n)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect()
+}
+
+impl<'a> Exec<'a> {
+    pub fn new(
+        db: &'a Db,
+        shift: Duration,
+        models: HashMap<&'static str, ModelInfo>,
+        sites: HashMap<SiteKey, SiteId>,
+        servers: usize,
+    ) -> Self {
+        Exec {
+            db,
+            shift,
+            models,
+            sites,
+            servers: (0..servers).map(|_| None).collect(),
+            spares: HashMap::new(),
+            pending: Vec::new(),
+            lots: HashMap::new(),
+            serials: HashSet::new(),
+            rng: StdRng::seed_from_u64(plan::SEED ^ 0x5e71a1),
+            spare_seq: 0,
+            cert_seq: 0,
+            reused_dimms: 0,
+            swaps: 0,
+            dismantled: 0,
+        }
+    }
+
+    fn ctx(&self, actor: &str, at: DateTime<Utc>) -> Ctx {
+        Ctx::at(format!("demo:{actor}"), at - self.shift)
+    }
+
+    fn ops(site: SiteKey) -> String {
+        match site {
+            SiteKey::Wh => "refurb-utr".to_owned(),
+            s => format!("dc-ops-{}", plan::site(s).code),
+        }
+    }
+
+    fn model(&self, key: &str) -> anyhow::Result<&ModelInfo> {
+        self.models
+            .get(key)
+            .with_context(|| format!("the demo catalog has no model {key}"))
+    }
+
+    fn site_id(&self, key: SiteKey) -> anyhow::Result<SiteId> {
+        self.sites
+            .get(&key)
+            .copied()
+            .with_context(|| format!("site {key:?} was not created"))
+    }
+
+    /// A serial number in the manufacturer's usual shape, unique per manufacturer.
+    fn serial(&mut self, model: &str, made: DateTime<Utc>) -> anyhow::Result<String> {
+        let info = self.model(model)?.clone();
+        let yy = made.year() % 100;
+        let ww = made.iso_week().week();
+        for _ in 0..100 {
+            let r = &mut self.rng;
+            let s = match (info.manufacturer.as_str(), info.kind) {
+                ("Dell", AssetKind::Server) => pick(r, DELL_TAG, 7),
+                ("Dell", _) => format!(
+                    "CN0{}{}{:02}{}",
+                    pick(r, ALNUM, 5),
+                    pick(r, DIGITS, 5),
+                    yy,
+                    pick(r, ALNUM, 5)
+                ),
+                ("HPE", AssetKind::Server) => {
+                    format!("CZJ{}{:02}{}", yy % 10, ww, pick(r, ALNUM, 4))
+                }
+                ("HPE", _) => format!("{}B{}", pick(r, ALNUM, 5), pick(r, ALNUM, 8)),
+                ("Lenovo", AssetKind::Server) => format!("J{}", pick(r, ALNUM, 7)),
+                ("Lenovo", _) => format!("D1{}", pick(r, ALNUM, 10)),
+                ("NVIDIA", AssetKind::Server) => format!("1{}", pick(r, DIGITS, 12)),
+                ("NVIDIA", AssetKind::Gpu) => format!("16{}", pick(r, DIGITS, 11)),
+                ("NVIDIA", AssetKind::Nic) => format!("MT{yy:02}{ww:02}X{}", pick(r, DIGITS, 5)),
+                ("Samsung" | "SK hynix", AssetKind::Dimm) => pick(r, HEX, 8),
+                ("Samsung", _) => format!(
+                    "S{}NA0{}{}",
+                    pick(r, ALNUM, 3),
+                    pick(r, ALNUM, 1),
+                    pick(r, DIGITS, 6)
+                ),
+                ("Seagate", _) => {
+                    let prefix = if model.contains("exos.x12") {
+                        "ZJV"
+                    } else if model.contains("10e2400") {
+                        "WFK"
+                    } else {
+                        "HKT"
+                    };
+                    format!("{prefix}{}", pick(r, ALNUM, 5))
+                }
+                ("Intel" | "AMD", AssetKind::Cpu) => pick(r, HEX, 16),
+                (_, AssetKind::Battery) => format!("BBU{}", pick(r, DIGITS, 10)),
+                _ => pick(r, ALNUM, 12),
+            };
+            if self
+                .serials
+                .insert((info.manufacturer.to_lowercase(), s.to_lowercase()))
+            {
+                return Ok(s);
+            }
+        }
+        Err(anyhow!("could not find a free serial for {model}"))
+    }
+
+    /// A new item of `model`, made around `made` and delivered at `delivered`.
+    fn new_asset(
+        &mut self,
+        tag: String,
+        model: &'static str,
+        parent_tag: Option<&str>,
+        made: DateTime<Utc>,
+        delivered: DateTime<Utc>,
+    ) -> anyhow::Result<(NewAsset, Part)> {
+        let info = self.model(model)?.clone();
+        let serial = self.serial(model, made)?;
+        let part = Part {
+            id: AssetId(uuid::Uuid::nil()),
+            tag: tag.clone(),
+            model,
+            serial: Some(serial.clone()),
+        };
+        Ok((
+            NewAsset {
+                asset_tag: tag,
+                serial: Some(serial),
+                model_id: Some(info.id),
+                parent_tag: parent_tag.map(str::to_owned),
+                acquired_on: Some((delivered - self.shift).date_naive()),
+                ..Default::default()
+            },
+            part,
+        ))
+    }
+
+    /// Plays the whole plan.
+    pub async fn run(&mut self, plan: &Plan) -> anyhow::Result<()> {
+        let total = plan.schedule.len();
+        for (n, step) in plan.schedule.iter().enumerate() {
+            let at = step.at;
+            match &step.action {
+                Action::RegisterPo(i) => self.register_po(plan, *i).await?,
+                Action::RegisterBatteries => self.register_batteries(at).await?,
+                Action::Server(i, a) => {
+                    let mut rt = self.servers[*i]
+                        .take()
+                        .with_context(|| format!("server {i} acts before it is registered"))?;
+                    let res = self.server_action(&mut rt, at, a).await;
+                    let tag = rt.tag.clone();
+                    self.servers[*i] = Some(rt);
+                    res.with_context(|| format!("{tag} at {}", at - self.shift))?;
+                }
+                Action::RecyclingLot(i) => self.recycling_lot(plan, *i, at).await?,
+                Action::RecoverLot(i) => self.recover_lot(plan, *i, at).await?,
+            }
+            if n % 500 == 499 {
+                tracing::debug!("demo: {} of {total} steps played", n + 1);
+            }
+        }
+        Ok(())
+    }
+
+    async fn register_po(&mut self, plan: &Plan, i: usize) -> anyhow::Result<()> {
+        let po = &plan.pos[i];
+        let cfg = po.config;
+        let made = po.at - Duration::days(30);
+        let site_id = self.site_id(po.site)?;
+        let mut items = Vec::new();
+        let mut layouts = Vec::new();
+        for k in po.servers.clone() {
+            let tag = plan.servers[k].tag.clone();
+            let (mut server, _) = self.new_asset(tag.clone(), cfg.server, None, made, po.at)?;
+            server.site_id = Some(site_id);
+            server.custodian = Some(po.custodian.to_owned());
+            server.notes = Some(format!(
+                "Delivered with {} ({} × {}).",
+                po.number,
+                po.servers.len(),
+                self.model(cfg.server)?.label
+            ));
+            items.push(server);
+            let board_tag = format!("{tag}-MB");
+            let mut parts: Vec<(&str, Part)> = Vec::new();
+            let mut add = |me: &mut Self,
+                           items: &mut Vec<NewAsset>,
+                           role: &'static str,
+                           t: String,
+                           model: &'static str,
+                           parent: &str|
+             -> anyhow::Result<()> {
+                let (a, p) = me.new_asset(t, model, Some(parent), made, po.at)?;
+                items.push(a);
+                parts.push((role, p));
+                Ok(())
+            };
+            add(
+                self,
+                &mut items,
+                "board",
+                board_tag.clone(),
+                cfg.board,
+                &tag,
+            )?;
+            for c in 1..=cfg.cpus {
+                add(
+                    self,
+                    &mut items,
+                    "cpu",
+                    format!("{tag}-C{c}"),
+                    po.cpu,
+                    &board_tag,
+                )?;
+            }
+            for d in 1..=cfg.dimms {
+                add(
+                    self,
+                    &mut items,
+                    "dimm",
+                    format!("{tag}-D{d:02}"),
+                    cfg.dimm,
+                    &board_tag,
+                )?;
+            }
+            if let Some(g) = cfg.gpus {
+                let gpu_parent = match g.baseboard {
+                    Some(bb) => {
+                        let bb_tag = format!("{tag}-GB");
+                        add(self, &mut items, "baseboard", bb_tag.clone(), bb, &tag)?;
+                        bb_tag
+                    }
+                    None => board_tag.clone(),
+                };
+                for n in 1..=g.count {
+                    add(
+                        self,
+                        &mut items,
+                        "gpu",
+                        format!("{tag}-G{n}"),
+                        g.gpu,
+                        &gpu_parent,
+                    )?;
+                }
+            }
+            let mut m = 0;
+            for &(model, count) in cfg.board_drives {
+                for _ in 0..count {
+                    m += 1;
+                    add(
+                        self,
+                        &mut items,
+                        "board_drive",
+                        format!("{tag}-M{m}"),
+                        model,
+                        &board_tag,
+                    )?;
+                }
+            }
+            let mut s = 0;
+            for &(model, count) in cfg.drives {
+                for _ in 0..count {
+                    s += 1;
+                    add(
+                        self,
+                        &mut items,
+                        "drive",
+                        format!("{tag}-S{s:02}"),
+                        model,
+                        &tag,
+                    )?;
+                }
+            }
+            for p in 1..=cfg.psus {
+                add(
+                    self,
+                    &mut items,
+                    "psu",
+                    format!("{tag}-P{p}"),
+                    cfg.psu,
+                    &tag,
+                )?;
+            }
+            let mut n = 0;
+            for &(model, count) in cfg.nics {
+                for _ in 0..count {
+                    n += 1;
+                    add(self, &mut items, "nic", format!("{tag}-N{n}"), model, &tag)?;
+                }
+            }
+            layouts.push((k, tag, parts));
+        }
+        let mut spare_parts = Vec::new();
+        for &(model, count) in &po.spares {
+            for _ in 0..count {
+                self.spare_seq += 1;
+                let (mut a, p) = self.new_asset(
+                    format!("RL-SP-{:06}", self.spare_seq),
+                    model,
+                    None,
+                    made,
+                    po.at,
+                )?;
+                a.site_id = Some(site_id);
+                a.custodian = Some(format!("{} spares", plan::site(po.site).name));
+                a.notes = Some(format!("On-site spares kit delivered with {}.", po.number));
+                items.push(a);
+                spare_parts.push(p);
+            }
+        }
+        let ctx = self.ctx("procurement", po.at);
+        let n_items = items.len();
+        let rows = service::register(self.db, &ctx, items, true)
+            .await
+            .ctx(|| format!("registering {} ({n_items} items)", po.number))?;
+        let ids: HashMap<String, AssetId> = rows.into_iter().map(|a| (a.asset_tag, a.id)).collect();
+        let id_of = |tag: &str| {
+            ids.get(tag)
+                .copied()
+                .with_context(|| format!("{tag} was not registered"))
+        };
+        for mut p in spare_parts {
+            p.id = id_of(&p.tag)?;
+            let model = p.model;
+            self.spares.entry(model).or_default().push(Spare {
+                part: p,
+                site: po.site,
+                ready: po.at,
+                harvested: false,
+            });
+        }
+        for (k, tag, parts) in layouts {
+            let mut rt = Rt {
+                id: id_of(&tag)?,
+                tag,
+                site: po.site,
+                cfg,
+                board: Part {
+                    id: AssetId(uuid::Uuid::nil()),
+                    tag: String::new(),
+                    model: cfg.board,
+                    serial: None,
+                },
+                baseboard: None,
+                cpus: Vec::new(),
+                dimms: Vec::new(),
+                gpus: Vec::new(),
+                board_drives: Vec::new(),
+                drives: Vec::new(),
+                psus: Vec::new(),
+                nics: Vec::new(),
+            };
+            for (role, mut p) in parts {
+                p.id = id_of(&p.tag)?;
+                match role {
+                    "board" => rt.board = p,
+                    "baseboard" => rt.baseboard = Some(p),
+                    "cpu" => rt.cpus.push(p),
+                    "dimm" => rt.dimms.push(p),
+                    "gpu" => rt.gpus.push(p),
+                    "board_drive" => rt.board_drives.push(p),
+                    "drive" => rt.drives.push(p),
+                    "psu" => rt.psus.push(p),
+                    _ => rt.nics.push(p),
+                }
+            }
+            self.servers[k] = Some(rt);
+        }
+        Ok(())
+    }
+
+    async fn register_batteries(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
+        let mut items = Vec::new();
+        for s in plan::SITES.iter().filter(|s| s.key != SiteKey::Wh) {
+            for n in 1..=2 {
+                let (mut a, _) = self.new_asset(
+                    format!("RL-BBU-{}-{n}", s.code.to_uppercase()),
+                    "bbu.orv3",
+                    None,
+                    at - Duration::days(20),
+                    at,
+                )?;
+                a.site_id = Some(self.site_id(s.key)?);
+                a.state = Some(State::Deployed);
+                a.custodian = Some("Facilities".into());
+                a.notes = Some(format!("Rack battery backup for the {} AI racks.", s.name));
+                items.push(a);
+            }
+        }
+        let ctx = self.ctx("facilities", at);
+        service::register(self.db, &ctx, items, true)
+            .await
+            .ctx(|| "registering the rack batteries".into())?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn transition(
+        &self,
+        ctx: &Ctx,
+        id: AssetId,
+        tag: &str,
+        to: State,
+        tier: Option<WorkloadTier>,
+        reason: String,
+        payload: Value,
+    ) -> anyhow::Result<()> {
+        let req = TransitionRequest {
+            to: Some(to),
+            reason: Some(reason),
+            version: None,
+            workload_tier: tier,
+            payload: Some(payload),
+        };
+        lifecycle::transition(self.db, ctx, id, req)
+            .await
+            .ctx(|| format!("{tag} → {to}"))?;
+        Ok(())
+    }
+
+    async fn patch(
+        &self,
+        ctx: &Ctx,
+        id: AssetId,
+        tag: &str,
+        f: impl FnOnce(&mut AssetPatch),
+    ) -> anyhow::Result<()> {
+        let cur = service::get(self.db.conn(), id)
+            .await
+            .ctx(|| format!("reading {tag}"))?;
+        let mut patch = AssetPatch {
+            version: cur.version,
+            ..Default::default()
+        };
+        f(&mut patch);
+        service::update(self.db, ctx, id, patch)
+            .await
+            .ctx(|| format!("updating {tag}"))?;
+        Ok(())
+    }
+
+    async fn grade(&self, ctx: &Ctx, part: &Part, grade: Grade, why: &str) -> anyhow::Result<()> {
+        let why = why.to_owned();
+        self.patch(ctx, part.id, &part.tag, |p| {
+            p.grade = Some(grade);
+            p.notes = Some(why);
+        })
+        .await
+    }
+
+    async fn remove(
+        &self,
+        ctx: &Ctx,
+        parent: AssetId,
+        part: &Part,
+        to: Option<State>,
+        reason: String,
+    ) -> anyhow::Result<()> {
+        let req = RemoveRequest {
+            to_state: to,
+            version: None,
+            reason: Some(reason),
+        };
+        tree::remove(self.db, ctx, parent, part.id, req)
+            .await
+            .ctx(|| format!("removing {}", part.tag))?;
+        Ok(())
+    }
+
+    async fn install(
+        &self,
+        ctx: &Ctx,
+        parent: AssetId,
+        parent_tag: &str,
+        part: &Part,
+        reason: String,
+    ) -> anyhow::Result<()> {
+        let req = InstallRequest {
+            child_id: Some(part.id),
+            reason: Some(reason),
+            ..Default::default()
+        };
+        tree::install(self.db, ctx, parent, req)
+            .await
+            .ctx(|| format!("installing {} in {parent_tag}", part.tag))?;
+        Ok(())
+    }
+
+    async fn server_action(
+        &mut self,
+        rt: &mut Rt,
+        at: DateTime<Utc>,
+        a: &ServerAction,
+    ) -> anyhow::Result<()> {
+        let ctx = self.ctx(&Self::ops(rt.site), at);
+        match a {
+            ServerAction::Transition {
+                to,
+                tier,
+                reason,
+                payload,
+            } => {
+                self.transition(
+                    &ctx,
+                    rt.id,
+                    &rt.tag,
+                    *to,
+                    *tier,
+                    reason.clone(),
+                    payload.clone(),
+                )
+                .await?;
+            }
+            ServerAction::Move {
+                site,
+                custodian,
+                reason,
+            } => {
+                let site_id = self.site_id(*site)?;
+                let reason = reason.clone();
+                self.patch(&ctx, rt.id, &rt.tag, |p| {
+                    p.site_id = Some(Some(site_id));
+                    p.custodian = custodian.map(str::to_owned);
+                    p.reason = Some(reason);
+                })
+                .await?;
+                rt.site = *site;
+            }
+            ServerAction::Workload { tier, reason } => {
+                let reason = reason.clone();
+                self.patch(&ctx, rt.id, &rt.tag, |p| {
+                    p.workload_tier = Some(*tier);
+                    p.reason = Some(reason);
+                })
+                .await?;
+            }
+            ServerAction::Grade { grade, reason } => {
+                let server = Part {
+                    id: rt.id,
+                    tag: rt.tag.clone(),
+                    model: rt.cfg.server,
+                    serial: None,
+                };
+                self.grade(&ctx, &server, *grade, reason).await?;
+            }
+            ServerAction::Swap { role, reason } => self.swap(rt, at, *role, reason).await?,
+            ServerAction::SanitizeDrives => self.sanitize_drives(rt, at).await?,
+            ServerAction::Harvest => self.harvest(rt, at).await?,
+            ServerAction::Upgrade { dimms } => self.upgrade(rt, at, *dimms).await?,
+        }
+        Ok(())
+    }
+
+    /// A spare of `model` for a repair at `site`: harvested parts first, then the site's
+    /// spares kit, then any spare, else a replacement delivered by the vendor.
+    async fn take_spare(
+        &mut self,
+        model: &'static str,
+        site: SiteKey,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<(Part, bool)> {
+        let pool = self.spares.entry(model).or_default();
+        let pos = pool
+            .iter()
+            .position(|s| s.harvested && s.ready <= at)
+            .or_else(|| pool.iter().position(|s| s.site == site && s.ready <= at))
+            .or_else(|| pool.iter().position(|s| s.ready <= at));
+        if let Some(p) = pos {
+            let s = pool.remove(p);
+            return Ok((s.part, s.harvested));
+        }
+        self.spare_seq += 1;
+        let (mut a, mut p) = self.new_asset(
+            format!("RL-SP-{:06}", self.spare_seq),
+            model,
+            None,
+            at - Duration::days(60),
+            at,
+        )?;
+        a.site_id = Some(self.site_id(site)?);
+        a.custodian = Some(format!("{} spares", plan::site(site).name));
+        a.notes = Some("Advance replacement from the vendor under warranty.".into());
+        let ctx = self.ctx(&Self::ops(site), at);
+        let rows = service::register(self.db, &ctx, vec![a], true)
+            .await
+            .ctx(|| format!("registering spare {}", p.tag))?;
+        p.id = rows
+            .first()
+            .map(|r| r.id)
+            .context("register returned no row")?;
+        Ok((p, false))
+    }
+
+    async fn swap(
+        &mut self,
+        rt: &mut Rt,
+        at: DateTime<Utc>,
+        role: Role,
+        reason: &str,
+    ) -> anyhow::Result<()> {
+        let role = match role {
+            Role::Drive if rt.drives.is_empty() => Role::Psu,
+            Role::Gpu if rt.gpus.is_empty() => Role::Dimm,
+            r => r,
+        };
+        let (parent, parent_tag) = match role {
+            Role::Dimm => (rt.board.id, rt.board.tag.clone()),
+            Role::Gpu => match &rt.baseboard {
+                Some(b) => (b.id, b.tag.clone()),
+                None => (rt.board.id, rt.board.tag.clone()),
+            },
+            Role::Drive | Role::Psu => (rt.id, rt.tag.clone()),
+        };
+        let len = match role {
+            Role::Dimm => rt.dimms.len(),
+            Role::Gpu => rt.gpus.len(),
+            Role::Drive => rt.drives.len(),
+            Role::Psu => rt.psus.len(),
+        };
+        if len == 0 {
+            return Ok(());
+        }
+        let k = self.rng.random_range(0..len);
+        let failed = match role {
+            Role::Dimm => rt.dimms[k].clone(),
+            Role::Gpu => rt.gpus[k].clone(),
+            Role::Drive => rt.drives[k].clone(),
+            Role::Psu => rt.psus[k].clone(),
+        };
+        let ops = Self::ops(rt.site);
+        let ctx = self.ctx(&ops, at);
+        self.remove(
+            &ctx,
+            parent,
+            &failed,
+            Some(State::Retired),
+            format!("failed: {reason}"),
+        )
+        .await?;
+        let (spare, harvested) = self.take_spare(failed.model, rt.site, at).await?;
+        let ctx = self.ctx(&ops, at + Duration::minutes(25));
+        let why = if harvested {
+            format!(
+                "replaces failed {} (harvested part from the spare pool)",
+                failed.tag
+            )
+        } else {
+            format!("replaces failed {}", failed.tag)
+        };
+        self.install(&ctx, parent, &parent_tag, &spare, why).await?;
+        if harvested && role == Role::Dimm {
+            self.reused_dimms += 1;
+        }
+        self.swaps += 1;
+        match role {
+            Role::Dimm => rt.dimms[k] = spare,
+            Role::Gpu => rt.gpus[k] = spare,
+            Role::Drive => rt.drives[k] = spare,
+            Role::Psu => rt.psus[k] = spare,
+        }
+        // What happens to the failed part.
+        match role {
+            Role::Dimm => self.pending.push(Pending {
+                id: failed.id,
+                ready: at,
+                site: rt.site,
+            }),
+            Role::Drive => {
+                self.cert_seq += 1;
+                let t = at + Duration::minutes(50);
+                let ctx = self.ctx(&ops, t);
+                let payload = json!({
+                    "standard": "NIST SP 800-88",
+                    "method": "Destroy",
+                    "technique": "degauss, then shred on site",
+                    "device_serial": failed.serial,
+                    "host_asset": rt.tag,
+                    "operator": ops,
+                    "verification": "visual inspection of shred size",
+                    "result": "pass",
+                    "certificate": format!("SAN-{}-D{:05}", (t - self.shift).format("%Y"), self.cert_seq),
+                });
+                self.transition(
+                    &ctx,
+                    failed.id,
+                    &failed.tag,
+                    State::Sanitized,
+                    None,
+                    "failed drive destroyed".into(),
+                    payload,
+                )
+                .await?;
+                self.pending.push(Pending {
+                    id: failed.id,
+                    ready: t,
+                    site: rt.site,
+                });
+            }
+            Role::Psu | Role::Gpu => {
+                let t = at + Duration::days(2);
+                let ctx = self.ctx(&ops, t);
+                let vendor = self.model(failed.model)?.manufacturer.clone();
+                let rma = format!("RMA-{}", self.rng.random_range(1_000_000..9_999_999));
+                self.transition(
+                    &ctx,
+                    failed.id,
+                    &failed.tag,
+                    State::TransferredOut,
+                    None,
+                    format!("returned to {vendor} under warranty"),
+                    json!({"rma": rma, "recipient": vendor}),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn sanitization_method(model: &str) -> (&'static str, &'static str, &'static str) {
+        if model.starts_with("nvme.") {
+            (
+                "Purge",
+                "NVMe Format, Secure Erase Settings 2 (cryptographic erase)",
+                "nvme-cli 2.8",
+            )
+        } else if model.starts_with("ssd.") {
+            ("Purge", "ATA SANITIZE BLOCK ERASE", "hdparm 9.65")
+        } else if model.contains("10e2400") {
+            (
+                "Purge",
+                "SCSI SANITIZE OVERWRITE",
+                "sg3_utils 1.47 (sg_sanitize)",
+            )
+        } else {
+            (
+                "Clear",
+                "single-pass overwrite with full verification",
+                "nwipe 0.35",
+            )
+        }
+    }
+
+    async fn sanitize_drives(&mut self, rt: &mut Rt, at: DateTime<Utc>) -> anyhow::Result<()> {
+        let drives: Vec<Part> = rt.board_drives.iter().chain(&rt.drives).cloned().collect();
+        for (j, d) in drives.iter().enumerate() {
+            let start = at + Duration::minutes(8 * j as i64);
+            let end = start + Duration::minutes(7);
+            let (method, technique, tool) = Self::sanitization_method(d.model);
+            let info = self.model(d.model)?.clone();
+            self.cert_seq += 1;
+            let payload = json!({
+                "standard": "NIST SP 800-88",
+                "method": method,
+                "technique": technique,
+                "tool": tool,
+                "device_serial": d.serial,
+                "device_type": info.kind.as_str(),
+                "capacity_tb": info.storage_tb,
+                "host_asset": rt.tag,
+                "operator": "refurb-utr",
+                "started": (start - self.shift).to_rfc3339(),
+                "ended": (end - self.shift).to_rfc3339(),
+                "verification": if j % 3 == 0 { "full" } else { "sampled (10 %)" },
+                "result": "pass",
+                "certificate": format!("SAN-{}-{:05}", (end - self.shift).format("%Y"), self.cert_seq),
+            });
+            let ctx = self.ctx("refurb-utr", end);
+            self.transition(
+                &ctx,
+                d.id,
+                &d.tag,
+                State::Sanitized,
+                None,
+                format!("{method}: {technique}"),
+                payload,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// After dismantling: parts that pass their tests go to stock (and the spare pool), the
+    /// stripped board and the chassis wait for the next recycling lot.
+    async fn harvest(&mut self, rt: &mut Rt, at: DateTime<Utc>) -> anyhow::Result<()> {
+        let mut t = at;
+        let tick = |t: &mut DateTime<Utc>| {
+            *t += Duration::minutes(4);
+            *t
+        };
+        let ops = "refurb-utr";
+        let tested = Grade {
+            functional: Some(FunctionalGrade::F5),
+            cosmetic: Some(CosmeticGrade::C5),
+            retail: Some(RetailGrade::B),
+        };
+        let board = rt.board.clone();
+        for d in std::mem::take(&mut rt.dimms) {
+            let ctx = self.ctx(ops, tick(&mut t));
+            self.remove(
+                &ctx,
+                board.id,
+                &d,
+                Some(State::InStock),
+                "harvested; memtest86+ 4 passes OK".into(),
+            )
+            .await?;
+            let ctx = self.ctx(ops, tick(&mut t));
+            self.grade(
+                &ctx,
+                &d,
+                tested,
+                &format!("Harvested from {} and tested.", rt.tag),
+            )
+            .await?;
+            let model = d.model;
+            self.spares.entry(model).or_default().push(Spare {
+                part: d,
+                site: rt.site,
+                ready: at + Duration::days(1),
+                harvested: true,
+            });
+        }
+        for c in std::mem::take(&mut rt.cpus) {
+            let ctx = self.ctx(ops, tick(&mut t));
+            self.remove(
+                &ctx,
+                board.id,
+                &c,
+                Some(State::InStock),
+                "harvested for resale".into(),
+            )
+            .await?;
+            let ctx = self.ctx(ops, tick(&mut t));
+            self.grade(&ctx, &c, tested, &format!("Harvested from {}.", rt.tag))
+                .await?;
+        }
+        for g in std::mem::take(&mut rt.gpus) {
+            let parent = rt.baseboard.as_ref().map(|b| b.id).unwrap_or(board.id);
+            let ctx = self.ctx(ops, tick(&mut t));
+            self.remove(&ctx, parent, &g, Some(State::InStock), "harvested".into())
+                .await?;
+        }
+        for d in std::mem::take(&mut rt.board_drives) {
+            let ctx = self.ctx(ops, tick(&mut t));
+            self.remove(
+                &ctx,
+                board.id,
+                &d,
+                Some(State::InStock),
+                "harvested after sanitization".into(),
+            )
+            .await?;
+        }
+        self.pending.push(Pending {
+            id: board.id,
+            ready: at,
+            site: rt.site,
+        });
+        if let Some(bb) = rt.baseboard.take() {
+            self.pending.push(Pending {
+                id: bb.id,
+                ready: at,
+                site: rt.site,
+            });
+        }
+        for (j, d) in std::mem::take(&mut rt.drives).into_iter().enumerate() {
+            let ctx = self.ctx(ops, tick(&mut t));
+            if j % 5 < 3 {
+                self.transition(
+                    &ctx,
+                    d.id,
+                    &d.tag,
+                    State::InStock,
+                    None,
+                    "sanitized and tested (SMART OK); to the spare pool".into(),
+                    json!({}),
+                )
+                .await?;
+                let drive_grade = Grade {
+                    functional: Some(FunctionalGrade::F5),
+                    cosmetic: Some(CosmeticGrade::C4),
+                    retail: Some(RetailGrade::B),
+                };
+                let ctx = self.ctx(ops, tick(&mut t));
+                self.grade(
+                    &ctx,
+                    &d,
+                    drive_grade,
+                    &format!("Harvested from {}.", rt.tag),
+                )
+                .await?;
+                let model = d.model;
+                self.spares.entry(model).or_default().push(Spare {
+                    part: d,
+                    site: rt.site,
+                    ready: at + Duration::days(1),
+                    harvested: true,
+                });
+            } else {
+                self.transition(
+                    &ctx,
+                    d.id,
+                    &d.tag,
+                    State::TransferredOut,
+                    None,
+                    "sold to a refurbisher with its erasure certificate".into(),
+                    json!({"recipient": "Second Rack Refurbishers BV (demo)"}),
+                )
+                .await?;
+            }
+        }
+        for p in std::mem::take(&mut rt.psus) {
+            let ctx = self.ctx(ops, tick(&mut t));
+            self.transition(
+                &ctx,
+                p.id,
+                &p.tag,
+                State::InStock,
+                None,
+                "tested under load; to the spare pool".into(),
+                json!({}),
+            )
+            .await?;
+            let model = p.model;
+            self.spares.entry(model).or_default().push(Spare {
+                part: p,
+                site: rt.site,
+                ready: at + Duration::days(1),
+                harvested: true,
+            });
+        }
+        for nic in std::mem::take(&mut rt.nics) {
+            let ctx = self.ctx(ops, tick(&mut t));
+            self.transition(
+                &ctx,
+                nic.id,
+                &nic.tag,
+                State::InStock,
+                None,
+                "tested; to resale stock".into(),
+                json!({}),
+            )
+            .await?;
+        }
+        // Every other chassis is kept as a donor of rails, fans and backplanes; the rest
+        // go out with the next recycling lot.
+        self.dismantled += 1;
+        if self.dismantled.is_multiple_of(2) {
+            self.pending.push(Pending {
+                id: rt.id,
+                ready: at,
+                site: rt.site,
+            });
+        }
+        Ok(())
+    }
+
+    /// Installs harvested DIMMs before a second life, as many as the pool has (up to `n`).
+    async fn upgrade(&mut self, rt: &mut Rt, at: DateTime<Utc>, n: usize) -> anyhow::Result<()> {
+        let model = rt.cfg.dimm;
+        let ops = Self::ops(rt.site);
+        for j in 0..n {
+            let pool = self.spares.entry(model).or_default();
+            let Some(pos) = pool.iter().position(|s| s.harvested && s.ready <= at) else {
+                return Ok(());
+            };
+            let spare = pool.remove(pos).part;
+            let ctx = self.ctx(&ops, at + Duration::minutes(5 * j as i64));
+            let board = rt.board.clone();
+            self.install(
+                &ctx,
+                board.id,
+                &board.tag,
+                &spare,
+                "memory upgrade for second life (harvested DIMM)".into(),
+            )
+            .await?;
+            self.reused_dimms += 1;
+            rt.dimms.push(spare);
+        }
+        Ok(())
+    }
+
+    async fn recycling_lot(
+        &mut self,
+        plan: &Plan,
+        i: usize,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let lot = &plan.lots[i];
+        let (ready, waiting): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|p| p.ready < at);
+        self.pending = waiting;
+        let (vendor, country, certs) = plan::downstream(i);
+        let mut members = Vec::new();
+        for (j, p) in ready.iter().enumerate() {
+            let ctx = self.ctx(&Self::ops(p.site), at + Duration::minutes(j as i64));
+            let payload = json!({
+                "lot": lot.name,
+                "collected_at": plan::site(p.site).name,
+                "downstream_vendor": vendor,
+                "country": country,
+                "certifications": certs,
+                "route": "manual dismantling, then integrated copper smelter",
+            });
+            self.transition(
+                &ctx,
+                p.id,
+                &lot.name,
+                State::InRecycling,
+                None,
+                format!("shipped in recycling lot {}", lot.name),
+                payload,
+            )
+            .await?;
+            members.push(p.id);
+        }
+        self.lots.insert(i, members);
+        Ok(())
+    }
+
+    async fn recover_lot(
+        &mut self,
+        plan: &Plan,
+        i: usize,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let lot = &plan.lots[i];
+        let members = self.lots.remove(&i).unwrap_or_default();
+        for (j, id) in members.iter().enumerate() {
+            let ctx = self.ctx("refurb-utr", at + Duration::minutes(j as i64));
+            let payload = json!({
+                "lot": lot.name,
+                "certificate_of_recycling": format!("COR-{}-{:02}", (at - self.shift).format("%Y"), i),
+                "final_disposition": "integrated copper smelter: Cu, Au, Ag, Pd recovered",
+            });
+            self.transition(
+                &ctx,
+                *id,
+                &lot.name,
+                State::Recovered,
+                None,
+                "certificate of recycling received".into(),
+                payload,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}

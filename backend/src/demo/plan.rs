@@ -1,0 +1,1364 @@
+//! The demo fleet as a plan: sites, purchase orders and, for every server, a dated story
+//! (deployments, repairs, moves, second life, retirement, sanitization, dismantling,
+//! recycling). Planning is pure and seeded, so every run yields the same fleet; the
+//! executor (`super::exec`) then plays the plan through the services in time order.
+
+use std::ops::Range;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use rand::rngs::StdRng;
+use rand::seq::{IndexedRandom, SliceRandom};
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+use super::catalog::{ServerConfig, config};
+use crate::assets::{CosmeticGrade, FunctionalGrade, Grade, RetailGrade};
+use crate::lifecycle::{State, WorkloadTier};
+
+/// The seed of the demo fleet.
+pub const SEED: u64 = 0x2e10_0b5e_ed00_0001;
+
+/// The demo's history ends here (all times are at most this).
+pub fn history_end() -> anyhow::Result<DateTime<Utc>> {
+    ymd_hm(2026, 10, 30, 17, 0)
+}
+
+/// When the demo organisation starts recording (the sites are created then).
+pub fn history_start() -> anyhow::Result<DateTime<Utc>> {
+    ymd_hm(2019, 1, 3, 9, 0)
+}
+
+/// When a model released in `year` enters the catalog: early in that year, and never
+/// before the history starts.
+pub fn catalog_date(year: i32) -> anyhow::Result<DateTime<Utc>> {
+    if year <= 2019 {
+        ymd_hm(2019, 1, 7, 9, 30)
+    } else {
+        ymd_hm(year, 1, 9, 9, 30)
+    }
+}
+
+fn ymd_hm(y: i32, m: u32, d: u32, h: u32, min: u32) -> anyhow::Result<DateTime<Utc>> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+        .single()
+        .with_context(|| format!("{y}-{m:02}-{d:02} {h:02}:{min:02} is not a valid time"))
+}
+
+// --- sites ------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SiteKey {
+    Fra,
+    Sto,
+    Dub,
+    Iad,
+    Wh,
+}
+
+pub struct SiteDef {
+    pub key: SiteKey,
+    pub name: &'static str,
+    pub country: &'static str,
+    pub grid_ci: f64,
+    pub pue: Option<f64>,
+    /// Short code used in actor names.
+    pub code: &'static str,
+    pub notes: &'static str,
+}
+
+pub const GRID_SOURCE: &str =
+    "demo figure, typical national average (replace with your supplier's)";
+
+pub const SITES: &[SiteDef] = &[
+    SiteDef {
+        key: SiteKey::Fra,
+        name: "Frankfurt FRA1",
+        country: "DE",
+        grid_ci: 380.0,
+        pue: Some(1.35),
+        code: "fra1",
+        notes: "Colocation hall, 2 MW IT. Main AI training site.",
+    },
+    SiteDef {
+        key: SiteKey::Sto,
+        name: "Stockholm STO1",
+        country: "SE",
+        grid_ci: 40.0,
+        pue: Some(1.15),
+        code: "sto1",
+        notes: "Free-cooled hall on a low-carbon grid: preferred site for second-life batch work.",
+    },
+    SiteDef {
+        key: SiteKey::Dub,
+        name: "Dublin DUB1",
+        country: "IE",
+        grid_ci: 290.0,
+        pue: Some(1.4),
+        code: "dub1",
+        notes: "Colocation suite, 800 kW IT.",
+    },
+    SiteDef {
+        key: SiteKey::Iad,
+        name: "Ashburn IAD1 (Virginia)",
+        country: "US",
+        grid_ci: 350.0,
+        pue: Some(1.3),
+        code: "iad1",
+        notes: "US region, 1.5 MW IT.",
+    },
+    SiteDef {
+        key: SiteKey::Wh,
+        name: "Utrecht refurbishment warehouse",
+        country: "NL",
+        grid_ci: 330.0,
+        pue: None,
+        code: "utr",
+        notes: "Intake, sanitization, testing, grading and parts harvest; ships recycling lots. No IT load, so no PUE.",
+    },
+];
+
+pub fn site(key: SiteKey) -> &'static SiteDef {
+    SITES.iter().find(|s| s.key == key).unwrap_or(&SITES[0])
+}
+
+// --- purchase orders --------------------------------------------------------------
+
+struct PoRow {
+    date: (i32, u32, u32),
+    config: &'static str,
+    cpu: Option<&'static str>,
+    count: usize,
+    site: SiteKey,
+    tier: WorkloadTier,
+    custodian: &'static str,
+}
+
+use SiteKey::*;
+use WorkloadTier as W;
+
+const PO_TABLE: &[PoRow] = &[
+    PoRow {
+        date: (2019, 2, 11),
+        config: "r640",
+        cpu: Some("cpu.xeon.6130"),
+        count: 24,
+        site: Fra,
+        tier: W::WebServices,
+        custodian: "Web platform",
+    },
+    PoRow {
+        date: (2019, 3, 18),
+        config: "r740",
+        cpu: None,
+        count: 16,
+        site: Fra,
+        tier: W::Database,
+        custodian: "Data platform",
+    },
+    PoRow {
+        date: (2019, 5, 6),
+        config: "r740xd",
+        cpu: None,
+        count: 12,
+        site: Fra,
+        tier: W::Storage,
+        custodian: "Storage team",
+    },
+    PoRow {
+        date: (2019, 6, 10),
+        config: "dl380g10",
+        cpu: None,
+        count: 20,
+        site: Dub,
+        tier: W::GeneralCompute,
+        custodian: "Core infrastructure",
+    },
+    PoRow {
+        date: (2019, 9, 16),
+        config: "r640",
+        cpu: None,
+        count: 20,
+        site: Iad,
+        tier: W::WebServices,
+        custodian: "Web platform",
+    },
+    PoRow {
+        date: (2019, 11, 4),
+        config: "sr635",
+        cpu: None,
+        count: 10,
+        site: Dub,
+        tier: W::WebServices,
+        custodian: "Web platform",
+    },
+    PoRow {
+        date: (2020, 2, 17),
+        config: "dl385g10",
+        cpu: None,
+        count: 14,
+        site: Dub,
+        tier: W::GeneralCompute,
+        custodian: "Core infrastructure",
+    },
+    PoRow {
+        date: (2020, 4, 20),
+        config: "r740",
+        cpu: None,
+        count: 16,
+        site: Iad,
+        tier: W::GeneralCompute,
+        custodian: "Core infrastructure",
+    },
+    PoRow {
+        date: (2020, 7, 13),
+        config: "r7515",
+        cpu: None,
+        count: 12,
+        site: Sto,
+        tier: W::Storage,
+        custodian: "Storage team",
+    },
+    PoRow {
+        date: (2020, 10, 5),
+        config: "dl380g10",
+        cpu: None,
+        count: 16,
+        site: Iad,
+        tier: W::Database,
+        custodian: "Data platform",
+    },
+    PoRow {
+        date: (2020, 11, 16),
+        config: "r640",
+        cpu: Some("cpu.xeon.4214"),
+        count: 12,
+        site: Sto,
+        tier: W::WebServices,
+        custodian: "Web platform",
+    },
+    PoRow {
+        date: (2021, 2, 22),
+        config: "r6525",
+        cpu: None,
+        count: 16,
+        site: Fra,
+        tier: W::GeneralCompute,
+        custodian: "Core infrastructure",
+    },
+    PoRow {
+        date: (2021, 4, 12),
+        config: "sr645",
+        cpu: None,
+        count: 16,
+        site: Fra,
+        tier: W::Hpc,
+        custodian: "Research computing",
+    },
+    PoRow {
+        date: (2021, 6, 7),
+        config: "dgx-a100",
+        cpu: None,
+        count: 6,
+        site: Fra,
+        tier: W::AiTraining,
+        custodian: "ML platform",
+    },
+    PoRow {
+        date: (2021, 9, 13),
+        config: "dl365g10p",
+        cpu: None,
+        count: 12,
+        site: Dub,
+        tier: W::WebServices,
+        custodian: "Web platform",
+    },
+    PoRow {
+        date: (2021, 11, 22),
+        config: "r6515",
+        cpu: None,
+        count: 10,
+        site: Sto,
+        tier: W::WebServices,
+        custodian: "Web platform",
+    },
+    PoRow {
+        date: (2022, 3, 14),
+        config: "sr665",
+        cpu: None,
+        count: 14,
+        site: Iad,
+        tier: W::Database,
+        custodian: "Data platform",
+    },
+    PoRow {
+        date: (2022, 6, 20),
+        config: "dgx-a100",
+        cpu: None,
+        count: 4,
+        site: Iad,
+        tier: W::AiTraining,
+        custodian: "ML platform",
+    },
+    PoRow {
+        date: (2022, 9, 19),
+        config: "r6525",
+        cpu: Some("cpu.epyc.7763"),
+        count: 12,
+        site: Dub,
+        tier: W::GeneralCompute,
+        custodian: "Core infrastructure",
+    },
+    PoRow {
+        date: (2023, 5, 15),
+        config: "r7625",
+        cpu: None,
+        count: 10,
+        site: Fra,
+        tier: W::AiInference,
+        custodian: "ML platform",
+    },
+    PoRow {
+        date: (2023, 10, 9),
+        config: "dgx-h100",
+        cpu: None,
+        count: 4,
+        site: Fra,
+        tier: W::AiTraining,
+        custodian: "ML platform",
+    },
+    PoRow {
+        date: (2024, 2, 19),
+        config: "dgx-h100",
+        cpu: None,
+        count: 4,
+        site: Iad,
+        tier: W::AiTraining,
+        custodian: "ML platform",
+    },
+    PoRow {
+        date: (2024, 6, 17),
+        config: "r7625",
+        cpu: None,
+        count: 8,
+        site: Iad,
+        tier: W::AiInference,
+        custodian: "ML platform",
+    },
+    PoRow {
+        date: (2024, 10, 14),
+        config: "sr665",
+        cpu: None,
+        count: 10,
+        site: Sto,
+        tier: W::GeneralCompute,
+        custodian: "Core infrastructure",
+    },
+    PoRow {
+        date: (2025, 3, 10),
+        config: "r7625",
+        cpu: None,
+        count: 8,
+        site: Dub,
+        tier: W::AiInference,
+        custodian: "ML platform",
+    },
+    PoRow {
+        date: (2025, 8, 18),
+        config: "sr645",
+        cpu: None,
+        count: 8,
+        site: Fra,
+        tier: W::GeneralCompute,
+        custodian: "Core infrastructure",
+    },
+    PoRow {
+        date: (2025, 12, 8),
+        config: "r6525",
+        cpu: Some("cpu.epyc.7763"),
+        count: 8,
+        site: Fra,
+        tier: W::GeneralCompute,
+        custodian: "Core infrastructure",
+    },
+];
+
+/// A purchase order: servers of one configuration delivered together to one site.
+#[derive(Clone, Debug)]
+pub struct Po {
+    pub number: String,
+    pub at: DateTime<Utc>,
+    pub config: &'static ServerConfig,
+    pub cpu: &'static str,
+    pub site: SiteKey,
+    pub tier: WorkloadTier,
+    pub custodian: &'static str,
+    /// Indexes into [`Plan::servers`].
+    pub servers: Range<usize>,
+    /// Spare parts delivered with the order: (catalog key, count).
+    pub spares: Vec<(&'static str, usize)>,
+}
+
+// --- fates and stories ---------------------------------------------------------------
+
+/// Where a server ends up at the end of the demo history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fate {
+    Deployed,
+    InStock,
+    InRepair,
+    Redeployed,
+    Retired,
+    Sanitized,
+    Dismantled,
+    InRecycling,
+    Recovered,
+    TransferredOut,
+    LostRetired,
+    LostInTransit,
+}
+
+/// The part that fails in a repair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Dimm,
+    Drive,
+    Psu,
+    Gpu,
+}
+
+#[derive(Clone, Debug)]
+pub enum ServerAction {
+    Transition {
+        to: State,
+        tier: Option<WorkloadTier>,
+        reason: String,
+        payload: Value,
+    },
+    Move {
+        site: SiteKey,
+        custodian: Option<&'static str>,
+        reason: String,
+    },
+    Workload {
+        tier: Option<WorkloadTier>,
+        reason: String,
+    },
+    /// Remove a failing part (to `retired`) and install a spare.
+    Swap {
+        role: Role,
+        reason: String,
+    },
+    /// Sanitize every data-bearing drive in the server, one ledger entry each.
+    SanitizeDrives,
+    Grade {
+        grade: Grade,
+        reason: String,
+    },
+    /// After dismantling: harvest DIMMs, CPUs, drives, PSUs and NICs; send the rest to recycling.
+    Harvest,
+    /// Install up to this many harvested DIMMs (memory upgrade before a second life).
+    Upgrade {
+        dimms: usize,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    RegisterPo(usize),
+    RegisterBatteries,
+    Server(usize, ServerAction),
+    /// Ship everything waiting for recycling (failed parts, stripped boards, chassis).
+    RecyclingLot(usize),
+    /// The lot's certificate of recycling arrives: its items are recovered.
+    RecoverLot(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct Scheduled {
+    pub at: DateTime<Utc>,
+    pub seq: usize,
+    pub action: Action,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServerPlan {
+    pub tag: String,
+    pub po: usize,
+    pub fate: Fate,
+}
+
+#[derive(Clone, Debug)]
+pub struct Lot {
+    pub name: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub pos: Vec<Po>,
+    pub servers: Vec<ServerPlan>,
+    pub lots: Vec<Lot>,
+    /// Every action, in the order to play it (by time, then by planning order).
+    pub schedule: Vec<Scheduled>,
+}
+
+/// A server's dated steps, kept strictly increasing.
+struct Story {
+    t: DateTime<Utc>,
+    steps: Vec<(DateTime<Utc>, ServerAction)>,
+}
+
+impl Story {
+    /// A working-hours time `lo..hi` days after the last step (always after it).
+    fn after(&mut self, rng: &mut StdRng, lo: i64, hi: i64) -> DateTime<Utc> {
+        let days = rng.random_range(lo..=hi.max(lo));
+        let date = (self.t + Duration::days(days)).date_naive();
+        let minutes = rng.random_range(8 * 60..18 * 60);
+        let time = NaiveTime::from_num_seconds_from_midnight_opt(minutes * 60, 0)
+            .unwrap_or(NaiveTime::MIN);
+        let mut t = Utc.from_utc_datetime(&date.and_time(time));
+        if t <= self.t {
+            t = self.t + Duration::minutes(rng.random_range(20..120));
+        }
+        self.t = t;
+        t
+    }
+
+    /// A time minutes to hours after the last step.
+    fn soon(&mut self, rng: &mut StdRng, lo_min: i64, hi_min: i64) -> DateTime<Utc> {
+        self.t += Duration::minutes(rng.random_range(lo_min..=hi_min));
+        self.t
+    }
+
+    fn push(&mut self, at: DateTime<Utc>, a: ServerAction) {
+        self.steps.push((at, a));
+    }
+}
+
+fn tr(to: State, reason: impl Into<String>) -> ServerAction {
+    ServerAction::Transition {
+        to,
+        tier: None,
+        reason: reason.into(),
+        payload: json!({}),
+    }
+}
+
+fn tr_with(
+    to: State,
+    tier: Option<WorkloadTier>,
+    reason: impl Into<String>,
+    payload: Value,
+) -> ServerAction {
+    ServerAction::Transition {
+        to,
+        tier,
+        reason: reason.into(),
+        payload,
+    }
+}
+
+/// A workload's label inside a sentence: "general compute", but "AI training".
+fn lower(w: WorkloadTier) -> String {
+    let label = w.label();
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_uppercase() => label.to_owned(),
+        (Some(a), _) => a.to_lowercase().chain(label.chars().skip(1)).collect(),
+        _ => String::new(),
+    }
+}
+
+fn years(d: Duration) -> f64 {
+    d.num_days() as f64 / 365.25
+}
+
+const FIRST_LIFE: &[WorkloadTier] = &[W::GeneralCompute, W::WebServices, W::Database];
+
+fn second_life_for(
+    cfg: &ServerConfig,
+    rng: &mut StdRng,
+    current: SiteKey,
+) -> (WorkloadTier, SiteKey) {
+    if cfg
+        .drives
+        .iter()
+        .any(|(k, n)| k.starts_with("hdd.seagate.exos") && *n >= 12)
+    {
+        return (W::ColdStorage, Sto);
+    }
+    if cfg.key == "dgx-a100" {
+        return if rng.random_bool(0.5) {
+            (W::SmallModelInference, current)
+        } else {
+            (W::BatchInference, Sto)
+        };
+    }
+    match rng.random_range(0..10) {
+        0..=2 => (W::CiBuild, Sto),
+        3..=4 => (W::DevTest, current),
+        5..=6 => (W::EducationLab, Dub),
+        _ => (W::BatchInference, Sto),
+    }
+}
+
+fn failure(role: Role, rng: &mut StdRng) -> String {
+    let slot = format!(
+        "{}{}",
+        ['A', 'B'][rng.random_range(0..2)],
+        rng.random_range(1..=12)
+    );
+    match role {
+        Role::Dimm => [
+            format!("uncorrectable ECC errors on DIMM {slot}"),
+            format!("correctable-error storm on DIMM {slot}; BMC disabled the slot"),
+            format!("DIMM {slot} failed POST memory training"),
+        ]
+        .choose(rng)
+        .cloned()
+        .unwrap_or_default(),
+        Role::Drive => [
+            "SMART predictive failure (reallocated sectors)",
+            "drive dropped out of the RAID set",
+            "media errors during scrub",
+        ]
+        .choose(rng)
+        .map(|s| s.to_string())
+        .unwrap_or_default(),
+        Role::Psu => [
+            "PSU 2 failed: no AC output",
+            "PSU fan failure",
+            "PSU reports over-temperature",
+        ]
+        .choose(rng)
+        .map(|s| s.to_string())
+        .unwrap_or_default(),
+        Role::Gpu => [
+            "Xid 79: GPU fell off the bus",
+            "row-remapping failure on HBM",
+            "NVLink errors on one GPU",
+        ]
+        .choose(rng)
+        .map(|s| s.to_string())
+        .unwrap_or_default(),
+    }
+}
+
+fn pick_role(cfg: &ServerConfig, rng: &mut StdRng) -> Role {
+    let x: f64 = rng.random();
+    match cfg.gpus {
+        Some(g) if g.baseboard.is_some() && x < 0.3 => Role::Gpu,
+        _ if x < 0.55 => Role::Dimm,
+        _ if x < 0.85 && !cfg.drives.is_empty() => Role::Drive,
+        _ => Role::Psu,
+    }
+}
+
+/// Repairs while in service: out to `in_repair`, the failing part swapped, back in service.
+fn repairs(
+    s: &mut Story,
+    rng: &mut StdRng,
+    cfg: &ServerConfig,
+    until: DateTime<Utc>,
+    back: State,
+    rate_per_year: f64,
+) {
+    let span = years(until - s.t);
+    let mut n = 0;
+    let mut left = span * rate_per_year;
+    while left > 0.0 {
+        if rng.random_bool(left.min(1.0)) {
+            n += 1;
+        }
+        left -= 1.0;
+    }
+    for _ in 0..n {
+        let room = (until - s.t).num_days() - 20;
+        if room < 40 {
+            return;
+        }
+        let start = s.after(rng, 20, room.min(400));
+        if start + Duration::days(15) > until {
+            return;
+        }
+        let role = pick_role(cfg, rng);
+        let why = failure(role, rng);
+        s.push(start, tr(State::InRepair, format!("incident: {why}")));
+        let t = s.after(rng, 0, 3);
+        s.push(t, ServerAction::Swap { role, reason: why });
+        let t = s.after(rng, 1, 6);
+        s.push(t, tr(back, "repaired; burn-in passed"));
+    }
+}
+
+/// Retired at `end`, then shipped to the warehouse and graded on intake.
+fn retire(s: &mut Story, rng: &mut StdRng, tier: WorkloadTier, life: f64) {
+    let t = s.soon(rng, 30, 240);
+    s.push(
+        t,
+        tr(
+            State::Retired,
+            format!(
+                "end of first life after {life:.1} years in {}; replaced by newer capacity",
+                lower(tier)
+            ),
+        ),
+    );
+    let t = s.after(rng, 5, 21);
+    s.push(
+        t,
+        ServerAction::Move {
+            site: Wh,
+            custodian: Some("Refurbishment"),
+            reason: "shipped to the refurbishment warehouse".into(),
+        },
+    );
+    let t = s.after(rng, 1, 5);
+    let grade = Grade {
+        functional: Some(
+            [
+                FunctionalGrade::F3,
+                FunctionalGrade::F4,
+                FunctionalGrade::F5,
+            ][rng.random_range(0..3)],
+        ),
+        cosmetic: Some(
+            [CosmeticGrade::C3, CosmeticGrade::C4, CosmeticGrade::C5][rng.random_range(0..3)],
+        ),
+        retail: None,
+    };
+    s.push(
+        t,
+        ServerAction::Grade {
+            grade,
+            reason: "intake grading".into(),
+        },
+    );
+}
+
+fn sanitize(s: &mut Story, rng: &mut StdRng, n: &mut usize) {
+    let t = s.after(rng, 10, 40);
+    s.push(t, ServerAction::SanitizeDrives);
+    let t = s.soon(rng, 150, 240);
+    *n += 1;
+    s.push(
+        t,
+        tr_with(
+            State::Sanitized,
+            None,
+            "all data-bearing devices sanitized (NIST SP 800-88)",
+            json!({"certificate": format!("SAN-{}-{:05}", t.format("%Y"), *n), "standard": "NIST SP 800-88"}),
+        ),
+    );
+}
+
+/// How many days each fate needs after the end of the first life.
+fn tail_days(f: Fate) -> i64 {
+    match f {
+        Fate::Deployed | Fate::InRepair => 0,
+        Fate::InStock | Fate::LostInTransit => 40,
+        Fate::Redeployed => 120,
+        Fate::Retired => 40,
+        Fate::LostRetired => 150,
+        Fate::Sanitized => 110,
+        Fate::Dismantled => 170,
+        Fate::InRecycling => 160,
+        Fate::TransferredOut => 170,
+        Fate::Recovered => 300,
+    }
+}
+
+const DOWNSTREAM: &[(&str, &str, &[&str])] = &[
+    (
+        "Rhein-Maas Recycling GmbH (demo)",
+        "DE",
+        &["R2v3", "EN 50625"],
+    ),
+    (
+        "Noord IT Recovery BV (demo)",
+        "NL",
+        &["e-Stewards", "WEEELABEX"],
+    ),
+];
+
+pub fn downstream(i: usize) -> (&'static str, &'static str, &'static [&'static str]) {
+    DOWNSTREAM[i % DOWNSTREAM.len()]
+}
+
+const BUYERS: &[&str] = &[
+    "donated to TU Delft teaching lab (demo)",
+    "sold to Second Rack Refurbishers BV (demo)",
+    "donated to a school IT cooperative (demo)",
+    "sold to GreenCompute Resale GmbH (demo)",
+];
+
+struct Counters {
+    san: usize,
+    chg: usize,
+}
+
+/// Writes one server's story into `out`.
+#[allow(clippy::too_many_arguments)]
+fn story(
+    rng: &mut StdRng,
+    idx: usize,
+    po: &Po,
+    acquired: DateTime<Utc>,
+    fate: Fate,
+    end: DateTime<Utc>,
+    c: &mut Counters,
+    out: &mut Vec<(DateTime<Utc>, usize, ServerAction)>,
+) -> anyhow::Result<()> {
+    let cfg = po.config;
+    let mut s = Story {
+        t: acquired,
+        steps: Vec::new(),
+    };
+    if fate == Fate::InStock && acquired >= ymd_hm(2025, 10, 1, 0, 0)? {
+        // Just delivered: waiting for the next expansion.
+        for (t, a) in s.steps {
+            out.push((t, idx, a));
+        }
+        return Ok(());
+    }
+    let t = s.after(rng, 7, 40);
+    c.chg += 1;
+    s.push(
+        t,
+        tr_with(
+            State::Deployed,
+            Some(po.tier),
+            format!("commissioned into the {} cluster", lower(po.tier)),
+            json!({"change": format!("CHG-{:05}", 10_000 + c.chg)}),
+        ),
+    );
+    let deployed_at = t;
+    let tail = Duration::days(tail_days(fate));
+    // End of the first life.
+    let life_years: f64 = match fate {
+        Fate::Deployed | Fate::InRepair => 99.0,
+        Fate::InStock | Fate::LostInTransit => rng.random_range(1.5..4.5),
+        _ if acquired < ymd_hm(2021, 1, 1, 0, 0)? => rng.random_range(3.8..6.2),
+        _ => rng.random_range(2.6..3.6),
+    };
+    let natural = acquired + Duration::days((life_years * 365.25) as i64);
+    let first_end = natural.min(end - tail - Duration::days(10));
+    if first_end < deployed_at + Duration::days(120) {
+        bail!("server {idx} ({fate:?}) has no room for its story");
+    }
+    let mut tier = po.tier;
+    // Life in service: repairs, the odd workload change or relocation.
+    let life_until = if matches!(fate, Fate::InRepair) {
+        end - Duration::days(45)
+    } else {
+        first_end
+    };
+    if rng.random_bool(0.12) && (life_until - s.t).num_days() > 200 {
+        let t = s.after(rng, 60, ((life_until - s.t).num_days() / 2).max(61));
+        let new = *FIRST_LIFE
+            .iter()
+            .filter(|w| **w != tier)
+            .collect::<Vec<_>>()
+            .choose(rng)
+            .copied()
+            .unwrap_or(&W::GeneralCompute);
+        if !cfg.has_gpus() {
+            s.push(
+                t,
+                ServerAction::Workload {
+                    tier: Some(new),
+                    reason: format!("cluster re-purposed from {} to {}", lower(tier), lower(new)),
+                },
+            );
+            tier = new;
+        }
+    }
+    if fate == Fate::Deployed
+        && !cfg.has_gpus()
+        && rng.random_bool(0.05)
+        && (life_until - s.t).num_days() > 200
+    {
+        let to = if po.site == Dub { Fra } else { Dub };
+        let t = s.after(rng, 30, 120);
+        s.push(t, tr(State::InStock, "drained for relocation"));
+        let t = s.after(rng, 3, 10);
+        s.push(
+            t,
+            ServerAction::Move {
+                site: to,
+                custodian: None,
+                reason: format!("relocated to {} (site consolidation)", site(to).name),
+            },
+        );
+        let t = s.after(rng, 2, 7);
+        s.push(t, tr(State::Deployed, "back in service after relocation"));
+    }
+    let rate = if cfg.has_gpus() { 0.25 } else { 0.1 };
+    repairs(&mut s, rng, cfg, life_until, State::Deployed, rate);
+    if s.t < first_end && fate != Fate::Deployed && fate != Fate::InRepair {
+        s.t = first_end;
+    }
+    let life = years(s.t - deployed_at);
+    match fate {
+        Fate::Deployed => {}
+        Fate::InRepair => {
+            let t = s.after(
+                rng,
+                ((end - s.t).num_days() - 40).max(1),
+                ((end - s.t).num_days() - 3).max(1),
+            );
+            let role = pick_role(cfg, rng);
+            let why = failure(role, rng);
+            s.push(t, tr(State::InRepair, format!("incident: {why}")));
+            if rng.random_bool(0.5) {
+                let t = s.after(rng, 0, 2);
+                s.push(t, ServerAction::Swap { role, reason: why });
+            }
+        }
+        Fate::InStock | Fate::LostInTransit => {
+            let t = s.soon(rng, 30, 240);
+            s.push(
+                t,
+                tr(
+                    State::InStock,
+                    format!(
+                        "decommissioned from {} after {life:.1} years; kept as a hot spare",
+                        lower(tier)
+                    ),
+                ),
+            );
+            let t = s.soon(rng, 10, 90);
+            s.push(
+                t,
+                ServerAction::Workload {
+                    tier: None,
+                    reason: "not in service".into(),
+                },
+            );
+            if fate == Fate::LostInTransit {
+                let t = s.after(rng, 5, 12);
+                s.push(
+                    t,
+                    tr_with(
+                        State::Lost,
+                        None,
+                        "shipment to the Utrecht warehouse never arrived; written off",
+                        json!({"carrier_claim": format!("CLM-{}", rng.random_range(100_000..999_999))}),
+                    ),
+                );
+            } else if rng.random_bool(0.5) {
+                let t = s.after(rng, 3, 14);
+                s.push(
+                    t,
+                    ServerAction::Move {
+                        site: Wh,
+                        custodian: Some("Refurbishment"),
+                        reason: "to the central spare pool".into(),
+                    },
+                );
+            }
+        }
+        Fate::Redeployed => {
+            let (to_tier, to_site) = second_life_for(cfg, rng, po.site);
+            let t = s.soon(rng, 30, 240);
+            s.push(
+                t,
+                tr(
+                    State::InStock,
+                    format!("decommissioned from {} after {life:.1} years", lower(tier)),
+                ),
+            );
+            if to_site != po.site {
+                let t = s.after(rng, 5, 20);
+                s.push(
+                    t,
+                    ServerAction::Move {
+                        site: to_site,
+                        custodian: Some(if to_tier == W::EducationLab {
+                            "Education programme"
+                        } else {
+                            "Second-life pool"
+                        }),
+                        reason: format!("moved to {} for a second life", site(to_site).name),
+                    },
+                );
+            }
+            if cfg.dimm.contains("ddr4") && rng.random_bool(0.6) {
+                let t = s.after(rng, 1, 3);
+                s.push(
+                    t,
+                    ServerAction::Upgrade {
+                        dimms: if cfg.dimms <= 8 { 4 } else { 8 },
+                    },
+                );
+            }
+            let t = s.after(rng, 2, 10);
+            c.chg += 1;
+            let payback = if site(to_site).grid_ci < 100.0 {
+                "more than 10 years"
+            } else {
+                "about 4 years"
+            };
+            s.push(
+                t,
+                tr_with(
+                    State::Redeployed,
+                    Some(to_tier),
+                    format!("second life: {}", lower(to_tier)),
+                    json!({
+                        "change": format!("CHG-{:05}", 10_000 + c.chg),
+                        "rationale": format!("replacement payback at {} grid intensity: {payback}", site(to_site).name),
+                    }),
+                ),
+            );
+            repairs(
+                &mut s,
+                rng,
+                cfg,
+                end - Duration::days(5),
+                State::Redeployed,
+                0.1,
+            );
+        }
+        Fate::Retired
+        | Fate::LostRetired
+        | Fate::Sanitized
+        | Fate::Dismantled
+        | Fate::InRecycling
+        | Fate::Recovered
+        | Fate::TransferredOut => {
+            retire(&mut s, rng, tier, life);
+            match fate {
+                Fate::Retired => {}
+                Fate::LostRetired => {
+                    let t = s.after(rng, 30, 90);
+                    s.push(
+                        t,
+                        tr(
+                            State::Lost,
+                            "not found at the annual inventory count; written off",
+                        ),
+                    );
+                }
+                _ => {
+                    sanitize(&mut s, rng, &mut c.san);
+                    match fate {
+                        Fate::Dismantled => {
+                            let t = s.after(rng, 7, 40);
+                            s.push(t, tr(State::Dismantled, "dismantled for parts harvest"));
+                            let t = s.after(rng, 1, 4);
+                            s.push(t, ServerAction::Harvest);
+                        }
+                        Fate::InRecycling | Fate::Recovered => {
+                            let t = s.after(rng, 14, 40);
+                            let (vendor, country, certs) = downstream(idx);
+                            let lot = format!("LOT-{}-S{:03}", t.format("%Y%m"), idx % 1000);
+                            s.push(
+                                t,
+                                tr_with(
+                                    State::InRecycling,
+                                    None,
+                                    "whole unit shipped for recycling (no reuse demand for this model)",
+                                    json!({"lot": lot, "downstream_vendor": vendor, "country": country, "certifications": certs, "route": "manual dismantling, then integrated copper smelter"}),
+                                ),
+                            );
+                            if fate == Fate::Recovered {
+                                let t = s.after(rng, 60, 120);
+                                s.push(
+                                    t,
+                                    tr_with(
+                                        State::Recovered,
+                                        None,
+                                        "certificate of recycling received",
+                                        json!({"lot": lot, "certificate_of_recycling": format!("COR-{}-{:04}", t.format("%Y"), idx), "final_disposition": "integrated copper smelter: Cu, Au, Ag, Pd recovered"}),
+                                    ),
+                                );
+                            }
+                        }
+                        Fate::TransferredOut => {
+                            let t = s.after(rng, 2, 10);
+                            let grade = Grade {
+                                functional: Some(FunctionalGrade::F5),
+                                cosmetic: Some(CosmeticGrade::C6),
+                                retail: Some(RetailGrade::A),
+                            };
+                            s.push(
+                                t,
+                                ServerAction::Grade {
+                                    grade,
+                                    reason: "tested and graded for resale".into(),
+                                },
+                            );
+                            let t = s.after(rng, 10, 40);
+                            let buyer = BUYERS.choose(rng).copied().unwrap_or(BUYERS[0]);
+                            s.push(
+                                t,
+                                tr_with(
+                                    State::TransferredOut,
+                                    None,
+                                    buyer,
+                                    json!({
+                                        "recipient": buyer,
+                                        "weee_annex_vi": {"tested_by": "refurb-utr", "test": "functional test, 24 h burn-in", "result": "pass", "transport_document": format!("CMR-{}", rng.random_range(10_000..99_999))},
+                                    }),
+                                ),
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    for (t, a) in s.steps {
+        if t > end {
+            bail!("server {idx} ({fate:?}) has a step after the end of the history");
+        }
+        out.push((t, idx, a));
+    }
+    Ok(())
+}
+
+/// Takes `n` servers from `pool` (already shuffled) for `fate`.
+fn assign(fates: &mut [Option<Fate>], pool: &mut Vec<usize>, n: usize, fate: Fate) {
+    let mut taken = 0;
+    pool.retain(|&i| {
+        if taken < n && fates[i].is_none() {
+            fates[i] = Some(fate);
+            taken += 1;
+            false
+        } else {
+            true
+        }
+    });
+}
+
+/// The demo plan.
+pub fn plan(seed: u64) -> anyhow::Result<Plan> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let end = history_end()?;
+    let mut pos = Vec::new();
+    let mut servers = Vec::new();
+    let mut acquired = Vec::new();
+    for (i, row) in PO_TABLE.iter().enumerate() {
+        let (y, m, d) = row.date;
+        let at = ymd_hm(y, m, d, 10, 0)?;
+        let cfg = config(row.config)?;
+        let start = servers.len();
+        for _ in 0..row.count {
+            servers.push(ServerPlan {
+                tag: format!("RL-{:06}", servers.len() + 1),
+                po: i,
+                fate: Fate::Deployed,
+            });
+            acquired.push(at);
+        }
+        let mut spares = vec![(cfg.dimm, row.count.div_ceil(8)), (cfg.psu, 1)];
+        if let Some((drive, _)) = cfg.drives.last() {
+            spares.push((drive, row.count.div_ceil(10)));
+        }
+        pos.push(Po {
+            number: format!("PO-{}-{:03}", y, 100 + i),
+            at,
+            config: cfg,
+            cpu: row.cpu.unwrap_or(cfg.cpu),
+            site: row.site,
+            tier: row.tier,
+            custodian: row.custodian,
+            servers: start..servers.len(),
+            spares,
+        });
+    }
+
+    // Fates: old servers carry the end-of-life stories, newer ones are in service.
+    let n = servers.len();
+    let mut fates: Vec<Option<Fate>> = vec![None; n];
+    let y2021 = ymd_hm(2021, 1, 1, 0, 0)?;
+    let y2022q4 = ymd_hm(2022, 10, 1, 0, 0)?;
+    let y2025 = ymd_hm(2025, 1, 1, 0, 0)?;
+    let latest = ymd_hm(2025, 10, 1, 0, 0)?;
+    for (i, s) in servers.iter().enumerate() {
+        if acquired[i] >= latest {
+            fates[i] = Some(Fate::InStock);
+        } else if pos[s.po].config.key == "dgx-a100"
+            && acquired[i] < ymd_hm(2022, 1, 1, 0, 0)?
+            && i % 2 == 0
+        {
+            fates[i] = Some(Fate::Redeployed);
+        }
+    }
+    let mut old: Vec<usize> = (0..n).filter(|&i| acquired[i] < y2021).collect();
+    old.shuffle(&mut rng);
+    for (fate, k) in [
+        (Fate::Redeployed, 32),
+        (Fate::Retired, 17),
+        (Fate::LostRetired, 1),
+        (Fate::Sanitized, 8),
+        (Fate::Dismantled, 8),
+        (Fate::InRecycling, 3),
+        (Fate::Recovered, 3),
+        (Fate::TransferredOut, 6),
+        (Fate::InStock, 8),
+        (Fate::InRepair, 4),
+    ] {
+        assign(&mut fates, &mut old, k, fate);
+    }
+    // Nobody keeps a DGX as an idle hot spare.
+    let dgx = |i: usize| pos[servers[i].po].config.key.starts_with("dgx");
+    let mut mid_old: Vec<usize> = (0..n)
+        .filter(|&i| acquired[i] >= y2021 && acquired[i] < y2022q4)
+        .collect();
+    mid_old.shuffle(&mut rng);
+    for (fate, k) in [
+        (Fate::Redeployed, 4),
+        (Fate::Retired, 7),
+        (Fate::Sanitized, 1),
+    ] {
+        assign(&mut fates, &mut mid_old, k, fate);
+    }
+    mid_old.retain(|&i| !dgx(i));
+    assign(&mut fates, &mut mid_old, 1, Fate::LostInTransit);
+    let spare_before = ymd_hm(2024, 4, 1, 0, 0)?;
+    let mut mid: Vec<usize> = (0..n)
+        .filter(|&i| acquired[i] >= y2021 && acquired[i] < y2025 && fates[i].is_none())
+        .collect();
+    mid.shuffle(&mut rng);
+    // Hot spares only from servers with at least 18 months in service.
+    let mut spares: Vec<usize> = mid
+        .iter()
+        .copied()
+        .filter(|&i| !dgx(i) && acquired[i] < spare_before)
+        .collect();
+    assign(&mut fates, &mut spares, 13, Fate::InStock);
+    assign(&mut fates, &mut mid, 12, Fate::InRepair);
+    for (i, f) in fates.iter().enumerate() {
+        servers[i].fate = f.unwrap_or(Fate::Deployed);
+    }
+
+    // Stories, in server order (one RNG stream, so the plan is reproducible).
+    let mut steps: Vec<(DateTime<Utc>, usize, ServerAction)> = Vec::new();
+    let mut counters = Counters { san: 0, chg: 0 };
+    for i in 0..n {
+        let po = &pos[servers[i].po];
+        let t0 = acquired[i];
+        story(
+            &mut rng,
+            i,
+            po,
+            t0,
+            servers[i].fate,
+            end,
+            &mut counters,
+            &mut steps,
+        )?;
+    }
+
+    // Recycling lots twice a year; certificates about 11 weeks later.
+    let mut lots = Vec::new();
+    for y in 2020..=2026 {
+        for (m, d) in [(3, 16), (9, 14)] {
+            let at = ymd_hm(y, m, d, 14, 0)?;
+            if at < end {
+                lots.push(Lot {
+                    name: format!("LOT-{y}-{m:02}"),
+                    at,
+                });
+            }
+        }
+    }
+
+    let batteries_at = ymd_hm(2022, 2, 14, 11, 0)?;
+    let mut schedule = Vec::new();
+    let mut seq = 0;
+    let mut push = |at, action| {
+        schedule.push(Scheduled { at, seq, action });
+        seq += 1;
+    };
+    push(batteries_at, Action::RegisterBatteries);
+    for (i, p) in pos.iter().enumerate() {
+        push(p.at, Action::RegisterPo(i));
+    }
+    for (t, i, a) in steps {
+        push(t, Action::Server(i, a));
+    }
+    for (i, l) in lots.iter().enumerate() {
+        push(l.at, Action::RecyclingLot(i));
+        let rec = l.at + Duration::days(77);
+        if rec < end {
+            push(rec, Action::RecoverLot(i));
+        }
+    }
+    schedule.sort_by_key(|s| (s.at, s.seq));
+    Ok(Plan {
+        pos,
+        servers,
+        lots,
+        schedule,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn the_plan_is_deterministic_and_in_time_order() {
+        let a = plan(SEED).expect("plan");
+        let b = plan(SEED).expect("plan");
+        assert_eq!(a.schedule.len(), b.schedule.len());
+        for (x, y) in a.schedule.iter().zip(&b.schedule) {
+            assert_eq!(
+                (x.at, format!("{:?}", x.action)),
+                (y.at, format!("{:?}", y.action))
+            );
+        }
+        assert!(a.schedule.windows(2).all(|w| w[0].at <= w[1].at));
+        let end = history_end().expect("end");
+        assert!(a.schedule.iter().all(|s| s.at <= end));
+    }
+
+    #[test]
+    fn workload_labels_read_well_in_sentences() {
+        assert_eq!(lower(W::AiTraining), "AI training");
+        assert_eq!(lower(W::GeneralCompute), "general compute / virtualisation");
+    }
+
+    #[test]
+    fn fates_are_spread_roughly_as_intended() {
+        let p = plan(SEED).expect("plan");
+        let n = p.servers.len() as f64;
+        let mut count: HashMap<Fate, usize> = HashMap::new();
+        for s in &p.servers {
+            *count.entry(s.fate).or_default() += 1;
+        }
+        let share = |f: Fate| *count.get(&f).unwrap_or(&0) as f64 / n;
+        assert!((300.0..=340.0).contains(&n), "{n} servers");
+        assert!((0.5..0.62).contains(&share(Fate::Deployed)), "{count:?}");
+        assert!((0.08..0.16).contains(&share(Fate::Redeployed)), "{count:?}");
+        assert!(share(Fate::InRepair) > 0.03, "{count:?}");
+        assert!(count.get(&Fate::Dismantled).copied().unwrap_or(0) >= 5);
+    }
+
+    #[test]
+    fn each_server_story_starts_after_its_delivery() {
+        let p = plan(SEED).expect("plan");
+        let mut registered = HashMap::new();
+        for s in &p.schedule {
+            match &s.action {
+                Action::RegisterPo(i) => {
+                    for k in p.pos[*i].servers.clone() {
+                        registered.insert(k, s.at);
+                    }
+                }
+                Action::Server(i, _) => {
+                    let r = registered.get(i).expect("registered before its first step");
+                    assert!(*r < s.at);
+                }
+                _ => {}
+            }
+        }
+    }
+}
