@@ -112,14 +112,16 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(&settings.database_url, settings.db_max_connections).await?;
     db.migrate().await?;
-    let sealed = crate::audit::chain::seal_backlog(&db).await.map_err(|e| anyhow::anyhow!("sealing the ledger: {e}"))?;
+    let sealed =
+        crate::audit::chain::seal_backlog(&db).await.map_err(|e| anyhow::anyhow!("sealing the ledger: {e}"))?;
     if sealed > 0 {
         tracing::info!(sealed, "ledger entries from before the hash chain were sealed into it");
     }
@@ -142,7 +144,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Some(Command::Bench(args)) => crate::bench::run(args, &settings).await,
         Some(Command::User(UserCommand::Create { username, role, display_name })) => {
             let db = open(&settings).await?;
-            let role = crate::auth::Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role must be one of {}", crate::auth::Role::expected()))?;
+            let role = crate::auth::Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("--role must be one of {}", crate::auth::Role::expected()))?;
             let password = read_password()?;
             let user = create_user(&db, &username, role, display_name, password).await?;
             println!("created {} ({})", user.username, user.role.label());
@@ -200,7 +203,9 @@ pub async fn create_token(db: &Db, username: &str, name: &str, expires_days: Opt
         .ok_or_else(|| anyhow::anyhow!("no active user is called {username}"))?;
     let ctx = crate::context::Ctx::new("cli");
     let input = crate::auth::tokens::NewToken { name: name.to_owned(), expires_in_days: expires_days };
-    let created = crate::auth::tokens::create(db, &ctx, row.id.into(), input).await.map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+    let created = crate::auth::tokens::create(db, &ctx, row.id.into(), input)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
     Ok(created.token)
 }
 
@@ -254,7 +259,10 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         listener.local_addr()?
     );
     if crate::auth::users::count(db.conn()).await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 {
-        tracing::info!("no accounts yet: open http://{}/setup to create the first administrator", listener.local_addr()?);
+        tracing::info!(
+            "no accounts yet: open http://{}/setup to create the first administrator",
+            listener.local_addr()?
+        );
     }
     let server = crate::web::server(listener, db.clone(), Arc::new(settings))?;
     server.await.context("running the HTTP server")?;

@@ -56,7 +56,10 @@ impl Settings {
             Some(url) => url,
             None => default_sqlite_url(&data_dir)?,
         };
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
             bail!("DATABASE_URL must start with sqlite:, postgres:// or postgresql://");
         }
         let parse_num = |k: &str, default: usize| -> anyhow::Result<usize> {
@@ -98,7 +101,8 @@ impl Settings {
             db_max_connections,
             workers: parse_num("RELOOP_WORKERS", 0)?,
             max_body_bytes: parse_num("RELOOP_MAX_BODY_BYTES", 1024 * 1024)?,
-            log_filter: non_empty("RELOOP_LOG").unwrap_or_else(|| "info,sqlx::postgres::notice=warn,sea_orm=warn,sqlx=warn".into()),
+            log_filter: non_empty("RELOOP_LOG")
+                .unwrap_or_else(|| "info,sqlx::postgres::notice=warn,sea_orm=warn,sqlx=warn".into()),
         })
     }
 
@@ -126,11 +130,9 @@ impl Settings {
 }
 
 fn default_sqlite_url(data_dir: &std::path::Path) -> anyhow::Result<String> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
-    let abs = data_dir
-        .canonicalize()
-        .with_context(|| format!("resolving the data directory {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+    let abs =
+        data_dir.canonicalize().with_context(|| format!("resolving the data directory {}", data_dir.display()))?;
     Ok(format!("sqlite://{}?mode=rwc", abs.join("reloop.db").display()))
 }
 
@@ -151,13 +153,21 @@ mod tests {
         assert!(!s.secure_cookies, "plain http on loopback must keep its cookies");
         let s = from(&[("DATABASE_URL", "sqlite://x.db"), ("RELOOP_BIND", "0.0.0.0:80")]).expect("public");
         assert!(s.secure_cookies, "a public bind gets Secure cookies by default");
-        let s = from(&[("DATABASE_URL", "sqlite://x.db"), ("RELOOP_BIND", "0.0.0.0:80"), ("RELOOP_SECURE_COOKIES", "off")]).expect("override");
+        let s =
+            from(&[("DATABASE_URL", "sqlite://x.db"), ("RELOOP_BIND", "0.0.0.0:80"), ("RELOOP_SECURE_COOKIES", "off")])
+                .expect("override");
         assert!(!s.secure_cookies);
     }
 
     #[test]
     fn bad_values_name_the_key() {
-        for (k, v) in [("RELOOP_BIND", "nowhere"), ("RELOOP_WORKERS", "many"), ("RELOOP_SECURE_COOKIES", "maybe"), ("DATABASE_URL", "mysql://x"), ("RELOOP_SESSION_IDLE_MINUTES", "0")] {
+        for (k, v) in [
+            ("RELOOP_BIND", "nowhere"),
+            ("RELOOP_WORKERS", "many"),
+            ("RELOOP_SECURE_COOKIES", "maybe"),
+            ("DATABASE_URL", "mysql://x"),
+            ("RELOOP_SESSION_IDLE_MINUTES", "0"),
+        ] {
             let err = from(&[("DATABASE_URL", "sqlite://x.db"), (k, v)]).expect_err(k).to_string();
             assert!(err.contains(k), "{k}: {err}");
         }

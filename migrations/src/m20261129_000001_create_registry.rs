@@ -124,12 +124,7 @@ impl MigrationTrait for Migration {
         manager.create_table(t).await?;
         manager
             .create_index(
-                Index::create()
-                    .name("ux_sites_name_key")
-                    .table(Sites::Table)
-                    .col(Sites::NameKey)
-                    .unique()
-            .to_owned(),
+                Index::create().name("ux_sites_name_key").table(Sites::Table).col(Sites::NameKey).unique().to_owned(),
             )
             .await?;
 
@@ -171,7 +166,7 @@ impl MigrationTrait for Migration {
                     .table(HardwareModels::Table)
                     .col(HardwareModels::ModelKey)
                     .unique()
-            .to_owned(),
+                    .to_owned(),
             )
             .await?;
         manager
@@ -181,7 +176,7 @@ impl MigrationTrait for Migration {
                     .table(HardwareModels::Table)
                     .col(HardwareModels::Kind)
                     .col(HardwareModels::ModelKey)
-            .to_owned(),
+                    .to_owned(),
             )
             .await?;
 
@@ -241,12 +236,7 @@ impl MigrationTrait for Migration {
 
         manager
             .create_index(
-                Index::create()
-                    .name("ux_assets_tag_key")
-                    .table(Assets::Table)
-                    .col(Assets::TagKey)
-                    .unique()
-            .to_owned(),
+                Index::create().name("ux_assets_tag_key").table(Assets::Table).col(Assets::TagKey).unique().to_owned(),
             )
             .await?;
         // Serial numbers are unique per manufacturer (NULL serials never collide).
@@ -258,17 +248,13 @@ impl MigrationTrait for Migration {
                     .col(Assets::MfrKey)
                     .col(Assets::SerialKey)
                     .unique()
-            .to_owned(),
+                    .to_owned(),
             )
             .await?;
         // Serial prefix search across manufacturers.
         manager
             .create_index(
-                Index::create()
-                    .name("ix_assets_serial_key")
-                    .table(Assets::Table)
-                    .col(Assets::SerialKey)
-            .to_owned(),
+                Index::create().name("ix_assets_serial_key").table(Assets::Table).col(Assets::SerialKey).to_owned(),
             )
             .await?;
         // Every list filter ends with the sort key.
@@ -304,11 +290,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(LifecycleEvents::Actor).text().not_null())
                     .col(ColumnDef::new(LifecycleEvents::Reason).text().not_null().default(""))
                     .col(ColumnDef::new(LifecycleEvents::Payload).json_binary().not_null())
-                    .col(
-                        ColumnDef::new(LifecycleEvents::OccurredAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(LifecycleEvents::OccurredAt).timestamp_with_time_zone().not_null())
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_events_asset")
@@ -333,24 +315,16 @@ impl MigrationTrait for Migration {
                     .table(LifecycleEvents::Table)
                     .col(LifecycleEvents::AssetId)
                     .col(LifecycleEvents::Id)
-            .to_owned(),
+                    .to_owned(),
             )
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(LifecycleEvents::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(Assets::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(HardwareModels::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(Sites::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(LifecycleEvents::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Assets::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(HardwareModels::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Sites::Table).to_owned()).await
     }
 }

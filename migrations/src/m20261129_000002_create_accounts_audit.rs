@@ -121,7 +121,14 @@ impl MigrationTrait for Migration {
             .col(ColumnDef::new(Alias::new("updated_at")).timestamp_with_time_zone().not_null());
         manager.create_table(t).await?;
         manager
-            .create_index(Index::create().name("ux_users_username_key").table(Users::Table).col(Users::UsernameKey).unique().to_owned())
+            .create_index(
+                Index::create()
+                    .name("ux_users_username_key")
+                    .table(Users::Table)
+                    .col(Users::UsernameKey)
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -149,7 +156,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("ix_sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned())
+            .create_index(
+                Index::create().name("ix_sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned(),
+            )
             .await?;
 
         manager
@@ -176,10 +185,24 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("ux_api_tokens_hash").table(ApiTokens::Table).col(ApiTokens::TokenHash).unique().to_owned())
+            .create_index(
+                Index::create()
+                    .name("ux_api_tokens_hash")
+                    .table(ApiTokens::Table)
+                    .col(ApiTokens::TokenHash)
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
         manager
-            .create_index(Index::create().name("ix_api_tokens_user").table(ApiTokens::Table).col(ApiTokens::UserId).col(ApiTokens::Id).to_owned())
+            .create_index(
+                Index::create()
+                    .name("ix_api_tokens_user")
+                    .table(ApiTokens::Table)
+                    .col(ApiTokens::UserId)
+                    .col(ApiTokens::Id)
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -259,9 +282,7 @@ impl MigrationTrait for Migration {
             ColumnDef::new(LifecycleEvents::PrevHash).string_len(64).null().to_owned(),
             ColumnDef::new(LifecycleEvents::Hash).string_len(64).null().to_owned(),
         ] {
-            manager
-                .alter_table(Table::alter().table(LifecycleEvents::Table).add_column(col).to_owned())
-                .await?;
+            manager.alter_table(Table::alter().table(LifecycleEvents::Table).add_column(col).to_owned()).await?;
         }
         manager
             .create_index(
@@ -277,13 +298,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(Index::drop().name("ux_events_seq").table(LifecycleEvents::Table).to_owned())
-            .await?;
+        manager.drop_index(Index::drop().name("ux_events_seq").table(LifecycleEvents::Table).to_owned()).await?;
         for col in [LifecycleEvents::Hash, LifecycleEvents::PrevHash, LifecycleEvents::ActorId, LifecycleEvents::Seq] {
-            manager
-                .alter_table(Table::alter().table(LifecycleEvents::Table).drop_column(col).to_owned())
-                .await?;
+            manager.alter_table(Table::alter().table(LifecycleEvents::Table).drop_column(col).to_owned()).await?;
         }
         for t in [
             ChainHead::Table.into_iden(),

@@ -19,7 +19,12 @@ async fn sign_in(app: &TestApp, username: &str, password: &str) -> (Client, Resp
     let page = c.get("/login").await;
     assert_eq!(page.status, 200, "{}", page.text);
     let csrf = csrf_of(&page.text);
-    let r = c.post_form("/login", &[("csrf_token", &csrf), ("username", username), ("password", password), ("next", "/sites")]).await;
+    let r = c
+        .post_form(
+            "/login",
+            &[("csrf_token", &csrf), ("username", username), ("password", password), ("next", "/sites")],
+        )
+        .await;
     (c, r)
 }
 

@@ -105,7 +105,8 @@ impl Drop for PgDatabase {
             if let Ok(rt) = rt {
                 rt.block_on(async {
                     if let Ok(conn) = Database::connect(admin.as_str()).await {
-                        let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        let _ =
+                            conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
                         let _ = conn.close().await;
                     }
                 });
@@ -182,7 +183,12 @@ impl TestApp {
         Self::boot(backend, test, adjust, true).await
     }
 
-    async fn boot(backend: Backend, test: &str, adjust: impl FnOnce(&mut Settings), with_admin: bool) -> Option<TestApp> {
+    async fn boot(
+        backend: Backend,
+        test: &str,
+        adjust: impl FnOnce(&mut Settings),
+        with_admin: bool,
+    ) -> Option<TestApp> {
         let (mut settings, sqlite_dir, pg) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -240,13 +246,25 @@ impl TestApp {
     /// A fresh client signed in as an existing user.
     pub async fn client_for(&self, user: &User) -> Client {
         let ctx = Ctx::new("test");
-        let token = reloop::auth::tokens::create(&self.db, &ctx, user.id, NewToken { name: "tests".into(), expires_in_days: None })
-            .await
-            .expect("token")
-            .token;
-        let started = reloop::auth::sessions::start(&self.db, user, "tests", "127.0.0.1", self.settings.session_policy(), chrono::Utc::now())
-            .await
-            .expect("session");
+        let token = reloop::auth::tokens::create(
+            &self.db,
+            &ctx,
+            user.id,
+            NewToken { name: "tests".into(), expires_in_days: None },
+        )
+        .await
+        .expect("token")
+        .token;
+        let started = reloop::auth::sessions::start(
+            &self.db,
+            user,
+            "tests",
+            "127.0.0.1",
+            self.settings.session_policy(),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("session");
         let jar = Arc::new(reqwest::cookie::Jar::default());
         jar.add_cookie_str(&format!("reloop_session={}; Path=/", started.cookie), &self.base.parse().expect("url"));
         Client::new(&self.base, jar, Some(token), Some(started.csrf), Some(user.clone()))
@@ -293,7 +311,12 @@ impl TestApp {
     // ---- fixtures --------------------------------------------------------------------
 
     pub async fn site(&self, name: &str) -> Value {
-        let r = self.post_json("/api/v1/sites", &serde_json::json!({"name": name, "country": "DE", "grid_ci_g_per_kwh": 350, "pue": 1.3})).await;
+        let r = self
+            .post_json(
+                "/api/v1/sites",
+                &serde_json::json!({"name": name, "country": "DE", "grid_ci_g_per_kwh": 350, "pue": 1.3}),
+            )
+            .await;
         assert_eq!(r.status, 201, "creating site: {}", r.text);
         r.json()
     }
@@ -354,7 +377,13 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(base: &str, jar: Arc<reqwest::cookie::Jar>, token: Option<String>, csrf: Option<String>, user: Option<User>) -> Client {
+    pub fn new(
+        base: &str,
+        jar: Arc<reqwest::cookie::Jar>,
+        token: Option<String>,
+        csrf: Option<String>,
+        user: Option<User>,
+    ) -> Client {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_provider(jar.clone())
@@ -479,7 +508,9 @@ pub fn html_unescape(html: &str) -> String {
             "amp" => Some('&'),
             "quot" => Some('"'),
             "apos" => Some('\''),
-            e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16).ok().and_then(char::from_u32),
+            e if e.starts_with("#x") || e.starts_with("#X") => {
+                u32::from_str_radix(&e[2..], 16).ok().and_then(char::from_u32)
+            }
             e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
             _ => None,
         };
@@ -508,7 +539,10 @@ mod tests {
     #[test]
     fn database_is_replaced_in_urls() {
         assert_eq!(super::with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::with_database("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            super::with_database("postgres://u@h/postgres?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
         assert_eq!(super::with_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }

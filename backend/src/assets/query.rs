@@ -97,13 +97,14 @@ pub async fn list<C: ConnectionTrait>(conn: &C, query: &AssetQuery) -> AppResult
             .all(conn)
             .await?;
         if many_models || ids.len() as u64 > TEXT_CAP {
-            page_by_id(conn, base.add(text_condition(&needle, (!many_models).then_some(&models[..]), true)), limit).await?
+            page_by_id(conn, base.add(text_condition(&needle, (!many_models).then_some(&models[..]), true)), limit)
+                .await?
         } else {
             let mut ids = ids;
             ids.sort_unstable_by(|a, b| b.cmp(a));
             ids.truncate(limit as usize + 1);
             let mut rows = repo::find_many(conn, &ids).await?;
-            rows.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+            rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.id));
             rows
         }
     };
@@ -114,12 +115,7 @@ pub async fn list<C: ConnectionTrait>(conn: &C, query: &AssetQuery) -> AppResult
 }
 
 async fn page_by_id<C: ConnectionTrait>(conn: &C, cond: Condition, limit: u64) -> AppResult<Vec<asset::Model>> {
-    Ok(asset::Entity::find()
-        .filter(cond)
-        .order_by_desc(asset::Column::Id)
-        .limit(limit + 1)
-        .all(conn)
-        .await?)
+    Ok(asset::Entity::find().filter(cond).order_by_desc(asset::Column::Id).limit(limit + 1).all(conn).await?)
 }
 
 /// Tag or serial starting with `needle`, or a model whose label contains it.
@@ -140,7 +136,11 @@ fn text_condition(needle: &str, models: Option<&[Uuid]>, dense: bool) -> Conditi
         }
     };
     let any = Condition::any()
-        .add(Condition::all().add(key(asset::Column::TagKey).gte(needle)).add(key(asset::Column::TagKey).lt(upper.as_str())))
+        .add(
+            Condition::all()
+                .add(key(asset::Column::TagKey).gte(needle))
+                .add(key(asset::Column::TagKey).lt(upper.as_str())),
+        )
         .add(
             Condition::all()
                 .add(key(asset::Column::SerialKey).gte(needle))

@@ -1,6 +1,8 @@
 //! Asset row access shared by the asset and lifecycle services.
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 use crate::context::Ctx;
@@ -17,17 +19,11 @@ pub const MAX_DEPTH: usize = 16;
 const IN_CHUNK: usize = 500;
 
 pub async fn find<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<asset::Model> {
-    asset::Entity::find_by_id(id.0)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::not_found("asset", id))
+    asset::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| AppError::not_found("asset", id))
 }
 
 pub async fn find_by_tag<C: ConnectionTrait>(conn: &C, tag: &str) -> AppResult<Option<asset::Model>> {
-    Ok(asset::Entity::find()
-        .filter(asset::Column::TagKey.eq(text::key(tag)))
-        .one(conn)
-        .await?)
+    Ok(asset::Entity::find().filter(asset::Column::TagKey.eq(text::key(tag))).one(conn).await?)
 }
 
 /// Rows for `ids`, in no particular order.
@@ -41,11 +37,7 @@ pub async fn find_many<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<
 
 /// Items installed directly in `id`, oldest first.
 pub async fn children<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Vec<asset::Model>> {
-    Ok(asset::Entity::find()
-        .filter(asset::Column::ParentId.eq(id.0))
-        .order_by_asc(asset::Column::Id)
-        .all(conn)
-        .await?)
+    Ok(asset::Entity::find().filter(asset::Column::ParentId.eq(id.0)).order_by_asc(asset::Column::Id).all(conn).await?)
 }
 
 /// Everything installed in `id`, at any depth, breadth-first (parents before children).
@@ -102,12 +94,7 @@ pub async fn save<C: ConnectionTrait>(
     change(&mut am);
     am.version = Set(row.version + 1);
     am.updated_at = Set(ctx.now);
-    match asset::Entity::update(am)
-        .validate()?
-        .filter(asset::Column::Version.eq(row.version))
-        .exec(conn)
-        .await
-    {
+    match asset::Entity::update(am).validate()?.filter(asset::Column::Version.eq(row.version)).exec(conn).await {
         Ok(m) => Ok(m),
         Err(DbErr::RecordNotUpdated) => Err(AppError::conflict(
             "concurrent_change",

@@ -10,8 +10,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, SqlErr, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QuerySelect, SqlErr, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -24,8 +24,8 @@ use crate::db::Db;
 use crate::db::entities::{asset, site};
 use crate::error::{AppError, AppResult, FieldError, Problems};
 use crate::ids::{AssetId, ModelId, SiteId};
-use crate::lifecycle::ledger::{self, EventKind, NewEvent};
 use crate::lifecycle::State;
+use crate::lifecycle::ledger::{self, EventKind, NewEvent};
 use crate::text;
 
 /// Rows per multi-row INSERT (assets have 25 columns; SQLite allows 32,766 parameters).
@@ -36,15 +36,14 @@ const PROBE_CHUNK: usize = 500;
 /// Registers one item.
 pub async fn create(db: &Db, ctx: &Ctx, input: NewAsset) -> AppResult<Asset> {
     let mut rows = register(db, ctx, vec![input], false).await?;
-    rows.pop()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("register returned no row")))
+    rows.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("register returned no row")))
 }
 
 /// Registers items in one transaction. With `numbered`, field errors name the row
 /// (`rows[3].asset_tag`); a single form leaves the field bare.
 pub async fn register(db: &Db, ctx: &Ctx, items: Vec<NewAsset>, numbered: bool) -> AppResult<Vec<Asset>> {
     let txn = db.write().await?;
-    let rows = register_in(&*txn, ctx, items, numbered).await?;
+    let rows = register_in(&txn, ctx, items, numbered).await?;
     txn.commit().await?;
     rows.into_iter().map(Asset::try_from).collect()
 }
@@ -247,49 +246,50 @@ fn prepare(
             AssetKind::Other
         }
     };
-    let manufacturer = match (text::optional_line(p, "manufacturer", item.manufacturer.as_deref(), text::NAME_MAX), model)
-    {
-        (Some(given), Some(m)) if text::key(&given) != text::key(&m.manufacturer) => {
-            p.add("manufacturer", format!("is {given} but the model is made by {}", m.manufacturer));
-            given
-        }
-        (Some(given), _) => given,
-        (None, Some(m)) => m.manufacturer.clone(),
-        (None, None) => String::new(),
-    };
+    let manufacturer =
+        match (text::optional_line(p, "manufacturer", item.manufacturer.as_deref(), text::NAME_MAX), model) {
+            (Some(given), Some(m)) if text::key(&given) != text::key(&m.manufacturer) => {
+                p.add("manufacturer", format!("is {given} but the model is made by {}", m.manufacturer));
+                given
+            }
+            (Some(given), _) => given,
+            (None, Some(m)) => m.manufacturer.clone(),
+            (None, None) => String::new(),
+        };
     if serial.is_some() && manufacturer.is_empty() {
         p.add("manufacturer", "is required with a serial number (serials are unique per manufacturer)");
     }
 
     // The parent: an existing item, or one earlier in this batch.
-    let parent: Option<(&asset::Model, &'static str)> = match (item.parent_id, item.parent_tag.as_deref().map(str::trim)) {
-        (Some(_), Some(t)) if !t.is_empty() => {
-            p.add("parent_tag", "give parent_id or parent_tag, not both");
-            None
-        }
-        (Some(pid), _) => match refs.parents.get(&pid.0).or_else(|| batch.iter().find(|r| r.id == pid.0)) {
-            Some(m) => Some((m, "parent_id")),
-            None => {
-                p.add("parent_id", format!("no asset has id {pid}"));
+    let parent: Option<(&asset::Model, &'static str)> =
+        match (item.parent_id, item.parent_tag.as_deref().map(str::trim)) {
+            (Some(_), Some(t)) if !t.is_empty() => {
+                p.add("parent_tag", "give parent_id or parent_tag, not both");
                 None
             }
-        },
-        (None, Some(t)) if !t.is_empty() => {
-            let k = text::key(t);
-            let found = batch_by_tag
-                .get(&k)
-                .map(|&j| &batch[j])
-                .or_else(|| refs.parents_by_tag.get(&k).and_then(|id| refs.parents.get(id)));
-            match found {
-                Some(m) => Some((m, "parent_tag")),
+            (Some(pid), _) => match refs.parents.get(&pid.0).or_else(|| batch.iter().find(|r| r.id == pid.0)) {
+                Some(m) => Some((m, "parent_id")),
                 None => {
-                    p.add("parent_tag", format!("no asset has the tag {t}"));
+                    p.add("parent_id", format!("no asset has id {pid}"));
                     None
                 }
+            },
+            (None, Some(t)) if !t.is_empty() => {
+                let k = text::key(t);
+                let found = batch_by_tag
+                    .get(&k)
+                    .map(|&j| &batch[j])
+                    .or_else(|| refs.parents_by_tag.get(&k).and_then(|id| refs.parents.get(id)));
+                match found {
+                    Some(m) => Some((m, "parent_tag")),
+                    None => {
+                        p.add("parent_tag", format!("no asset has the tag {t}"));
+                        None
+                    }
+                }
             }
-        }
-        _ => None,
-    };
+            _ => None,
+        };
     let mut parent_state = None;
     if let Some((par, field)) = parent {
         match (AssetKind::parse(&par.kind), State::parse(&par.state)) {
@@ -342,9 +342,7 @@ fn prepare(
     {
         p.add("first_deployed_on", "must not be before acquired_on");
     }
-    let first_deployed_on = item
-        .first_deployed_on
-        .or_else(|| (state == State::Deployed).then_some(today));
+    let first_deployed_on = item.first_deployed_on.or_else(|| (state == State::Deployed).then_some(today));
     let mass = text::number_in(p, "mass_override_kg", item.mass_override_kg, 0.0, 10_000.0);
     let custodian = text::optional_line(p, "custodian", item.custodian.as_deref(), text::NAME_MAX).unwrap_or_default();
     let notes = text::free_text(p, "notes", item.notes.as_deref().unwrap_or(""), text::NOTES_MAX);
@@ -462,11 +460,8 @@ pub async fn find_by_code<C: ConnectionTrait>(conn: &C, code: &str) -> AppResult
     if let Some(m) = repo::find_by_tag(conn, code).await? {
         return Ok(Some(m.try_into()?));
     }
-    let by_serial = asset::Entity::find()
-        .filter(asset::Column::SerialKey.eq(text::key(code)))
-        .limit(2)
-        .all(conn)
-        .await?;
+    let by_serial =
+        asset::Entity::find().filter(asset::Column::SerialKey.eq(text::key(code))).limit(2).all(conn).await?;
     // A serial shared by two manufacturers is ambiguous: let the list show both.
     match <[asset::Model; 1]>::try_from(by_serial) {
         Ok([m]) => Ok(Some(m.try_into()?)),
@@ -514,7 +509,9 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
     }
     let manufacturer = match &patch.manufacturer {
         Some(m) => text::optional_line(&mut p, "manufacturer", Some(m), text::NAME_MAX).unwrap_or_default(),
-        None if patch.model_id.flatten().is_some() => model.as_ref().map(|m| m.manufacturer.clone()).unwrap_or_default(),
+        None if patch.model_id.flatten().is_some() => {
+            model.as_ref().map(|m| m.manufacturer.clone()).unwrap_or_default()
+        }
         None => cur.manufacturer.clone(),
     };
     if let Some(m) = &model
@@ -538,7 +535,13 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
     {
         p.add("first_deployed_on", "must not be before acquired_on");
     }
-    let mass = text::number_in(&mut p, "mass_override_kg", patch.mass_override_kg.unwrap_or(cur.mass_override_kg), 0.0, 10_000.0);
+    let mass = text::number_in(
+        &mut p,
+        "mass_override_kg",
+        patch.mass_override_kg.unwrap_or(cur.mass_override_kg),
+        0.0,
+        10_000.0,
+    );
     let custodian = match &patch.custodian {
         Some(c) => text::optional_line(&mut p, "custodian", Some(c), text::NAME_MAX).unwrap_or_default(),
         None => cur.custodian.clone(),
@@ -567,7 +570,11 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
     // Uniqueness of a changed tag or serial.
     let tag_key = text::key(&asset_tag);
     if tag_key != current.tag_key && repo::find_by_tag(&*txn, &asset_tag).await?.is_some() {
-        return Err(AppError::conflict("duplicate", Some("asset_tag"), format!("asset tag {asset_tag} is already in use")));
+        return Err(AppError::conflict(
+            "duplicate",
+            Some("asset_tag"),
+            format!("asset tag {asset_tag} is already in use"),
+        ));
     }
     let serial_key = serial.as_deref().map(text::key);
     let mfr_key = text::key(&manufacturer);
@@ -592,8 +599,13 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
     let mut events = Vec::new();
     if workload != cur.workload_tier {
         events.push(
-            NewEvent::new(id, EventKind::Workload, cur.workload_tier.map(|w| w.to_string()), workload.map(|w| w.to_string()))
-                .reason(reason.clone()),
+            NewEvent::new(
+                id,
+                EventKind::Workload,
+                cur.workload_tier.map(|w| w.to_string()),
+                workload.map(|w| w.to_string()),
+            )
+            .reason(reason.clone()),
         );
     }
     let updated = repo::save(&*txn, ctx, &current, |am| {

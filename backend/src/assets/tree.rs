@@ -25,8 +25,8 @@ use crate::db::Db;
 use crate::db::entities::asset;
 use crate::error::{AppError, AppResult, Problems};
 use crate::ids::{AssetId, ModelId, SiteId};
-use crate::lifecycle::ledger::{self, EventKind, NewEvent};
 use crate::lifecycle::State;
+use crate::lifecycle::ledger::{self, EventKind, NewEvent};
 use crate::lifecycle::transition::apply_in;
 use crate::text;
 
@@ -95,7 +95,9 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
     let (child, field) = match (req.child_id, req.child_tag.as_deref().map(str::trim).filter(|t| !t.is_empty())) {
         (Some(_), Some(_)) => return Err(AppError::invalid("child_tag", "give child_id or child_tag, not both")),
         (Some(id), None) => match repo::find(&*txn, id).await {
-            Err(AppError::NotFound { .. }) => return Err(AppError::invalid("child_id", format!("no asset has id {id}"))),
+            Err(AppError::NotFound { .. }) => {
+                return Err(AppError::invalid("child_id", format!("no asset has id {id}")));
+            }
             other => (other?, "child_id"),
         },
         (None, Some(tag)) => match repo::find_by_tag(&*txn, tag).await? {
@@ -145,7 +147,11 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
         None => None,
     };
     let move_note = |verb: &str, other: &asset::Model| {
-        if reason.is_empty() { format!("{verb} {}", other.asset_tag) } else { format!("{verb} {}: {reason}", other.asset_tag) }
+        if reason.is_empty() {
+            format!("{verb} {}", other.asset_tag)
+        } else {
+            format!("{verb} {}: {reason}", other.asset_tag)
+        }
     };
     events.push(
         NewEvent::new(cid, EventKind::Parent, child.parent_id.map(|p| p.to_string()), Some(parent.id.to_string()))
@@ -187,9 +193,17 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
     // transition.
     let operational = |s: State| s == State::InStock || s.is_in_service();
     let child_final = if operational(ps) && operational(cs) && cs != ps && cs.allowed_next(ck).contains(&ps) {
-        apply_in(&*txn, ctx, child_saved, ps, &format!("installed in {}", parent.asset_tag), serde_json::json!({}), None)
-            .await?
-            .asset
+        apply_in(
+            &*txn,
+            ctx,
+            child_saved,
+            ps,
+            &format!("installed in {}", parent.asset_tag),
+            serde_json::json!({}),
+            None,
+        )
+        .await?
+        .asset
     } else {
         child_saved.try_into()?
     };
@@ -213,7 +227,13 @@ async fn depth_below<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<usi
 }
 
 /// Removes a part from `parent_id`; it becomes a standalone item with its history intact.
-pub async fn remove(db: &Db, ctx: &Ctx, parent_id: AssetId, child_id: AssetId, req: RemoveRequest) -> AppResult<TreeChange> {
+pub async fn remove(
+    db: &Db,
+    ctx: &Ctx,
+    parent_id: AssetId,
+    child_id: AssetId,
+    req: RemoveRequest,
+) -> AppResult<TreeChange> {
     let mut p = Problems::default();
     let reason = reason_of(&mut p, req.reason.as_deref());
     p.into_result()?;
@@ -261,7 +281,16 @@ pub async fn remove(db: &Db, ctx: &Ctx, parent_id: AssetId, child_id: AssetId, r
         Some(s) => apply_in(&*txn, ctx, child_saved, s, &why, serde_json::json!({}), None).await?.asset,
         None => child_saved.try_into()?,
     };
-    audit::record(&*txn, ctx, "asset.remove", "asset", child_id, snapshot(&Asset::try_from(child)?), snapshot(&child_final)).await?;
+    audit::record(
+        &*txn,
+        ctx,
+        "asset.remove",
+        "asset",
+        child_id,
+        snapshot(&Asset::try_from(child)?),
+        snapshot(&child_final),
+    )
+    .await?;
     txn.commit().await?;
     Ok(TreeChange { parent: parent_saved.try_into()?, child: child_final })
 }
@@ -334,7 +363,8 @@ pub async fn subtree<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<(Tr
             children.push(build(c, depth + 1, by_parent, models, unknown)?);
         }
         // Rounded to the gram: sums of binary fractions otherwise show as 20.130000000000003.
-        let total = ((own.unwrap_or(0.0) + children.iter().map(|c| c.total_mass_kg).sum::<f64>()) * 1000.0).round() / 1000.0;
+        let total =
+            ((own.unwrap_or(0.0) + children.iter().map(|c| c.total_mass_kg).sum::<f64>()) * 1000.0).round() / 1000.0;
         Ok(TreeNode {
             id: AssetId(r.id),
             asset_tag: r.asset_tag.clone(),
@@ -350,6 +380,11 @@ pub async fn subtree<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<(Tr
         })
     }
     let tree = build(&rows[0], 0, &by_parent, &models, &mut unknown)?;
-    let summary = MassSummary { own_kg: tree.own_mass_kg, total_kg: tree.total_mass_kg, unknown_mass_items: unknown, items: rows.len() };
+    let summary = MassSummary {
+        own_kg: tree.own_mass_kg,
+        total_kg: tree.total_mass_kg,
+        unknown_mass_items: unknown,
+        items: rows.len(),
+    };
     Ok((tree, summary))
 }

@@ -10,9 +10,7 @@
 //! One head for both tables means one lock per transaction and no lock-order deadlocks.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -236,7 +234,9 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> AppResult<ChainReport> {
                     e.hash.clone().unwrap_or_default(),
                     event_content(e, seq, &prev),
                 ),
-                Entry::Audit(a) => ("audit", a.id.to_string(), a.prev_hash.clone(), a.hash.clone(), audit_content(a, seq, &prev)),
+                Entry::Audit(a) => {
+                    ("audit", a.id.to_string(), a.prev_hash.clone(), a.hash.clone(), audit_content(a, seq, &prev))
+                }
             };
             if seq != expected {
                 let reason = if seq < expected {
@@ -247,7 +247,13 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> AppResult<ChainReport> {
                 return Ok(fail(table, expected.min(seq), Some(id), reason, expected - 1));
             }
             if stored_prev != prev {
-                return Ok(fail(table, seq, Some(id), "its prev_hash does not match the previous entry's hash".into(), seq - 1));
+                return Ok(fail(
+                    table,
+                    seq,
+                    Some(id),
+                    "its prev_hash does not match the previous entry's hash".into(),
+                    seq - 1,
+                ));
             }
             if hash(&content) != stored_hash {
                 return Ok(fail(table, seq, Some(id), "its content does not match its hash (edited?)".into(), seq - 1));

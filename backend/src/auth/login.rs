@@ -2,10 +2,10 @@
 
 use chrono::Utc;
 
+use super::password;
 use super::sessions::{self, SessionPolicy, Started};
 use super::throttle::{self, ThrottlePolicy};
 use super::users::{self, User};
-use super::password;
 use crate::audit;
 use crate::db::Db;
 use crate::error::AppError;
@@ -15,7 +15,9 @@ pub enum LoginError {
     /// Wrong name or password, or an inactive account: one message for all.
     Invalid,
     /// Too many failures for this name or address.
-    Throttled { retry_after_secs: i64 },
+    Throttled {
+        retry_after_secs: i64,
+    },
     Failed(AppError),
 }
 

@@ -52,10 +52,7 @@ pub async fn hash(password: String) -> AppResult<String> {
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
-        hasher()
-            .hash_password(crate::auth::secret::random_hex().as_bytes())
-            .map(|h| h.to_string())
-            .unwrap_or_default()
+        hasher().hash_password(crate::auth::secret::random_hex().as_bytes()).map(|h| h.to_string()).unwrap_or_default()
     })
 }
 

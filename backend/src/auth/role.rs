@@ -109,6 +109,10 @@ mod tests {
     #[test]
     fn readme_holds_the_same_matrix() {
         let readme = include_str!("../../../README.md");
-        assert!(readme.contains(&matrix_markdown()), "README.md's role matrix differs from auth::role::MATRIX; paste:\n{}", matrix_markdown());
+        assert!(
+            readme.contains(&matrix_markdown()),
+            "README.md's role matrix differs from auth::role::MATRIX; paste:\n{}",
+            matrix_markdown()
+        );
     }
 }

@@ -35,7 +35,14 @@ pub struct Live {
 /// Last-seen times are written at most this often, not on every request.
 const TOUCH_EVERY: i64 = 60;
 
-pub async fn start(db: &Db, user: &User, user_agent: &str, ip: &str, policy: SessionPolicy, now: DateTime<Utc>) -> AppResult<Started> {
+pub async fn start(
+    db: &Db,
+    user: &User,
+    user_agent: &str,
+    ip: &str,
+    policy: SessionPolicy,
+    now: DateTime<Utc>,
+) -> AppResult<Started> {
     let cookie = secret::random_hex();
     let csrf = secret::random_hex();
     let txn = db.write().await?;

@@ -40,7 +40,12 @@ fn limit_for(key: &str, policy: &ThrottlePolicy) -> i32 {
 }
 
 /// Seconds to wait before another attempt for these keys, or `None` if one may try now.
-pub async fn wait<C: ConnectionTrait>(conn: &C, keys: &[String], policy: &ThrottlePolicy, now: DateTime<Utc>) -> AppResult<Option<i64>> {
+pub async fn wait<C: ConnectionTrait>(
+    conn: &C,
+    keys: &[String],
+    policy: &ThrottlePolicy,
+    now: DateTime<Utc>,
+) -> AppResult<Option<i64>> {
     let mut longest: Option<i64> = None;
     for key in keys {
         let Some(row) = lt::Entity::find_by_id(key.clone()).one(conn).await? else { continue };
@@ -49,7 +54,10 @@ pub async fn wait<C: ConnectionTrait>(conn: &C, keys: &[String], policy: &Thrott
             && l > now
         {
             until = Some(l);
-        } else if row.first_failure_at + policy.window > now && row.failures > policy.free_failures && !policy.backoff.is_zero() {
+        } else if row.first_failure_at + policy.window > now
+            && row.failures > policy.free_failures
+            && !policy.backoff.is_zero()
+        {
             let steps = (row.failures - policy.free_failures - 1).clamp(0, 16) as u32;
             let next = row.last_failure_at + policy.backoff * 2i32.pow(steps);
             if next > now {
@@ -65,10 +73,21 @@ pub async fn wait<C: ConnectionTrait>(conn: &C, keys: &[String], policy: &Thrott
 }
 
 /// Counts a failed attempt against every key.
-pub async fn fail<C: ConnectionTrait>(conn: &C, keys: &[String], policy: &ThrottlePolicy, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn fail<C: ConnectionTrait>(
+    conn: &C,
+    keys: &[String],
+    policy: &ThrottlePolicy,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     for key in keys {
         let row = lt::Entity::find_by_id(key.clone()).one(conn).await?;
-        let fresh = lt::Model { key: key.clone(), failures: 0, first_failure_at: now, last_failure_at: now, locked_until: None };
+        let fresh = lt::Model {
+            key: key.clone(),
+            failures: 0,
+            first_failure_at: now,
+            last_failure_at: now,
+            locked_until: None,
+        };
         let (mut m, exists) = match row {
             Some(r) if r.first_failure_at + policy.window > now && r.locked_until.is_none_or(|l| l > now) => (r, true),
             Some(_) => (fresh, true),

@@ -36,7 +36,8 @@ impl TryFrom<user::Model> for User {
     fn try_from(m: user::Model) -> AppResult<User> {
         Ok(User {
             id: m.id.into(),
-            role: Role::parse(&m.role).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unreadable role {:?}", m.role)))?,
+            role: Role::parse(&m.role)
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unreadable role {:?}", m.role)))?,
             username: m.username,
             display_name: m.display_name,
             active: m.active,
@@ -110,7 +111,8 @@ pub async fn create_first_admin(db: &Db, ctx: &Ctx, input: NewUser) -> AppResult
 async fn create_inner(db: &Db, ctx: &Ctx, input: NewUser, first: bool) -> AppResult<User> {
     let mut p = Problems::default();
     let username = check_username(&mut p, &input.username);
-    let display_name = text::optional_line(&mut p, "display_name", input.display_name.as_deref(), text::NAME_MAX).unwrap_or_default();
+    let display_name =
+        text::optional_line(&mut p, "display_name", input.display_name.as_deref(), text::NAME_MAX).unwrap_or_default();
     if let Some(why) = password::weakness(&input.password, &username) {
         p.add("password", why);
     }
@@ -202,11 +204,14 @@ pub async fn update(db: &Db, ctx: &Ctx, id: UserId, patch: UserPatch) -> AppResu
     am.active = Set(active);
     am.version = Set(row.version + 1);
     am.updated_at = Set(ctx.now);
-    let saved = match user::Entity::update(am).validate()?.filter(user::Column::Version.eq(row.version)).exec(&*txn).await {
-        Ok(m) => m,
-        Err(DbErr::RecordNotUpdated) => return Err(AppError::stale_version("user", row.version + 1, patch.version)),
-        Err(e) => return Err(e.into()),
-    };
+    let saved =
+        match user::Entity::update(am).validate()?.filter(user::Column::Version.eq(row.version)).exec(&*txn).await {
+            Ok(m) => m,
+            Err(DbErr::RecordNotUpdated) => {
+                return Err(AppError::stale_version("user", row.version + 1, patch.version));
+            }
+            Err(e) => return Err(e.into()),
+        };
     if !active || role != before.role {
         // A deactivated account, or one whose powers changed, signs in again.
         sessions::end_all_for(&*txn, id, None).await?;
@@ -245,7 +250,16 @@ pub async fn change_password(
     am.updated_at = Set(ctx.now);
     user::Entity::update(am).exec(&*txn).await?;
     sessions::end_all_for(&*txn, id, keep).await?;
-    audit::record(&*txn, ctx, "user.password", "user", id, None, Some(serde_json::json!({"password_changed_at": ctx.now}))).await?;
+    audit::record(
+        &*txn,
+        ctx,
+        "user.password",
+        "user",
+        id,
+        None,
+        Some(serde_json::json!({"password_changed_at": ctx.now})),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -71,7 +71,13 @@ pub async fn run(args: BenchArgs, settings: &Settings) -> anyhow::Result<()> {
             (format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()), Cleanup::Sqlite(dir))
         }
     };
-    println!("reloop bench: {} servers (~{} items), {} clients, {} s per page", args.servers, args.servers * (PARTS + 1), args.clients, args.seconds);
+    println!(
+        "reloop bench: {} servers (~{} items), {} clients, {} s per page",
+        args.servers,
+        args.servers * (PARTS + 1),
+        args.clients,
+        args.seconds
+    );
     println!("database: {}", redact_url(&url));
     let result = measure(&args, &url).await;
     if !args.keep {
@@ -113,6 +119,9 @@ fn replace_database(url: &str, name: &str) -> String {
 }
 
 struct Fleet {
+    /// A bench admin's API token and session cookie: every page needs a signed-in caller.
+    token: String,
+    cookie: String,
     sites: Vec<SiteId>,
     models: Vec<ModelId>,
     /// A sample of asset ids for the asset-page load.
@@ -153,8 +162,24 @@ async fn measure(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
 async fn generate(db: &Db, servers: usize) -> anyhow::Result<Fleet> {
     let ctx = Ctx::new("bench");
     let mut sites = Vec::new();
-    for (name, country, ci, pue) in [("Bench North", "SE", 40.0, 1.15), ("Bench Central", "DE", 380.0, 1.3), ("Bench West", "IE", 290.0, 1.25), ("Bench East", "PL", 650.0, 1.5)] {
-        let s = sites::create(db, &ctx, NewSite { name: name.into(), country: country.into(), grid_ci_g_per_kwh: Some(ci), pue: Some(pue), ..Default::default() }).await?;
+    for (name, country, ci, pue) in [
+        ("Bench North", "SE", 40.0, 1.15),
+        ("Bench Central", "DE", 380.0, 1.3),
+        ("Bench West", "IE", 290.0, 1.25),
+        ("Bench East", "PL", 650.0, 1.5),
+    ] {
+        let s = sites::create(
+            db,
+            &ctx,
+            NewSite {
+                name: name.into(),
+                country: country.into(),
+                grid_ci_g_per_kwh: Some(ci),
+                pue: Some(pue),
+                ..Default::default()
+            },
+        )
+        .await?;
         sites.push(s.id);
     }
     let model = |m: &str, n: &str, k: AssetKind, kg: f64| NewModel {
@@ -268,7 +293,28 @@ async fn generate(db: &Db, servers: usize) -> anyhow::Result<Fleet> {
         "inserted {items} items ({servers} servers) with their ledger entries in {secs:.1} s: {:.0} items/s",
         items as f64 / secs
     );
-    Ok(Fleet { sites, models, sample, tags })
+    let (token, cookie) = bench_user(db, &ctx).await?;
+    Ok(Fleet { token, cookie, sites, models, sample, tags })
+}
+
+/// An admin for the load generator, with an API token and a session.
+async fn bench_user(db: &Db, ctx: &Ctx) -> anyhow::Result<(String, String)> {
+    use crate::auth::{Role, sessions, tokens, users};
+    let err = |e: crate::error::AppError| anyhow::anyhow!("{e}");
+    let password = format!("load generator {}", crate::auth::secret::random_hex());
+    let user = users::create(
+        db,
+        ctx,
+        users::NewUser { username: "bench".into(), display_name: None, role: Role::Admin, password },
+    )
+    .await
+    .map_err(err)?;
+    let token = tokens::create(db, ctx, user.id, tokens::NewToken { name: "bench".into(), expires_in_days: Some(1) })
+        .await
+        .map_err(err)?;
+    let policy = sessions::SessionPolicy { idle: chrono::Duration::hours(12), absolute: chrono::Duration::hours(12) };
+    let started = sessions::start(db, &user, "reloop bench", "127.0.0.1", policy, Utc::now()).await.map_err(err)?;
+    Ok((token.token, started.cookie))
 }
 
 struct ServerProcess {
@@ -353,8 +399,16 @@ async fn load(args: &BenchArgs, base: &str, fleet: &Fleet) -> anyhow::Result<Vec
         Arc::new(move |rng: &mut StdRng| match rng.random_range(0..6) {
             0 => "/assets".to_owned(),
             1 => format!("/assets?kind={}", kinds[rng.random_range(0..kinds.len())]),
-            2 => format!("/assets?kind={}&state={}", kinds[rng.random_range(0..kinds.len())], states[rng.random_range(0..states.len())]),
-            3 => format!("/assets?site_id={}&state={}", sites[rng.random_range(0..sites.len())], states[rng.random_range(0..states.len())]),
+            2 => format!(
+                "/assets?kind={}&state={}",
+                kinds[rng.random_range(0..kinds.len())],
+                states[rng.random_range(0..states.len())]
+            ),
+            3 => format!(
+                "/assets?site_id={}&state={}",
+                sites[rng.random_range(0..sites.len())],
+                states[rng.random_range(0..states.len())]
+            ),
             4 => format!("/assets?model_id={}", models[rng.random_range(0..models.len())]),
             _ => format!("/assets?state={}&kind=server", states[rng.random_range(0..states.len())]),
         })
@@ -367,7 +421,11 @@ async fn load(args: &BenchArgs, base: &str, fleet: &Fleet) -> anyhow::Result<Vec
         })
     };
     let list_api: UrlFn = Arc::new(move |rng: &mut StdRng| {
-        format!("/api/v1/assets?kind={}&state={}", kinds[rng.random_range(0..kinds.len())], states[rng.random_range(0..states.len())])
+        format!(
+            "/api/v1/assets?kind={}&state={}",
+            kinds[rng.random_range(0..kinds.len())],
+            states[rng.random_range(0..states.len())]
+        )
     });
     let asset_ui: UrlFn = {
         let sample = sample.clone();
@@ -388,13 +446,30 @@ async fn load(args: &BenchArgs, base: &str, fleet: &Fleet) -> anyhow::Result<Vec
         if name.contains("search") && tags.is_empty() {
             continue;
         }
-        out.push(hammer(name, base, f, args.clients, Duration::from_secs(args.seconds)).await?);
+        out.push(hammer(name, base, fleet, f, args.clients, Duration::from_secs(args.seconds)).await?);
     }
     Ok(out)
 }
 
-async fn hammer(name: &'static str, base: &str, url: UrlFn, clients: usize, dur: Duration) -> anyhow::Result<PageResult> {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
+async fn hammer(
+    name: &'static str,
+    base: &str,
+    fleet: &Fleet,
+    url: UrlFn,
+    clients: usize,
+    dur: Duration,
+) -> anyhow::Result<PageResult> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if name.contains("API") {
+        headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {}", fleet.token).parse()?);
+    } else {
+        headers.insert(reqwest::header::COOKIE, format!("reloop_session={}", fleet.cookie).parse()?);
+    }
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
     // A short warm-up fills caches and the connection pool.
     let warm = Instant::now() + Duration::from_secs(1);
     let started = Instant::now() + Duration::from_secs(1);
@@ -434,8 +509,17 @@ async fn hammer(name: &'static str, base: &str, url: UrlFn, clients: usize, dur:
         errors += e;
     }
     all.sort_unstable();
-    let pct = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).map_or(0.0, |v| *v as f64 / 1000.0);
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).map_or(0.0, |v| *v as f64 / 1000.0)
+    };
     let secs = dur.as_secs_f64();
     eprintln!("  {name}: {} requests", all.len());
-    Ok(PageResult { name, count: all.len(), errors, rate: all.len() as f64 / secs, p50_ms: pct(0.50), p99_ms: pct(0.99) })
+    Ok(PageResult {
+        name,
+        count: all.len(),
+        errors,
+        rate: all.len() as f64 / secs,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+    })
 }

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::assets::types::double_option;
-use crate::audit::{self, trail::snapshot};
 use crate::assets::{AssetKind, Page};
+use crate::audit::{self, trail::snapshot};
 use crate::context::Ctx;
 use crate::db::Db;
 use crate::db::entities::hardware_model as hm;
@@ -267,13 +267,16 @@ fn validate(m: NewModel, now: DateTime<Utc>) -> AppResult<hm::ActiveModel> {
     {
         p.add("release_year", format!("must be between 1950 and {}", now.year() + 2));
     }
-    let line = |p: &mut Problems, f: &str, v: Option<String>, max| text::optional_line(p, f, v.as_deref(), max).unwrap_or_default();
+    let line = |p: &mut Problems, f: &str, v: Option<String>, max| {
+        text::optional_line(p, f, v.as_deref(), max).unwrap_or_default()
+    };
     let form_factor = line(&mut p, "form_factor", m.form_factor, 64);
     let embodied_source = line(&mut p, "embodied_source", m.embodied_source, 500);
     let perf_unit = line(&mut p, "perf_unit", m.perf_unit, 64);
     let material_profile = line(&mut p, "material_profile", m.material_profile, 64);
     let unu_key = line(&mut p, "unu_key", m.unu_key, 8);
-    if !unu_key.is_empty() && !(unu_key.len() == 4 && unu_key.chars().all(|c| c.is_ascii_digit())) {
+    let four_digits = unu_key.len() == 4 && unu_key.chars().all(|c| c.is_ascii_digit());
+    if !unu_key.is_empty() && !four_digits {
         p.add("unu_key", "must be a four-digit UNU-KEY such as 0307");
     }
     let mass_kg = text::number_in(&mut p, "mass_kg", m.mass_kg, 0.0, 10_000.0);
@@ -372,7 +375,8 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewModel) -> AppResult<HardwareMo
 
 pub async fn update(db: &Db, ctx: &Ctx, id: ModelId, patch: ModelPatch) -> AppResult<HardwareModel> {
     let txn = db.write().await?;
-    let row = hm::Entity::find_by_id(id.0).one(&*txn).await?.ok_or_else(|| AppError::not_found("hardware model", id))?;
+    let row =
+        hm::Entity::find_by_id(id.0).one(&*txn).await?.ok_or_else(|| AppError::not_found("hardware model", id))?;
     let current = HardwareModel::try_from(row.clone())?;
     if current.version != patch.version {
         return Err(AppError::stale_version("hardware model", current.version, patch.version));
@@ -419,9 +423,28 @@ impl MergeSet for hm::ActiveModel {
             ($($f:ident),*) => { $( if o.$f.is_set() { self.$f = o.$f; } )* };
         }
         take!(
-            manufacturer, model_number, model_key, kind, release_year, form_factor, mass_kg, embodied_kgco2e,
-            embodied_source, idle_w, max_w, cpu_cores, memory_gb, gpu_vram_gb, storage_tb, perf_value, perf_unit,
-            material_profile, unu_key, support_ends_on, specs, notes
+            manufacturer,
+            model_number,
+            model_key,
+            kind,
+            release_year,
+            form_factor,
+            mass_kg,
+            embodied_kgco2e,
+            embodied_source,
+            idle_w,
+            max_w,
+            cpu_cores,
+            memory_gb,
+            gpu_vram_gb,
+            storage_tb,
+            perf_value,
+            perf_unit,
+            material_profile,
+            unu_key,
+            support_ends_on,
+            specs,
+            notes
         );
     }
 }
@@ -440,11 +463,7 @@ async fn in_use<C: ConnectionTrait>(conn: &C, id: ModelId) -> AppResult<bool> {
 }
 
 pub async fn get<C: ConnectionTrait>(conn: &C, id: ModelId) -> AppResult<HardwareModel> {
-    hm::Entity::find_by_id(id.0)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::not_found("hardware model", id))?
-        .try_into()
+    hm::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| AppError::not_found("hardware model", id))?.try_into()
 }
 
 /// Models by id, for labelling lists.

@@ -13,9 +13,7 @@ use serde_json::{Value, json};
 use super::catalog::ServerConfig;
 use super::plan::{self, Action, Plan, Role, ServerAction, SiteKey};
 use crate::assets::tree::{self, InstallRequest, RemoveRequest};
-use crate::assets::{
-    AssetKind, AssetPatch, CosmeticGrade, FunctionalGrade, Grade, NewAsset, RetailGrade, service,
-};
+use crate::assets::{AssetKind, AssetPatch, CosmeticGrade, FunctionalGrade, Grade, NewAsset, RetailGrade, service};
 use crate::context::Ctx;
 use crate::db::Db;
 use crate::error::AppError;
@@ -26,10 +24,7 @@ use crate::lifecycle::{self, State, TransitionRequest, WorkloadTier};
 fn app_err(e: AppError, what: String) -> anyhow::Error {
     match e {
         AppError::Invalid(fields) => {
-            let list: Vec<String> = fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect();
+            let list: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
             anyhow!("{what}: invalid input: {}", list.join("; "))
         }
         other => {
@@ -125,9 +120,7 @@ const HEX: &[u8] = b"0123456789ABCDEF";
 const DIGITS: &[u8] = b"0123456789";
 
 fn pick(rng: &mut StdRng, alphabet: &[u8], n: usize) -> String {
-    (0..n)
-        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
-        .collect()
+    (0..n).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect()
 }
 
 impl<'a> Exec<'a> {
@@ -169,16 +162,11 @@ impl<'a> Exec<'a> {
     }
 
     fn model(&self, key: &str) -> anyhow::Result<&ModelInfo> {
-        self.models
-            .get(key)
-            .with_context(|| format!("the demo catalog has no model {key}"))
+        self.models.get(key).with_context(|| format!("the demo catalog has no model {key}"))
     }
 
     fn site_id(&self, key: SiteKey) -> anyhow::Result<SiteId> {
-        self.sites
-            .get(&key)
-            .copied()
-            .with_context(|| format!("site {key:?} was not created"))
+        self.sites.get(&key).copied().with_context(|| format!("site {key:?} was not created"))
     }
 
     /// A serial number in the manufacturer's usual shape, unique per manufacturer.
@@ -190,13 +178,7 @@ impl<'a> Exec<'a> {
             let r = &mut self.rng;
             let s = match (info.manufacturer.as_str(), info.kind) {
                 ("Dell", AssetKind::Server) => pick(r, DELL_TAG, 7),
-                ("Dell", _) => format!(
-                    "CN0{}{}{:02}{}",
-                    pick(r, ALNUM, 5),
-                    pick(r, DIGITS, 5),
-                    yy,
-                    pick(r, ALNUM, 5)
-                ),
+                ("Dell", _) => format!("CN0{}{}{:02}{}", pick(r, ALNUM, 5), pick(r, DIGITS, 5), yy, pick(r, ALNUM, 5)),
                 ("HPE", AssetKind::Server) => {
                     format!("CZJ{}{:02}{}", yy % 10, ww, pick(r, ALNUM, 4))
                 }
@@ -207,12 +189,7 @@ impl<'a> Exec<'a> {
                 ("NVIDIA", AssetKind::Gpu) => format!("16{}", pick(r, DIGITS, 11)),
                 ("NVIDIA", AssetKind::Nic) => format!("MT{yy:02}{ww:02}X{}", pick(r, DIGITS, 5)),
                 ("Samsung" | "SK hynix", AssetKind::Dimm) => pick(r, HEX, 8),
-                ("Samsung", _) => format!(
-                    "S{}NA0{}{}",
-                    pick(r, ALNUM, 3),
-                    pick(r, ALNUM, 1),
-                    pick(r, DIGITS, 6)
-                ),
+                ("Samsung", _) => format!("S{}NA0{}{}", pick(r, ALNUM, 3), pick(r, ALNUM, 1), pick(r, DIGITS, 6)),
                 ("Seagate", _) => {
                     let prefix = if model.contains("exos.x12") {
                         "ZJV"
@@ -227,10 +204,7 @@ impl<'a> Exec<'a> {
                 (_, AssetKind::Battery) => format!("BBU{}", pick(r, DIGITS, 10)),
                 _ => pick(r, ALNUM, 12),
             };
-            if self
-                .serials
-                .insert((info.manufacturer.to_lowercase(), s.to_lowercase()))
-            {
+            if self.serials.insert((info.manufacturer.to_lowercase(), s.to_lowercase())) {
                 return Ok(s);
             }
         }
@@ -248,12 +222,7 @@ impl<'a> Exec<'a> {
     ) -> anyhow::Result<(NewAsset, Part)> {
         let info = self.model(model)?.clone();
         let serial = self.serial(model, made)?;
-        let part = Part {
-            id: AssetId(uuid::Uuid::nil()),
-            tag: tag.clone(),
-            model,
-            serial: Some(serial.clone()),
-        };
+        let part = Part { id: AssetId(uuid::Uuid::nil()), tag: tag.clone(), model, serial: Some(serial.clone()) };
         Ok((
             NewAsset {
                 asset_tag: tag,
@@ -276,9 +245,8 @@ impl<'a> Exec<'a> {
                 Action::RegisterPo(i) => self.register_po(plan, *i).await?,
                 Action::RegisterBatteries => self.register_batteries(at).await?,
                 Action::Server(i, a) => {
-                    let mut rt = self.servers[*i]
-                        .take()
-                        .with_context(|| format!("server {i} acts before it is registered"))?;
+                    let mut rt =
+                        self.servers[*i].take().with_context(|| format!("server {i} acts before it is registered"))?;
                     let res = self.server_action(&mut rt, at, a).await;
                     let tag = rt.tag.clone();
                     self.servers[*i] = Some(rt);
@@ -327,33 +295,12 @@ impl<'a> Exec<'a> {
                 parts.push((role, p));
                 Ok(())
             };
-            add(
-                self,
-                &mut items,
-                "board",
-                board_tag.clone(),
-                cfg.board,
-                &tag,
-            )?;
+            add(self, &mut items, "board", board_tag.clone(), cfg.board, &tag)?;
             for c in 1..=cfg.cpus {
-                add(
-                    self,
-                    &mut items,
-                    "cpu",
-                    format!("{tag}-C{c}"),
-                    po.cpu,
-                    &board_tag,
-                )?;
+                add(self, &mut items, "cpu", format!("{tag}-C{c}"), po.cpu, &board_tag)?;
             }
             for d in 1..=cfg.dimms {
-                add(
-                    self,
-                    &mut items,
-                    "dimm",
-                    format!("{tag}-D{d:02}"),
-                    cfg.dimm,
-                    &board_tag,
-                )?;
+                add(self, &mut items, "dimm", format!("{tag}-D{d:02}"), cfg.dimm, &board_tag)?;
             }
             if let Some(g) = cfg.gpus {
                 let gpu_parent = match g.baseboard {
@@ -365,53 +312,25 @@ impl<'a> Exec<'a> {
                     None => board_tag.clone(),
                 };
                 for n in 1..=g.count {
-                    add(
-                        self,
-                        &mut items,
-                        "gpu",
-                        format!("{tag}-G{n}"),
-                        g.gpu,
-                        &gpu_parent,
-                    )?;
+                    add(self, &mut items, "gpu", format!("{tag}-G{n}"), g.gpu, &gpu_parent)?;
                 }
             }
             let mut m = 0;
             for &(model, count) in cfg.board_drives {
                 for _ in 0..count {
                     m += 1;
-                    add(
-                        self,
-                        &mut items,
-                        "board_drive",
-                        format!("{tag}-M{m}"),
-                        model,
-                        &board_tag,
-                    )?;
+                    add(self, &mut items, "board_drive", format!("{tag}-M{m}"), model, &board_tag)?;
                 }
             }
             let mut s = 0;
             for &(model, count) in cfg.drives {
                 for _ in 0..count {
                     s += 1;
-                    add(
-                        self,
-                        &mut items,
-                        "drive",
-                        format!("{tag}-S{s:02}"),
-                        model,
-                        &tag,
-                    )?;
+                    add(self, &mut items, "drive", format!("{tag}-S{s:02}"), model, &tag)?;
                 }
             }
             for p in 1..=cfg.psus {
-                add(
-                    self,
-                    &mut items,
-                    "psu",
-                    format!("{tag}-P{p}"),
-                    cfg.psu,
-                    &tag,
-                )?;
+                add(self, &mut items, "psu", format!("{tag}-P{p}"), cfg.psu, &tag)?;
             }
             let mut n = 0;
             for &(model, count) in cfg.nics {
@@ -426,13 +345,7 @@ impl<'a> Exec<'a> {
         for &(model, count) in &po.spares {
             for _ in 0..count {
                 self.spare_seq += 1;
-                let (mut a, p) = self.new_asset(
-                    format!("RL-SP-{:06}", self.spare_seq),
-                    model,
-                    None,
-                    made,
-                    po.at,
-                )?;
+                let (mut a, p) = self.new_asset(format!("RL-SP-{:06}", self.spare_seq), model, None, made, po.at)?;
                 a.site_id = Some(site_id);
                 a.custodian = Some(format!("{} spares", plan::site(po.site).name));
                 a.notes = Some(format!("On-site spares kit delivered with {}.", po.number));
@@ -446,11 +359,7 @@ impl<'a> Exec<'a> {
             .await
             .ctx(|| format!("registering {} ({n_items} items)", po.number))?;
         let ids: HashMap<String, AssetId> = rows.into_iter().map(|a| (a.asset_tag, a.id)).collect();
-        let id_of = |tag: &str| {
-            ids.get(tag)
-                .copied()
-                .with_context(|| format!("{tag} was not registered"))
-        };
+        let id_of = |tag: &str| ids.get(tag).copied().with_context(|| format!("{tag} was not registered"));
         for mut p in spare_parts {
             p.id = id_of(&p.tag)?;
             let model = p.model;
@@ -467,12 +376,7 @@ impl<'a> Exec<'a> {
                 tag,
                 site: po.site,
                 cfg,
-                board: Part {
-                    id: AssetId(uuid::Uuid::nil()),
-                    tag: String::new(),
-                    model: cfg.board,
-                    serial: None,
-                },
+                board: Part { id: AssetId(uuid::Uuid::nil()), tag: String::new(), model: cfg.board, serial: None },
                 baseboard: None,
                 cpus: Vec::new(),
                 dimms: Vec::new(),
@@ -520,9 +424,7 @@ impl<'a> Exec<'a> {
             }
         }
         let ctx = self.ctx("facilities", at);
-        service::register(self.db, &ctx, items, true)
-            .await
-            .ctx(|| "registering the rack batteries".into())?;
+        service::register(self.db, &ctx, items, true).await.ctx(|| "registering the rack batteries".into())?;
         Ok(())
     }
 
@@ -544,30 +446,15 @@ impl<'a> Exec<'a> {
             workload_tier: tier,
             payload: Some(payload),
         };
-        lifecycle::transition(self.db, ctx, id, req)
-            .await
-            .ctx(|| format!("{tag} → {to}"))?;
+        lifecycle::transition(self.db, ctx, id, req).await.ctx(|| format!("{tag} → {to}"))?;
         Ok(())
     }
 
-    async fn patch(
-        &self,
-        ctx: &Ctx,
-        id: AssetId,
-        tag: &str,
-        f: impl FnOnce(&mut AssetPatch),
-    ) -> anyhow::Result<()> {
-        let cur = service::get(self.db.conn(), id)
-            .await
-            .ctx(|| format!("reading {tag}"))?;
-        let mut patch = AssetPatch {
-            version: cur.version,
-            ..Default::default()
-        };
+    async fn patch(&self, ctx: &Ctx, id: AssetId, tag: &str, f: impl FnOnce(&mut AssetPatch)) -> anyhow::Result<()> {
+        let cur = service::get(self.db.conn(), id).await.ctx(|| format!("reading {tag}"))?;
+        let mut patch = AssetPatch { version: cur.version, ..Default::default() };
         f(&mut patch);
-        service::update(self.db, ctx, id, patch)
-            .await
-            .ctx(|| format!("updating {tag}"))?;
+        service::update(self.db, ctx, id, patch).await.ctx(|| format!("updating {tag}"))?;
         Ok(())
     }
 
@@ -588,14 +475,8 @@ impl<'a> Exec<'a> {
         to: Option<State>,
         reason: String,
     ) -> anyhow::Result<()> {
-        let req = RemoveRequest {
-            to_state: to,
-            version: None,
-            reason: Some(reason),
-        };
-        tree::remove(self.db, ctx, parent, part.id, req)
-            .await
-            .ctx(|| format!("removing {}", part.tag))?;
+        let req = RemoveRequest { to_state: to, version: None, reason: Some(reason) };
+        tree::remove(self.db, ctx, parent, part.id, req).await.ctx(|| format!("removing {}", part.tag))?;
         Ok(())
     }
 
@@ -607,47 +488,18 @@ impl<'a> Exec<'a> {
         part: &Part,
         reason: String,
     ) -> anyhow::Result<()> {
-        let req = InstallRequest {
-            child_id: Some(part.id),
-            reason: Some(reason),
-            ..Default::default()
-        };
-        tree::install(self.db, ctx, parent, req)
-            .await
-            .ctx(|| format!("installing {} in {parent_tag}", part.tag))?;
+        let req = InstallRequest { child_id: Some(part.id), reason: Some(reason), ..Default::default() };
+        tree::install(self.db, ctx, parent, req).await.ctx(|| format!("installing {} in {parent_tag}", part.tag))?;
         Ok(())
     }
 
-    async fn server_action(
-        &mut self,
-        rt: &mut Rt,
-        at: DateTime<Utc>,
-        a: &ServerAction,
-    ) -> anyhow::Result<()> {
+    async fn server_action(&mut self, rt: &mut Rt, at: DateTime<Utc>, a: &ServerAction) -> anyhow::Result<()> {
         let ctx = self.ctx(&Self::ops(rt.site), at);
         match a {
-            ServerAction::Transition {
-                to,
-                tier,
-                reason,
-                payload,
-            } => {
-                self.transition(
-                    &ctx,
-                    rt.id,
-                    &rt.tag,
-                    *to,
-                    *tier,
-                    reason.clone(),
-                    payload.clone(),
-                )
-                .await?;
+            ServerAction::Transition { to, tier, reason, payload } => {
+                self.transition(&ctx, rt.id, &rt.tag, *to, *tier, reason.clone(), payload.clone()).await?;
             }
-            ServerAction::Move {
-                site,
-                custodian,
-                reason,
-            } => {
+            ServerAction::Move { site, custodian, reason } => {
                 let site_id = self.site_id(*site)?;
                 let reason = reason.clone();
                 self.patch(&ctx, rt.id, &rt.tag, |p| {
@@ -667,12 +519,7 @@ impl<'a> Exec<'a> {
                 .await?;
             }
             ServerAction::Grade { grade, reason } => {
-                let server = Part {
-                    id: rt.id,
-                    tag: rt.tag.clone(),
-                    model: rt.cfg.server,
-                    serial: None,
-                };
+                let server = Part { id: rt.id, tag: rt.tag.clone(), model: rt.cfg.server, serial: None };
                 self.grade(&ctx, &server, *grade, reason).await?;
             }
             ServerAction::Swap { role, reason } => self.swap(rt, at, *role, reason).await?,
@@ -702,34 +549,19 @@ impl<'a> Exec<'a> {
             return Ok((s.part, s.harvested));
         }
         self.spare_seq += 1;
-        let (mut a, mut p) = self.new_asset(
-            format!("RL-SP-{:06}", self.spare_seq),
-            model,
-            None,
-            at - Duration::days(60),
-            at,
-        )?;
+        let (mut a, mut p) =
+            self.new_asset(format!("RL-SP-{:06}", self.spare_seq), model, None, at - Duration::days(60), at)?;
         a.site_id = Some(self.site_id(site)?);
         a.custodian = Some(format!("{} spares", plan::site(site).name));
         a.notes = Some("Advance replacement from the vendor under warranty.".into());
         let ctx = self.ctx(&Self::ops(site), at);
-        let rows = service::register(self.db, &ctx, vec![a], true)
-            .await
-            .ctx(|| format!("registering spare {}", p.tag))?;
-        p.id = rows
-            .first()
-            .map(|r| r.id)
-            .context("register returned no row")?;
+        let rows =
+            service::register(self.db, &ctx, vec![a], true).await.ctx(|| format!("registering spare {}", p.tag))?;
+        p.id = rows.first().map(|r| r.id).context("register returned no row")?;
         Ok((p, false))
     }
 
-    async fn swap(
-        &mut self,
-        rt: &mut Rt,
-        at: DateTime<Utc>,
-        role: Role,
-        reason: &str,
-    ) -> anyhow::Result<()> {
+    async fn swap(&mut self, rt: &mut Rt, at: DateTime<Utc>, role: Role, reason: &str) -> anyhow::Result<()> {
         let role = match role {
             Role::Drive if rt.drives.is_empty() => Role::Psu,
             Role::Gpu if rt.gpus.is_empty() => Role::Dimm,
@@ -761,21 +593,11 @@ impl<'a> Exec<'a> {
         };
         let ops = Self::ops(rt.site);
         let ctx = self.ctx(&ops, at);
-        self.remove(
-            &ctx,
-            parent,
-            &failed,
-            Some(State::Retired),
-            format!("failed: {reason}"),
-        )
-        .await?;
+        self.remove(&ctx, parent, &failed, Some(State::Retired), format!("failed: {reason}")).await?;
         let (spare, harvested) = self.take_spare(failed.model, rt.site, at).await?;
         let ctx = self.ctx(&ops, at + Duration::minutes(25));
         let why = if harvested {
-            format!(
-                "replaces failed {} (harvested part from the spare pool)",
-                failed.tag
-            )
+            format!("replaces failed {} (harvested part from the spare pool)", failed.tag)
         } else {
             format!("replaces failed {}", failed.tag)
         };
@@ -792,11 +614,7 @@ impl<'a> Exec<'a> {
         }
         // What happens to the failed part.
         match role {
-            Role::Dimm => self.pending.push(Pending {
-                id: failed.id,
-                ready: at,
-                site: rt.site,
-            }),
+            Role::Dimm => self.pending.push(Pending { id: failed.id, ready: at, site: rt.site }),
             Role::Drive => {
                 self.cert_seq += 1;
                 let t = at + Duration::minutes(50);
@@ -822,11 +640,7 @@ impl<'a> Exec<'a> {
                     payload,
                 )
                 .await?;
-                self.pending.push(Pending {
-                    id: failed.id,
-                    ready: t,
-                    site: rt.site,
-                });
+                self.pending.push(Pending { id: failed.id, ready: t, site: rt.site });
             }
             Role::Psu | Role::Gpu => {
                 let t = at + Duration::days(2);
@@ -850,25 +664,13 @@ impl<'a> Exec<'a> {
 
     fn sanitization_method(model: &str) -> (&'static str, &'static str, &'static str) {
         if model.starts_with("nvme.") {
-            (
-                "Purge",
-                "NVMe Format, Secure Erase Settings 2 (cryptographic erase)",
-                "nvme-cli 2.8",
-            )
+            ("Purge", "NVMe Format, Secure Erase Settings 2 (cryptographic erase)", "nvme-cli 2.8")
         } else if model.starts_with("ssd.") {
             ("Purge", "ATA SANITIZE BLOCK ERASE", "hdparm 9.65")
         } else if model.contains("10e2400") {
-            (
-                "Purge",
-                "SCSI SANITIZE OVERWRITE",
-                "sg3_utils 1.47 (sg_sanitize)",
-            )
+            ("Purge", "SCSI SANITIZE OVERWRITE", "sg3_utils 1.47 (sg_sanitize)")
         } else {
-            (
-                "Clear",
-                "single-pass overwrite with full verification",
-                "nwipe 0.35",
-            )
+            ("Clear", "single-pass overwrite with full verification", "nwipe 0.35")
         }
     }
 
@@ -897,16 +699,8 @@ impl<'a> Exec<'a> {
                 "certificate": format!("SAN-{}-{:05}", (end - self.shift).format("%Y"), self.cert_seq),
             });
             let ctx = self.ctx("refurb-utr", end);
-            self.transition(
-                &ctx,
-                d.id,
-                &d.tag,
-                State::Sanitized,
-                None,
-                format!("{method}: {technique}"),
-                payload,
-            )
-            .await?;
+            self.transition(&ctx, d.id, &d.tag, State::Sanitized, None, format!("{method}: {technique}"), payload)
+                .await?;
         }
         Ok(())
     }
@@ -928,22 +722,9 @@ impl<'a> Exec<'a> {
         let board = rt.board.clone();
         for d in std::mem::take(&mut rt.dimms) {
             let ctx = self.ctx(ops, tick(&mut t));
-            self.remove(
-                &ctx,
-                board.id,
-                &d,
-                Some(State::InStock),
-                "harvested; memtest86+ 4 passes OK".into(),
-            )
-            .await?;
+            self.remove(&ctx, board.id, &d, Some(State::InStock), "harvested; memtest86+ 4 passes OK".into()).await?;
             let ctx = self.ctx(ops, tick(&mut t));
-            self.grade(
-                &ctx,
-                &d,
-                tested,
-                &format!("Harvested from {} and tested.", rt.tag),
-            )
-            .await?;
+            self.grade(&ctx, &d, tested, &format!("Harvested from {} and tested.", rt.tag)).await?;
             let model = d.model;
             self.spares.entry(model).or_default().push(Spare {
                 part: d,
@@ -954,46 +735,22 @@ impl<'a> Exec<'a> {
         }
         for c in std::mem::take(&mut rt.cpus) {
             let ctx = self.ctx(ops, tick(&mut t));
-            self.remove(
-                &ctx,
-                board.id,
-                &c,
-                Some(State::InStock),
-                "harvested for resale".into(),
-            )
-            .await?;
+            self.remove(&ctx, board.id, &c, Some(State::InStock), "harvested for resale".into()).await?;
             let ctx = self.ctx(ops, tick(&mut t));
-            self.grade(&ctx, &c, tested, &format!("Harvested from {}.", rt.tag))
-                .await?;
+            self.grade(&ctx, &c, tested, &format!("Harvested from {}.", rt.tag)).await?;
         }
         for g in std::mem::take(&mut rt.gpus) {
             let parent = rt.baseboard.as_ref().map(|b| b.id).unwrap_or(board.id);
             let ctx = self.ctx(ops, tick(&mut t));
-            self.remove(&ctx, parent, &g, Some(State::InStock), "harvested".into())
-                .await?;
+            self.remove(&ctx, parent, &g, Some(State::InStock), "harvested".into()).await?;
         }
         for d in std::mem::take(&mut rt.board_drives) {
             let ctx = self.ctx(ops, tick(&mut t));
-            self.remove(
-                &ctx,
-                board.id,
-                &d,
-                Some(State::InStock),
-                "harvested after sanitization".into(),
-            )
-            .await?;
+            self.remove(&ctx, board.id, &d, Some(State::InStock), "harvested after sanitization".into()).await?;
         }
-        self.pending.push(Pending {
-            id: board.id,
-            ready: at,
-            site: rt.site,
-        });
+        self.pending.push(Pending { id: board.id, ready: at, site: rt.site });
         if let Some(bb) = rt.baseboard.take() {
-            self.pending.push(Pending {
-                id: bb.id,
-                ready: at,
-                site: rt.site,
-            });
+            self.pending.push(Pending { id: bb.id, ready: at, site: rt.site });
         }
         for (j, d) in std::mem::take(&mut rt.drives).into_iter().enumerate() {
             let ctx = self.ctx(ops, tick(&mut t));
@@ -1014,13 +771,7 @@ impl<'a> Exec<'a> {
                     retail: Some(RetailGrade::B),
                 };
                 let ctx = self.ctx(ops, tick(&mut t));
-                self.grade(
-                    &ctx,
-                    &d,
-                    drive_grade,
-                    &format!("Harvested from {}.", rt.tag),
-                )
-                .await?;
+                self.grade(&ctx, &d, drive_grade, &format!("Harvested from {}.", rt.tag)).await?;
                 let model = d.model;
                 self.spares.entry(model).or_default().push(Spare {
                     part: d,
@@ -1063,26 +814,14 @@ impl<'a> Exec<'a> {
         }
         for nic in std::mem::take(&mut rt.nics) {
             let ctx = self.ctx(ops, tick(&mut t));
-            self.transition(
-                &ctx,
-                nic.id,
-                &nic.tag,
-                State::InStock,
-                None,
-                "tested; to resale stock".into(),
-                json!({}),
-            )
-            .await?;
+            self.transition(&ctx, nic.id, &nic.tag, State::InStock, None, "tested; to resale stock".into(), json!({}))
+                .await?;
         }
         // Every other chassis is kept as a donor of rails, fans and backplanes; the rest
         // go out with the next recycling lot.
         self.dismantled += 1;
         if self.dismantled.is_multiple_of(2) {
-            self.pending.push(Pending {
-                id: rt.id,
-                ready: at,
-                site: rt.site,
-            });
+            self.pending.push(Pending { id: rt.id, ready: at, site: rt.site });
         }
         Ok(())
     }
@@ -1099,30 +838,18 @@ impl<'a> Exec<'a> {
             let spare = pool.remove(pos).part;
             let ctx = self.ctx(&ops, at + Duration::minutes(5 * j as i64));
             let board = rt.board.clone();
-            self.install(
-                &ctx,
-                board.id,
-                &board.tag,
-                &spare,
-                "memory upgrade for second life (harvested DIMM)".into(),
-            )
-            .await?;
+            self.install(&ctx, board.id, &board.tag, &spare, "memory upgrade for second life (harvested DIMM)".into())
+                .await?;
             self.reused_dimms += 1;
             rt.dimms.push(spare);
         }
         Ok(())
     }
 
-    async fn recycling_lot(
-        &mut self,
-        plan: &Plan,
-        i: usize,
-        at: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
+    async fn recycling_lot(&mut self, plan: &Plan, i: usize, at: DateTime<Utc>) -> anyhow::Result<()> {
         let lot = &plan.lots[i];
-        let (ready, waiting): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.pending)
-            .into_iter()
-            .partition(|p| p.ready < at);
+        let (ready, waiting): (Vec<Pending>, Vec<Pending>) =
+            std::mem::take(&mut self.pending).into_iter().partition(|p| p.ready < at);
         self.pending = waiting;
         let (vendor, country, certs) = plan::downstream(i);
         let mut members = Vec::new();
@@ -1152,12 +879,7 @@ impl<'a> Exec<'a> {
         Ok(())
     }
 
-    async fn recover_lot(
-        &mut self,
-        plan: &Plan,
-        i: usize,
-        at: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
+    async fn recover_lot(&mut self, plan: &Plan, i: usize, at: DateTime<Utc>) -> anyhow::Result<()> {
         let lot = &plan.lots[i];
         let members = self.lots.remove(&i).unwrap_or_default();
         for (j, id) in members.iter().enumerate() {

@@ -94,11 +94,7 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<String>> {
 /// How far to move the history back so that it ends before `now`.
 fn shift_for(end: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
     let latest = now - Duration::days(1);
-    if end > latest {
-        end - latest
-    } else {
-        Duration::zero()
-    }
+    if end > latest { end - latest } else { Duration::zero() }
 }
 
 fn thousands(n: u64) -> String {
@@ -115,16 +111,11 @@ fn thousands(n: u64) -> String {
 
 /// Creates the demo sites, reusing any site that already has the same name.
 async fn ensure_sites(db: &Db, at: DateTime<Utc>) -> anyhow::Result<HashMap<SiteKey, SiteId>> {
-    let existing = sites::list(db.conn())
-        .await
-        .map_err(|e| anyhow::anyhow!("listing sites: {e}"))?;
+    let existing = sites::list(db.conn()).await.map_err(|e| anyhow::anyhow!("listing sites: {e}"))?;
     let ctx = Ctx::at("demo:facilities", at);
     let mut out = HashMap::new();
     for s in SITES {
-        let id = match existing
-            .iter()
-            .find(|e| crate::text::key(&e.name) == crate::text::key(s.name))
-        {
+        let id = match existing.iter().find(|e| crate::text::key(&e.name) == crate::text::key(s.name)) {
             Some(e) => e.id,
             None => {
                 let input = NewSite {
@@ -135,10 +126,7 @@ async fn ensure_sites(db: &Db, at: DateTime<Utc>) -> anyhow::Result<HashMap<Site
                     pue: s.pue,
                     notes: Some(s.notes.to_owned()),
                 };
-                sites::create(db, &ctx, input)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("creating site {}: {e}", s.name))?
-                    .id
+                sites::create(db, &ctx, input).await.map_err(|e| anyhow::anyhow!("creating site {}: {e}", s.name))?.id
             }
         };
         out.insert(s.key, id);
@@ -157,11 +145,7 @@ async fn ensure_models(
     for d in defs {
         let m = &d.model;
         let key = model_key(&m.manufacturer, &m.model_number);
-        let query = ModelQuery {
-            q: Some(m.model_number.clone()),
-            limit: Some(500),
-            ..Default::default()
-        };
+        let query = ModelQuery { q: Some(m.model_number.clone()), limit: Some(500), ..Default::default() };
         let found = crate::catalog::list(db.conn(), &query)
             .await
             .map_err(|e| anyhow::anyhow!("looking up {}: {e}", m.model_number))?
@@ -184,35 +168,19 @@ async fn ensure_models(
                 let year = m.release_year.unwrap_or(2019).max(2019);
                 let at = plan::catalog_date(year)? - shift;
                 let ctx = Ctx::at("demo:procurement", at);
-                let created = crate::catalog::create(db, &ctx, m.clone())
-                    .await
-                    .map_err(|e| {
-                        anyhow::anyhow!(
-                            "adding {} {} to the catalog: {e} ({:?})",
-                            m.manufacturer,
-                            m.model_number,
-                            e.field_errors()
-                        )
-                    })?;
-                (
-                    created.id,
-                    created.kind,
-                    created.manufacturer.clone(),
-                    created.label(),
-                )
+                let created = crate::catalog::create(db, &ctx, m.clone()).await.map_err(|e| {
+                    anyhow::anyhow!(
+                        "adding {} {} to the catalog: {e} ({:?})",
+                        m.manufacturer,
+                        m.model_number,
+                        e.field_errors()
+                    )
+                })?;
+                (created.id, created.kind, created.manufacturer.clone(), created.label())
             }
         };
         let id: ModelId = id;
-        out.insert(
-            d.key,
-            ModelInfo {
-                id,
-                label,
-                manufacturer,
-                kind,
-                storage_tb: m.storage_tb,
-            },
-        );
+        out.insert(d.key, ModelInfo { id, label, manufacturer, kind, storage_tb: m.storage_tb });
     }
     Ok(out)
 }

@@ -32,11 +32,7 @@ pub fn history_start() -> anyhow::Result<DateTime<Utc>> {
 /// When a model released in `year` enters the catalog: early in that year, and never
 /// before the history starts.
 pub fn catalog_date(year: i32) -> anyhow::Result<DateTime<Utc>> {
-    if year <= 2019 {
-        ymd_hm(2019, 1, 7, 9, 30)
-    } else {
-        ymd_hm(year, 1, 9, 9, 30)
-    }
+    if year <= 2019 { ymd_hm(2019, 1, 7, 9, 30) } else { ymd_hm(year, 1, 9, 9, 30) }
 }
 
 fn ymd_hm(y: i32, m: u32, d: u32, h: u32, min: u32) -> anyhow::Result<DateTime<Utc>> {
@@ -67,8 +63,7 @@ pub struct SiteDef {
     pub notes: &'static str,
 }
 
-pub const GRID_SOURCE: &str =
-    "demo figure, typical national average (replace with your supplier's)";
+pub const GRID_SOURCE: &str = "demo figure, typical national average (replace with your supplier's)";
 
 pub const SITES: &[SiteDef] = &[
     SiteDef {
@@ -515,8 +510,7 @@ impl Story {
         let days = rng.random_range(lo..=hi.max(lo));
         let date = (self.t + Duration::days(days)).date_naive();
         let minutes = rng.random_range(8 * 60..18 * 60);
-        let time = NaiveTime::from_num_seconds_from_midnight_opt(minutes * 60, 0)
-            .unwrap_or(NaiveTime::MIN);
+        let time = NaiveTime::from_num_seconds_from_midnight_opt(minutes * 60, 0).unwrap_or(NaiveTime::MIN);
         let mut t = Utc.from_utc_datetime(&date.and_time(time));
         if t <= self.t {
             t = self.t + Duration::minutes(rng.random_range(20..120));
@@ -537,26 +531,11 @@ impl Story {
 }
 
 fn tr(to: State, reason: impl Into<String>) -> ServerAction {
-    ServerAction::Transition {
-        to,
-        tier: None,
-        reason: reason.into(),
-        payload: json!({}),
-    }
+    ServerAction::Transition { to, tier: None, reason: reason.into(), payload: json!({}) }
 }
 
-fn tr_with(
-    to: State,
-    tier: Option<WorkloadTier>,
-    reason: impl Into<String>,
-    payload: Value,
-) -> ServerAction {
-    ServerAction::Transition {
-        to,
-        tier,
-        reason: reason.into(),
-        payload,
-    }
+fn tr_with(to: State, tier: Option<WorkloadTier>, reason: impl Into<String>, payload: Value) -> ServerAction {
+    ServerAction::Transition { to, tier, reason: reason.into(), payload }
 }
 
 /// A workload's label inside a sentence: "general compute", but "AI training".
@@ -576,24 +555,12 @@ fn years(d: Duration) -> f64 {
 
 const FIRST_LIFE: &[WorkloadTier] = &[W::GeneralCompute, W::WebServices, W::Database];
 
-fn second_life_for(
-    cfg: &ServerConfig,
-    rng: &mut StdRng,
-    current: SiteKey,
-) -> (WorkloadTier, SiteKey) {
-    if cfg
-        .drives
-        .iter()
-        .any(|(k, n)| k.starts_with("hdd.seagate.exos") && *n >= 12)
-    {
+fn second_life_for(cfg: &ServerConfig, rng: &mut StdRng, current: SiteKey) -> (WorkloadTier, SiteKey) {
+    if cfg.drives.iter().any(|(k, n)| k.starts_with("hdd.seagate.exos") && *n >= 12) {
         return (W::ColdStorage, Sto);
     }
     if cfg.key == "dgx-a100" {
-        return if rng.random_bool(0.5) {
-            (W::SmallModelInference, current)
-        } else {
-            (W::BatchInference, Sto)
-        };
+        return if rng.random_bool(0.5) { (W::SmallModelInference, current) } else { (W::BatchInference, Sto) };
     }
     match rng.random_range(0..10) {
         0..=2 => (W::CiBuild, Sto),
@@ -604,11 +571,7 @@ fn second_life_for(
 }
 
 fn failure(role: Role, rng: &mut StdRng) -> String {
-    let slot = format!(
-        "{}{}",
-        ['A', 'B'][rng.random_range(0..2)],
-        rng.random_range(1..=12)
-    );
+    let slot = format!("{}{}", ['A', 'B'][rng.random_range(0..2)], rng.random_range(1..=12));
     match role {
         Role::Dimm => [
             format!("uncorrectable ECC errors on DIMM {slot}"),
@@ -626,22 +589,14 @@ fn failure(role: Role, rng: &mut StdRng) -> String {
         .choose(rng)
         .map(|s| s.to_string())
         .unwrap_or_default(),
-        Role::Psu => [
-            "PSU 2 failed: no AC output",
-            "PSU fan failure",
-            "PSU reports over-temperature",
-        ]
-        .choose(rng)
-        .map(|s| s.to_string())
-        .unwrap_or_default(),
-        Role::Gpu => [
-            "Xid 79: GPU fell off the bus",
-            "row-remapping failure on HBM",
-            "NVLink errors on one GPU",
-        ]
-        .choose(rng)
-        .map(|s| s.to_string())
-        .unwrap_or_default(),
+        Role::Psu => ["PSU 2 failed: no AC output", "PSU fan failure", "PSU reports over-temperature"]
+            .choose(rng)
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+        Role::Gpu => ["Xid 79: GPU fell off the bus", "row-remapping failure on HBM", "NVLink errors on one GPU"]
+            .choose(rng)
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -656,14 +611,7 @@ fn pick_role(cfg: &ServerConfig, rng: &mut StdRng) -> Role {
 }
 
 /// Repairs while in service: out to `in_repair`, the failing part swapped, back in service.
-fn repairs(
-    s: &mut Story,
-    rng: &mut StdRng,
-    cfg: &ServerConfig,
-    until: DateTime<Utc>,
-    back: State,
-    rate_per_year: f64,
-) {
+fn repairs(s: &mut Story, rng: &mut StdRng, cfg: &ServerConfig, until: DateTime<Utc>, back: State, rate_per_year: f64) {
     let span = years(until - s.t);
     let mut n = 0;
     let mut left = span * rate_per_year;
@@ -699,10 +647,7 @@ fn retire(s: &mut Story, rng: &mut StdRng, tier: WorkloadTier, life: f64) {
         t,
         tr(
             State::Retired,
-            format!(
-                "end of first life after {life:.1} years in {}; replaced by newer capacity",
-                lower(tier)
-            ),
+            format!("end of first life after {life:.1} years in {}; replaced by newer capacity", lower(tier)),
         ),
     );
     let t = s.after(rng, 5, 21);
@@ -716,25 +661,11 @@ fn retire(s: &mut Story, rng: &mut StdRng, tier: WorkloadTier, life: f64) {
     );
     let t = s.after(rng, 1, 5);
     let grade = Grade {
-        functional: Some(
-            [
-                FunctionalGrade::F3,
-                FunctionalGrade::F4,
-                FunctionalGrade::F5,
-            ][rng.random_range(0..3)],
-        ),
-        cosmetic: Some(
-            [CosmeticGrade::C3, CosmeticGrade::C4, CosmeticGrade::C5][rng.random_range(0..3)],
-        ),
+        functional: Some([FunctionalGrade::F3, FunctionalGrade::F4, FunctionalGrade::F5][rng.random_range(0..3)]),
+        cosmetic: Some([CosmeticGrade::C3, CosmeticGrade::C4, CosmeticGrade::C5][rng.random_range(0..3)]),
         retail: None,
     };
-    s.push(
-        t,
-        ServerAction::Grade {
-            grade,
-            reason: "intake grading".into(),
-        },
-    );
+    s.push(t, ServerAction::Grade { grade, reason: "intake grading".into() });
 }
 
 fn sanitize(s: &mut Story, rng: &mut StdRng, n: &mut usize) {
@@ -770,16 +701,8 @@ fn tail_days(f: Fate) -> i64 {
 }
 
 const DOWNSTREAM: &[(&str, &str, &[&str])] = &[
-    (
-        "Rhein-Maas Recycling GmbH (demo)",
-        "DE",
-        &["R2v3", "EN 50625"],
-    ),
-    (
-        "Noord IT Recovery BV (demo)",
-        "NL",
-        &["e-Stewards", "WEEELABEX"],
-    ),
+    ("Rhein-Maas Recycling GmbH (demo)", "DE", &["R2v3", "EN 50625"]),
+    ("Noord IT Recovery BV (demo)", "NL", &["e-Stewards", "WEEELABEX"]),
 ];
 
 pub fn downstream(i: usize) -> (&'static str, &'static str, &'static [&'static str]) {
@@ -811,10 +734,7 @@ fn story(
     out: &mut Vec<(DateTime<Utc>, usize, ServerAction)>,
 ) -> anyhow::Result<()> {
     let cfg = po.config;
-    let mut s = Story {
-        t: acquired,
-        steps: Vec::new(),
-    };
+    let mut s = Story { t: acquired, steps: Vec::new() };
     if fate == Fate::InStock && acquired >= ymd_hm(2025, 10, 1, 0, 0)? {
         // Just delivered: waiting for the next expansion.
         for (t, a) in s.steps {
@@ -849,11 +769,7 @@ fn story(
     }
     let mut tier = po.tier;
     // Life in service: repairs, the odd workload change or relocation.
-    let life_until = if matches!(fate, Fate::InRepair) {
-        end - Duration::days(45)
-    } else {
-        first_end
-    };
+    let life_until = if matches!(fate, Fate::InRepair) { end - Duration::days(45) } else { first_end };
     if rng.random_bool(0.12) && (life_until - s.t).num_days() > 200 {
         let t = s.after(rng, 60, ((life_until - s.t).num_days() / 2).max(61));
         let new = *FIRST_LIFE
@@ -874,11 +790,7 @@ fn story(
             tier = new;
         }
     }
-    if fate == Fate::Deployed
-        && !cfg.has_gpus()
-        && rng.random_bool(0.05)
-        && (life_until - s.t).num_days() > 200
-    {
+    if fate == Fate::Deployed && !cfg.has_gpus() && rng.random_bool(0.05) && (life_until - s.t).num_days() > 200 {
         let to = if po.site == Dub { Fra } else { Dub };
         let t = s.after(rng, 30, 120);
         s.push(t, tr(State::InStock, "drained for relocation"));
@@ -903,11 +815,7 @@ fn story(
     match fate {
         Fate::Deployed => {}
         Fate::InRepair => {
-            let t = s.after(
-                rng,
-                ((end - s.t).num_days() - 40).max(1),
-                ((end - s.t).num_days() - 3).max(1),
-            );
+            let t = s.after(rng, ((end - s.t).num_days() - 40).max(1), ((end - s.t).num_days() - 3).max(1));
             let role = pick_role(cfg, rng);
             let why = failure(role, rng);
             s.push(t, tr(State::InRepair, format!("incident: {why}")));
@@ -922,20 +830,11 @@ fn story(
                 t,
                 tr(
                     State::InStock,
-                    format!(
-                        "decommissioned from {} after {life:.1} years; kept as a hot spare",
-                        lower(tier)
-                    ),
+                    format!("decommissioned from {} after {life:.1} years; kept as a hot spare", lower(tier)),
                 ),
             );
             let t = s.soon(rng, 10, 90);
-            s.push(
-                t,
-                ServerAction::Workload {
-                    tier: None,
-                    reason: "not in service".into(),
-                },
-            );
+            s.push(t, ServerAction::Workload { tier: None, reason: "not in service".into() });
             if fate == Fate::LostInTransit {
                 let t = s.after(rng, 5, 12);
                 s.push(
@@ -962,13 +861,7 @@ fn story(
         Fate::Redeployed => {
             let (to_tier, to_site) = second_life_for(cfg, rng, po.site);
             let t = s.soon(rng, 30, 240);
-            s.push(
-                t,
-                tr(
-                    State::InStock,
-                    format!("decommissioned from {} after {life:.1} years", lower(tier)),
-                ),
-            );
+            s.push(t, tr(State::InStock, format!("decommissioned from {} after {life:.1} years", lower(tier))));
             if to_site != po.site {
                 let t = s.after(rng, 5, 20);
                 s.push(
@@ -986,20 +879,11 @@ fn story(
             }
             if cfg.dimm.contains("ddr4") && rng.random_bool(0.6) {
                 let t = s.after(rng, 1, 3);
-                s.push(
-                    t,
-                    ServerAction::Upgrade {
-                        dimms: if cfg.dimms <= 8 { 4 } else { 8 },
-                    },
-                );
+                s.push(t, ServerAction::Upgrade { dimms: if cfg.dimms <= 8 { 4 } else { 8 } });
             }
             let t = s.after(rng, 2, 10);
             c.chg += 1;
-            let payback = if site(to_site).grid_ci < 100.0 {
-                "more than 10 years"
-            } else {
-                "about 4 years"
-            };
+            let payback = if site(to_site).grid_ci < 100.0 { "more than 10 years" } else { "about 4 years" };
             s.push(
                 t,
                 tr_with(
@@ -1012,14 +896,7 @@ fn story(
                     }),
                 ),
             );
-            repairs(
-                &mut s,
-                rng,
-                cfg,
-                end - Duration::days(5),
-                State::Redeployed,
-                0.1,
-            );
+            repairs(&mut s, rng, cfg, end - Duration::days(5), State::Redeployed, 0.1);
         }
         Fate::Retired
         | Fate::LostRetired
@@ -1033,13 +910,7 @@ fn story(
                 Fate::Retired => {}
                 Fate::LostRetired => {
                     let t = s.after(rng, 30, 90);
-                    s.push(
-                        t,
-                        tr(
-                            State::Lost,
-                            "not found at the annual inventory count; written off",
-                        ),
-                    );
+                    s.push(t, tr(State::Lost, "not found at the annual inventory count; written off"));
                 }
                 _ => {
                     sanitize(&mut s, rng, &mut c.san);
@@ -1083,13 +954,7 @@ fn story(
                                 cosmetic: Some(CosmeticGrade::C6),
                                 retail: Some(RetailGrade::A),
                             };
-                            s.push(
-                                t,
-                                ServerAction::Grade {
-                                    grade,
-                                    reason: "tested and graded for resale".into(),
-                                },
-                            );
+                            s.push(t, ServerAction::Grade { grade, reason: "tested and graded for resale".into() });
                             let t = s.after(rng, 10, 40);
                             let buyer = BUYERS.choose(rng).copied().unwrap_or(BUYERS[0]);
                             s.push(
@@ -1147,11 +1012,7 @@ pub fn plan(seed: u64) -> anyhow::Result<Plan> {
         let cfg = config(row.config)?;
         let start = servers.len();
         for _ in 0..row.count {
-            servers.push(ServerPlan {
-                tag: format!("RL-{:06}", servers.len() + 1),
-                po: i,
-                fate: Fate::Deployed,
-            });
+            servers.push(ServerPlan { tag: format!("RL-{:06}", servers.len() + 1), po: i, fate: Fate::Deployed });
             acquired.push(at);
         }
         let mut spares = vec![(cfg.dimm, row.count.div_ceil(8)), (cfg.psu, 1)];
@@ -1181,10 +1042,7 @@ pub fn plan(seed: u64) -> anyhow::Result<Plan> {
     for (i, s) in servers.iter().enumerate() {
         if acquired[i] >= latest {
             fates[i] = Some(Fate::InStock);
-        } else if pos[s.po].config.key == "dgx-a100"
-            && acquired[i] < ymd_hm(2022, 1, 1, 0, 0)?
-            && i % 2 == 0
-        {
+        } else if pos[s.po].config.key == "dgx-a100" && acquired[i] < ymd_hm(2022, 1, 1, 0, 0)? && i % 2 == 0 {
             fates[i] = Some(Fate::Redeployed);
         }
     }
@@ -1206,30 +1064,19 @@ pub fn plan(seed: u64) -> anyhow::Result<Plan> {
     }
     // Nobody keeps a DGX as an idle hot spare.
     let dgx = |i: usize| pos[servers[i].po].config.key.starts_with("dgx");
-    let mut mid_old: Vec<usize> = (0..n)
-        .filter(|&i| acquired[i] >= y2021 && acquired[i] < y2022q4)
-        .collect();
+    let mut mid_old: Vec<usize> = (0..n).filter(|&i| acquired[i] >= y2021 && acquired[i] < y2022q4).collect();
     mid_old.shuffle(&mut rng);
-    for (fate, k) in [
-        (Fate::Redeployed, 4),
-        (Fate::Retired, 7),
-        (Fate::Sanitized, 1),
-    ] {
+    for (fate, k) in [(Fate::Redeployed, 4), (Fate::Retired, 7), (Fate::Sanitized, 1)] {
         assign(&mut fates, &mut mid_old, k, fate);
     }
     mid_old.retain(|&i| !dgx(i));
     assign(&mut fates, &mut mid_old, 1, Fate::LostInTransit);
     let spare_before = ymd_hm(2024, 4, 1, 0, 0)?;
-    let mut mid: Vec<usize> = (0..n)
-        .filter(|&i| acquired[i] >= y2021 && acquired[i] < y2025 && fates[i].is_none())
-        .collect();
+    let mut mid: Vec<usize> =
+        (0..n).filter(|&i| acquired[i] >= y2021 && acquired[i] < y2025 && fates[i].is_none()).collect();
     mid.shuffle(&mut rng);
     // Hot spares only from servers with at least 18 months in service.
-    let mut spares: Vec<usize> = mid
-        .iter()
-        .copied()
-        .filter(|&i| !dgx(i) && acquired[i] < spare_before)
-        .collect();
+    let mut spares: Vec<usize> = mid.iter().copied().filter(|&i| !dgx(i) && acquired[i] < spare_before).collect();
     assign(&mut fates, &mut spares, 13, Fate::InStock);
     assign(&mut fates, &mut mid, 12, Fate::InRepair);
     for (i, f) in fates.iter().enumerate() {
@@ -1242,16 +1089,7 @@ pub fn plan(seed: u64) -> anyhow::Result<Plan> {
     for i in 0..n {
         let po = &pos[servers[i].po];
         let t0 = acquired[i];
-        story(
-            &mut rng,
-            i,
-            po,
-            t0,
-            servers[i].fate,
-            end,
-            &mut counters,
-            &mut steps,
-        )?;
+        story(&mut rng, i, po, t0, servers[i].fate, end, &mut counters, &mut steps)?;
     }
 
     // Recycling lots twice a year; certificates about 11 weeks later.
@@ -1260,10 +1098,7 @@ pub fn plan(seed: u64) -> anyhow::Result<Plan> {
         for (m, d) in [(3, 16), (9, 14)] {
             let at = ymd_hm(y, m, d, 14, 0)?;
             if at < end {
-                lots.push(Lot {
-                    name: format!("LOT-{y}-{m:02}"),
-                    at,
-                });
+                lots.push(Lot { name: format!("LOT-{y}-{m:02}"), at });
             }
         }
     }
@@ -1290,12 +1125,7 @@ pub fn plan(seed: u64) -> anyhow::Result<Plan> {
         }
     }
     schedule.sort_by_key(|s| (s.at, s.seq));
-    Ok(Plan {
-        pos,
-        servers,
-        lots,
-        schedule,
-    })
+    Ok(Plan { pos, servers, lots, schedule })
 }
 
 #[cfg(test)]
@@ -1310,10 +1140,7 @@ mod tests {
         let b = plan(SEED).expect("plan");
         assert_eq!(a.schedule.len(), b.schedule.len());
         for (x, y) in a.schedule.iter().zip(&b.schedule) {
-            assert_eq!(
-                (x.at, format!("{:?}", x.action)),
-                (y.at, format!("{:?}", y.action))
-            );
+            assert_eq!((x.at, format!("{:?}", x.action)), (y.at, format!("{:?}", y.action)));
         }
         assert!(a.schedule.windows(2).all(|w| w[0].at <= w[1].at));
         let end = history_end().expect("end");

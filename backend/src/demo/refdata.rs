@@ -94,15 +94,10 @@ impl Footprints {
 /// Parses the Boavizta CSV; a missing column or an unreadable number is an error naming the
 /// line.
 pub fn parse(text: &str) -> anyhow::Result<Footprints> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let headers = rdr.headers().context("reading the header line")?.clone();
     let col = |name: &str| -> anyhow::Result<usize> {
-        headers
-            .iter()
-            .position(|h| h.trim() == name)
-            .with_context(|| format!("the header has no column {name:?}"))
+        headers.iter().position(|h| h.trim() == name).with_context(|| format!("the header has no column {name:?}"))
     };
     let c_mfr = col("manufacturer")?;
     let c_name = col("name")?;
@@ -155,10 +150,9 @@ pub fn parse(text: &str) -> anyhow::Result<Footprints> {
         if row.manufacturer.is_empty() || row.name.is_empty() {
             bail!("line {line}: manufacturer and name are required");
         }
-        for (v, field) in [
-            (row.gwp_use_ratio, "gwp_use_ratio"),
-            (row.gwp_manufacturing_ratio, "gwp_manufacturing_ratio"),
-        ] {
+        for (v, field) in
+            [(row.gwp_use_ratio, "gwp_use_ratio"), (row.gwp_manufacturing_ratio, "gwp_manufacturing_ratio")]
+        {
             if let Some(r) = v
                 && !(0.0..=1.0).contains(&r)
             {
@@ -182,9 +176,7 @@ mod tests {
         assert_eq!(r740.weight_kg, Some(26.3));
         let e = r740.embodied().expect("embodied");
         assert!((e.kgco2e - 1313.3).abs() < 0.05, "{e:?}");
-        let exos = fp
-            .find("Seagate", "Exos X12 ST12000NM0007 12TB")
-            .expect("Exos");
+        let exos = fp.find("Seagate", "Exos X12 ST12000NM0007 12TB").expect("Exos");
         assert!((exos.embodied().expect("embodied").kgco2e - 16.2).abs() < 0.05);
         assert!(fp.0.iter().all(|f| !f.sources.is_empty()));
     }
@@ -192,14 +184,8 @@ mod tests {
     #[test]
     fn hpe_links_lose_their_tracking_parameters() {
         let fp = Footprints::embedded().expect("parses");
-        let dl380 = fp
-            .find("HP", "ProLiant DL380 Gen10 server4")
-            .expect("DL380");
-        assert!(
-            dl380.sheet_url().ends_with("?id=a50004545enw"),
-            "{}",
-            dl380.sheet_url()
-        );
+        let dl380 = fp.find("HP", "ProLiant DL380 Gen10 server4").expect("DL380");
+        assert!(dl380.sheet_url().ends_with("?id=a50004545enw"), "{}", dl380.sheet_url());
     }
 
     #[test]

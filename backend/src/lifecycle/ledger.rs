@@ -162,11 +162,7 @@ pub async fn history<C: ConnectionTrait>(
     }
     let rows = q.order_by_desc(ev::Column::Id).limit(limit + 1).all(conn).await?;
     let more = rows.len() as u64 > limit;
-    let items = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(Event::try_from)
-        .collect::<AppResult<Vec<_>>>()?;
+    let items = rows.into_iter().take(limit as usize).map(Event::try_from).collect::<AppResult<Vec<_>>>()?;
     let next_cursor = if more { items.last().map(|e| e.id.to_string()) } else { None };
     Ok(Page { items, next_cursor })
 }

@@ -68,11 +68,7 @@ impl State {
 
     /// All states reachable from this one, ignoring kind-specific rules.
     pub fn next_states(self) -> &'static [State] {
-        TRANSITIONS
-            .iter()
-            .find(|(from, _)| *from == self)
-            .map(|(_, to)| *to)
-            .unwrap_or(&[])
+        TRANSITIONS.iter().find(|(from, _)| *from == self).map(|(_, to)| *to).unwrap_or(&[])
     }
 
     /// The states an item of `kind` may move to from this one.

@@ -64,9 +64,7 @@ pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest)
     {
         return Err(AppError::stale_version("asset", row.version, v));
     }
-    let to = req
-        .to
-        .ok_or_else(|| AppError::invalid("to", format!("is required: one of {}", State::expected())))?;
+    let to = req.to.ok_or_else(|| AppError::invalid("to", format!("is required: one of {}", State::expected())))?;
     check_role(ctx, to)?;
     let mut p = Problems::default();
     let reason = text::optional_line(&mut p, "reason", req.reason.as_deref(), text::REASON_MAX).unwrap_or_default();
@@ -91,7 +89,10 @@ pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest)
     let outcome = apply_in(&*txn, ctx, row, to, &reason, payload, workload).await?;
     let mut after = snapshot(&outcome.asset);
     if let Some(obj) = after.as_mut().and_then(|v| v.as_object_mut()) {
-        obj.insert("carried".into(), serde_json::json!(outcome.carried.iter().map(|c| &c.asset_tag).collect::<Vec<_>>()));
+        obj.insert(
+            "carried".into(),
+            serde_json::json!(outcome.carried.iter().map(|c| &c.asset_tag).collect::<Vec<_>>()),
+        );
         obj.insert("detached".into(), serde_json::json!(outcome.detached));
         obj.insert("reason".into(), serde_json::json!(reason));
     }
@@ -119,7 +120,11 @@ fn parse_row(row: &asset::Model) -> AppResult<(AssetKind, State)> {
 }
 
 fn illegal(row: &asset::Model, message: String) -> AppError {
-    AppError::Conflict { code: "illegal_transition", field: Some("to".into()), message: format!("{}: {message}", row.asset_tag) }
+    AppError::Conflict {
+        code: "illegal_transition",
+        field: Some("to".into()),
+        message: format!("{}: {message}", row.asset_tag),
+    }
 }
 
 /// Applies a transition in the caller's transaction (install and remove compose it).
@@ -146,7 +151,8 @@ pub(crate) async fn apply_in<C: ConnectionTrait>(
     let new_workload = workload.map(|w| w.as_str().to_owned());
     if new_workload.is_some() && new_workload != row.workload_tier {
         events.push(
-            NewEvent::new(id, EventKind::Workload, row.workload_tier.clone(), new_workload.clone()).reason(reason.to_owned()),
+            NewEvent::new(id, EventKind::Workload, row.workload_tier.clone(), new_workload.clone())
+                .reason(reason.to_owned()),
         );
     }
 
@@ -191,11 +197,8 @@ pub(crate) async fn apply_in<C: ConnectionTrait>(
     })
     .await?;
 
-    let follow_reason = if reason.is_empty() {
-        format!("with {}", row.asset_tag)
-    } else {
-        format!("with {}: {reason}", row.asset_tag)
-    };
+    let follow_reason =
+        if reason.is_empty() { format!("with {}", row.asset_tag) } else { format!("with {}: {reason}", row.asset_tag) };
     for d in &follow_rows {
         events.push(
             NewEvent::new(AssetId(d.id), EventKind::State, Some(d.state.clone()), Some(to.to_string()))

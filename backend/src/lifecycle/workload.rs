@@ -27,9 +27,6 @@ impl WorkloadTier {
     /// Lighter workloads suited to hardware in its second life.
     pub fn is_second_life(self) -> bool {
         use WorkloadTier::*;
-        matches!(
-            self,
-            SmallModelInference | BatchInference | CiBuild | DevTest | Edge | EducationLab | ColdStorage
-        )
+        matches!(self, SmallModelInference | BatchInference | CiBuild | DevTest | Edge | EducationLab | ColdStorage)
     }
 }

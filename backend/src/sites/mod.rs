@@ -4,7 +4,9 @@
 //! Invariants: names are unique regardless of case; edits check `version`.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -105,7 +107,8 @@ fn validate(f: NewSite) -> AppResult<Fields> {
         p.add("country", "must be a two-letter ISO 3166 country code, such as DE or US");
     }
     let grid = text::number_in(&mut p, "grid_ci_g_per_kwh", f.grid_ci_g_per_kwh, 0.0, 2000.0);
-    let grid_ci_source = text::optional_line(&mut p, "grid_ci_source", f.grid_ci_source.as_deref(), 500).unwrap_or_default();
+    let grid_ci_source =
+        text::optional_line(&mut p, "grid_ci_source", f.grid_ci_source.as_deref(), 500).unwrap_or_default();
     let pue = text::number_in(&mut p, "pue", f.pue, 1.0, 5.0);
     let notes = text::free_text(&mut p, "notes", f.notes.as_deref().unwrap_or(""), text::NOTES_MAX);
     p.into_result()?;
@@ -171,9 +174,16 @@ pub async fn update(db: &Db, ctx: &Ctx, id: SiteId, patch: SitePatch) -> AppResu
     am.notes = Set(f.notes);
     am.version = Set(current.version + 1);
     am.updated_at = Set(ctx.now);
-    let m = match site::Entity::update(am).validate()?.filter(site::Column::Version.eq(current.version)).exec(&*txn).await {
+    let m = match site::Entity::update(am)
+        .validate()?
+        .filter(site::Column::Version.eq(current.version))
+        .exec(&*txn)
+        .await
+    {
         Ok(m) => m,
-        Err(DbErr::RecordNotUpdated) => return Err(AppError::stale_version("site", current.version + 1, patch.version)),
+        Err(DbErr::RecordNotUpdated) => {
+            return Err(AppError::stale_version("site", current.version + 1, patch.version));
+        }
         Err(e) => return Err(e.into()),
     };
     let after = Site::from(m);
@@ -183,22 +193,12 @@ pub async fn update(db: &Db, ctx: &Ctx, id: SiteId, patch: SitePatch) -> AppResu
 }
 
 pub async fn get<C: ConnectionTrait>(conn: &C, id: SiteId) -> AppResult<Site> {
-    site::Entity::find_by_id(id.0)
-        .one(conn)
-        .await?
-        .map(Site::from)
-        .ok_or_else(|| AppError::not_found("site", id))
+    site::Entity::find_by_id(id.0).one(conn).await?.map(Site::from).ok_or_else(|| AppError::not_found("site", id))
 }
 
 /// All sites by name. Organisations run tens of sites, not millions.
 pub async fn list<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<Site>> {
-    Ok(site::Entity::find()
-        .order_by_asc(site::Column::NameKey)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Site::from)
-        .collect())
+    Ok(site::Entity::find().order_by_asc(site::Column::NameKey).all(conn).await?.into_iter().map(Site::from).collect())
 }
 
 /// Sites by id, for labelling list pages.
@@ -207,11 +207,5 @@ pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[SiteId]) -> AppResult<V
         return Ok(Vec::new());
     }
     let ids: Vec<_> = ids.iter().map(|i| i.0).collect();
-    Ok(site::Entity::find()
-        .filter(site::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Site::from)
-        .collect())
+    Ok(site::Entity::find().filter(site::Column::Id.is_in(ids)).all(conn).await?.into_iter().map(Site::from).collect())
 }

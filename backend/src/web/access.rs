@@ -97,11 +97,8 @@ fn is_api(path: &str) -> bool {
 /// The client's address: the peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
 pub fn client_ip(req: &actix_web::HttpRequest, trust_proxy: bool) -> String {
     if trust_proxy
-        && let Some(first) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+        && let Some(first) =
+            req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
     {
         return first.trim().to_owned();
     }
@@ -134,7 +131,10 @@ fn refuse(req: ServiceRequest, err: AppError) -> ServiceResponse<BoxBody> {
 }
 
 /// Authenticates the request and applies its route's rule.
-pub async fn guard(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+pub async fn guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(pattern) = req.match_pattern() else {
         // No route matches: the default service answers 404.
         return Ok(next.call(req).await?.map_into_boxed_body());
@@ -160,13 +160,14 @@ pub async fn guard(req: ServiceRequest, next: Next<impl MessageBody + 'static>) 
     }
     // Forms shown before sign-in (sign-in, setup) need a CSRF token too: a random one in
     // a strict cookie, echoed by the form.
-    let new_anon_csrf = if !is_api(req.path()) && identity.is_none() && req.cookie(super::ui::ANON_CSRF_COOKIE).is_none() {
-        let token = crate::auth::secret::random_hex();
-        req.extensions_mut().insert(super::ui::AnonCsrf(token.clone()));
-        Some(token)
-    } else {
-        None
-    };
+    let new_anon_csrf =
+        if !is_api(req.path()) && identity.is_none() && req.cookie(super::ui::ANON_CSRF_COOKIE).is_none() {
+            let token = crate::auth::secret::random_hex();
+            req.extensions_mut().insert(super::ui::AnonCsrf(token.clone()));
+            Some(token)
+        } else {
+            None
+        };
     let secure = state.settings.secure_cookies;
     if rule.perm != Permission::Public {
         match &identity {
@@ -183,7 +184,11 @@ pub async fn guard(req: ServiceRequest, next: Next<impl MessageBody + 'static>) 
                 return Ok(req.into_response(resp));
             }
             Some(id) if !id.user.role.allows(rule.perm) => {
-                let msg = format!("your role ({}) does not allow this: it needs {}", id.user.role, rule.perm.label().to_lowercase());
+                let msg = format!(
+                    "your role ({}) does not allow this: it needs {}",
+                    id.user.role,
+                    rule.perm.label().to_lowercase()
+                );
                 return Ok(refuse(req, AppError::Forbidden(msg)));
             }
             Some(_) => {}

@@ -64,13 +64,14 @@ pub fn error_body(err: &AppError) -> ErrorBody {
         _ => Vec::new(),
     };
     let message = match err {
-        AppError::Invalid(f) => f
-            .first()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .unwrap_or_else(|| err.to_string()),
+        AppError::Invalid(f) => {
+            f.first().map(|f| format!("{}: {}", f.field, f.message)).unwrap_or_else(|| err.to_string())
+        }
         _ => err.to_string(),
     };
-    ErrorBody { error: ErrorDetail { code: err.code().to_owned(), message, field: err.field().map(str::to_owned), fields } }
+    ErrorBody {
+        error: ErrorDetail { code: err.code().to_owned(), message, field: err.field().map(str::to_owned), fields },
+    }
 }
 
 /// An error answered as JSON (API routes).

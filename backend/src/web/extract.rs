@@ -5,16 +5,16 @@
 use actix_web::dev::Payload;
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use form_urlencoded::parse as url_parse;
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
-use form_urlencoded::parse as url_parse;
 use serde::de::DeserializeOwned;
 
 use super::AppState;
 use super::access::Identity;
+use super::error::{ApiError, PageError};
 use super::ui::ANON_CSRF_COOKIE;
 use crate::auth::secret;
-use super::error::{ApiError, PageError};
 use crate::error::AppError;
 
 async fn read_body(limit: usize, req: &HttpRequest, mut payload: Payload) -> Result<Bytes, AppError> {
@@ -38,9 +38,7 @@ async fn read_body(limit: usize, req: &HttpRequest, mut payload: Payload) -> Res
 }
 
 fn body_limit(req: &HttpRequest) -> usize {
-    req.app_data::<actix_web::web::Data<AppState>>()
-        .map(|s| s.settings.max_body_bytes)
-        .unwrap_or(1024 * 1024)
+    req.app_data::<actix_web::web::Data<AppState>>().map(|s| s.settings.max_body_bytes).unwrap_or(1024 * 1024)
 }
 
 /// Turns a deserialisation failure into a 400 that names the field (`rows[2].kind`).
@@ -49,12 +47,8 @@ fn path_error<E: std::fmt::Display>(err: serde_path_to_error::Error<E>, what: &s
     let field = (path != "." && !path.is_empty()).then_some(path);
     let inner = err.into_inner().to_string();
     // serde names the unknown field itself; report it as the field.
-    let field = field.or_else(|| {
-        inner
-            .strip_prefix("unknown field `")
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_owned)
-    });
+    let field = field
+        .or_else(|| inner.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next()).map(str::to_owned));
     let message = match &field {
         Some(f) => format!("{what}: {f}: {inner}"),
         None => format!("{what}: {inner}"),
@@ -72,8 +66,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| path_error(e, "invalid JSON body"))?;
-    de.end()
-        .map_err(|e| AppError::bad_request(None, format!("invalid JSON body: {e}")))?;
+    de.end().map_err(|e| AppError::bad_request(None, format!("invalid JSON body: {e}")))?;
     Ok(value)
 }
 
@@ -95,9 +88,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let payload = payload.take();
         Box::pin(async move {
             let mime = req.mime_type().ok().flatten();
-            let is_json = mime
-                .as_ref()
-                .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
+            let is_json = mime.as_ref().is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
             if !is_json {
                 return Err(ApiError(AppError::UnsupportedMediaType(
                     "send the body as JSON with Content-Type: application/json".into(),

@@ -60,7 +60,11 @@ fn security_headers() -> DefaultHeaders {
 /// Builds the server on an already-bound listener (bind first, then spawn: callers know
 /// the address before any request can arrive).
 pub fn server(listener: TcpListener, db: Db, settings: Arc<Settings>) -> std::io::Result<Server> {
-    let workers = if settings.workers == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { settings.workers };
+    let workers = if settings.workers == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        settings.workers
+    };
     let state = web::Data::new(AppState { db, settings });
     let server = HttpServer::new(move || {
         let (app, doc) = App::new()

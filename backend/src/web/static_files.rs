@@ -44,8 +44,7 @@ pub async fn serve(req: HttpRequest, name: Path<String>) -> HttpResponse {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
     let mut resp = if fresh { HttpResponse::NotModified() } else { HttpResponse::Ok() };
-    resp.insert_header((header::ETAG, etag.clone()))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"));
+    resp.insert_header((header::ETAG, etag.clone())).insert_header((header::CACHE_CONTROL, "public, max-age=300"));
     if fresh {
         return resp.finish();
     }

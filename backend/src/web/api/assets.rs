@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, delete, get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::assets::tree::{InstallRequest, MassSummary, RemoveRequest, TreeChange, TreeNode};
 use crate::assets::tree as tree_svc;
+use crate::assets::tree::{InstallRequest, MassSummary, RemoveRequest, TreeChange, TreeNode};
 use crate::assets::{self, Asset, AssetPatch, AssetQuery, NewAsset, Page};
 use crate::error::AppError;
 use crate::ids::{AssetId, EventId};
@@ -53,9 +53,7 @@ pub async fn list(state: Data<AppState>, ApiQuery(q): ApiQuery<AssetQuery>) -> A
 #[post("/assets")]
 pub async fn create(state: Data<AppState>, me: Me, ApiJson(input): ApiJson<NewAsset>) -> ApiResult<HttpResponse> {
     let asset = assets::service::create(&state.db, &me.ctx(), input).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/assets/{}", asset.id)))
-        .json(asset))
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/assets/{}", asset.id))).json(asset))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -111,7 +109,12 @@ pub async fn get(state: Data<AppState>, id: Path<AssetId>) -> ApiResult<Json<Ass
     )
 )]
 #[patch("/assets/{id}")]
-pub async fn update(state: Data<AppState>, me: Me, id: Path<AssetId>, ApiJson(p): ApiJson<AssetPatch>) -> ApiResult<Json<Asset>> {
+pub async fn update(
+    state: Data<AppState>,
+    me: Me,
+    id: Path<AssetId>,
+    ApiJson(p): ApiJson<AssetPatch>,
+) -> ApiResult<Json<Asset>> {
     Ok(Json(assets::service::update(&state.db, &me.ctx(), *id, p).await?))
 }
 
@@ -128,7 +131,8 @@ pub async fn update(state: Data<AppState>, me: Me, id: Path<AssetId>, ApiJson(p)
 )]
 #[post("/assets/{id}/transition")]
 pub async fn transition(
-    state: Data<AppState>, me: Me,
+    state: Data<AppState>,
+    me: Me,
     id: Path<AssetId>,
     ApiJson(req): ApiJson<TransitionRequest>,
 ) -> ApiResult<Json<TransitionOutcome>> {
@@ -148,7 +152,8 @@ pub async fn transition(
 )]
 #[post("/assets/{id}/children")]
 pub async fn install(
-    state: Data<AppState>, me: Me,
+    state: Data<AppState>,
+    me: Me,
     id: Path<AssetId>,
     ApiJson(req): ApiJson<InstallRequest>,
 ) -> ApiResult<Json<TreeChange>> {
@@ -170,7 +175,8 @@ pub async fn install(
 )]
 #[delete("/assets/{id}/children/{child_id}")]
 pub async fn remove(
-    state: Data<AppState>, me: Me,
+    state: Data<AppState>,
+    me: Me,
     path: Path<(AssetId, AssetId)>,
     OptionalJson(req): OptionalJson<RemoveRequest>,
 ) -> ApiResult<Json<TreeChange>> {
@@ -203,7 +209,11 @@ pub struct EventsQuery {
     responses((status = 200, description = "The item's ledger, newest first", body = Page<Event>), (status = 404, body = ErrorBody))
 )]
 #[get("/assets/{id}/events")]
-pub async fn events(state: Data<AppState>, id: Path<AssetId>, ApiQuery(q): ApiQuery<EventsQuery>) -> ApiResult<Json<Page<Event>>> {
+pub async fn events(
+    state: Data<AppState>,
+    id: Path<AssetId>,
+    ApiQuery(q): ApiQuery<EventsQuery>,
+) -> ApiResult<Json<Page<Event>>> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(AppError::invalid("limit", "must be between 1 and 500").into());

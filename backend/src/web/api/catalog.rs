@@ -45,6 +45,11 @@ pub async fn get(state: Data<AppState>, id: Path<ModelId>) -> ApiResult<Json<Har
     responses((status = 200, body = HardwareModel), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 #[patch("/models/{id}")]
-pub async fn update(state: Data<AppState>, me: Me, id: Path<ModelId>, ApiJson(p): ApiJson<ModelPatch>) -> ApiResult<Json<HardwareModel>> {
+pub async fn update(
+    state: Data<AppState>,
+    me: Me,
+    id: Path<ModelId>,
+    ApiJson(p): ApiJson<ModelPatch>,
+) -> ApiResult<Json<HardwareModel>> {
     Ok(Json(catalog::update(&state.db, &me.ctx(), *id, p).await?))
 }

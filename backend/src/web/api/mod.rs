@@ -13,7 +13,6 @@ use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::scope::Scope;
 
-
 /// Every API route. Order matters where paths overlap (`/assets/lookup` before `/assets/{id}`).
 pub fn scope() -> Scope<
     impl actix_web::dev::ServiceFactory<
@@ -81,7 +80,6 @@ pub async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpRespo
     HttpResponse::Ok().json(doc.get_ref())
 }
 
-
 /// Declares the bearer-token scheme every API route uses.
 struct BearerAuth;
 
@@ -91,7 +89,9 @@ impl utoipa::Modify for BearerAuth {
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).description(Some("a personal API token (rl_…)")).build()),
+            SecurityScheme::Http(
+                Http::builder().scheme(HttpAuthScheme::Bearer).description(Some("a personal API token (rl_…)")).build(),
+            ),
         );
     }
 }

@@ -40,6 +40,11 @@ pub async fn get(state: Data<AppState>, id: Path<SiteId>) -> ApiResult<Json<Site
     responses((status = 200, body = Site), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 #[patch("/sites/{id}")]
-pub async fn update(state: Data<AppState>, me: Me, id: Path<SiteId>, ApiJson(p): ApiJson<SitePatch>) -> ApiResult<Json<Site>> {
+pub async fn update(
+    state: Data<AppState>,
+    me: Me,
+    id: Path<SiteId>,
+    ApiJson(p): ApiJson<SitePatch>,
+) -> ApiResult<Json<Site>> {
     Ok(Json(sites::update(&state.db, &me.ctx(), *id, p).await?))
 }

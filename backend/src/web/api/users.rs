@@ -30,6 +30,11 @@ pub async fn create(state: Data<AppState>, me: Me, ApiJson(input): ApiJson<NewUs
     responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, description = "e.g. demoting the last admin", body = ErrorBody))
 )]
 #[patch("/users/{id}")]
-pub async fn update(state: Data<AppState>, me: Me, id: Path<UserId>, ApiJson(p): ApiJson<UserPatch>) -> ApiResult<Json<User>> {
+pub async fn update(
+    state: Data<AppState>,
+    me: Me,
+    id: Path<UserId>,
+    ApiJson(p): ApiJson<UserPatch>,
+) -> ApiResult<Json<User>> {
     Ok(Json(users::update(&state.db, &me.ctx(), *id, p).await?))
 }

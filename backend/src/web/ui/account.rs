@@ -46,13 +46,26 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, me: Me) -> PageResult
     ok(&req, &page(&req, &state, &me).await?)
 }
 
-pub async fn change_password(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(form): Form) -> PageResult<HttpResponse> {
+pub async fn change_password(
+    req: HttpRequest,
+    state: Data<AppState>,
+    me: Me,
+    FormBody(form): Form,
+) -> PageResult<HttpResponse> {
     let f = FormState::new(form);
     let result = if f.val("new_password") != f.val("new_password_again") {
         Err(AppError::invalid("new_password_again", "does not match the new password"))
     } else {
         let user = me.user();
-        users::change_password(&state.db, &me.ctx(), user.id, Some(f.text("current_password")), f.text("new_password"), me.session_hash()).await
+        users::change_password(
+            &state.db,
+            &me.ctx(),
+            user.id,
+            Some(f.text("current_password")),
+            f.text("new_password"),
+            me.session_hash(),
+        )
+        .await
     };
     match result {
         Ok(()) => Ok(done("/account", "Password changed; your other sessions have ended")),
@@ -65,10 +78,22 @@ pub async fn change_password(req: HttpRequest, state: Data<AppState>, me: Me, Fo
     }
 }
 
-pub async fn create_token(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(form): Form) -> PageResult<HttpResponse> {
+pub async fn create_token(
+    req: HttpRequest,
+    state: Data<AppState>,
+    me: Me,
+    FormBody(form): Form,
+) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
-    let input = NewToken { name: f.text("name"), expires_in_days: f.parse("expires_in_days", "must be a whole number of days") };
-    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { tokens::create(&state.db, &me.ctx(), me.user().id, input).await };
+    let input = NewToken {
+        name: f.text("name"),
+        expires_in_days: f.parse("expires_in_days", "must be a whole number of days"),
+    };
+    let result = if f.has_errors() {
+        Err(AppError::Invalid(Vec::new()))
+    } else {
+        tokens::create(&state.db, &me.ctx(), me.user().id, input).await
+    };
     let mut p = page(&req, &state, &me).await?;
     match result {
         Ok(created) => {

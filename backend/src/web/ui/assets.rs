@@ -191,11 +191,8 @@ async fn show_page(
         Some(s) => Some(sites::get(conn, s).await?),
         None => None,
     };
-    let mut path: Vec<(AssetId, String)> = assets::repo::ancestors(conn, id)
-        .await?
-        .into_iter()
-        .map(|m| (AssetId(m.id), m.asset_tag))
-        .collect();
+    let mut path: Vec<(AssetId, String)> =
+        assets::repo::ancestors(conn, id).await?.into_iter().map(|m| (AssetId(m.id), m.asset_tag)).collect();
     path.reverse();
     let (tree, mass) = tree::subtree(conn, id).await?;
     let mut parts = Vec::new();
@@ -257,7 +254,8 @@ async fn refused(req: &HttpRequest, state: &AppState, id: AssetId, err: AppError
 
 pub async fn transition(
     req: HttpRequest,
-    state: Data<AppState>, me: Me,
+    state: Data<AppState>,
+    me: Me,
     id: Path<AssetId>,
     FormBody(form): Form,
 ) -> PageResult<HttpResponse> {
@@ -289,12 +287,14 @@ pub async fn transition(
 
 pub async fn install(
     req: HttpRequest,
-    state: Data<AppState>, me: Me,
+    state: Data<AppState>,
+    me: Me,
     id: Path<AssetId>,
     FormBody(form): Form,
 ) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
-    let request = InstallRequest { child_id: None, child_tag: f.opt("child_tag"), version: None, reason: f.opt("reason") };
+    let request =
+        InstallRequest { child_id: None, child_tag: f.opt("child_tag"), version: None, reason: f.opt("reason") };
     let _ = f.int("version");
     match tree::install(&state.db, &me.ctx(), *id, request).await {
         Ok(ch) => Ok(done(
@@ -307,7 +307,8 @@ pub async fn install(
 
 pub async fn remove(
     req: HttpRequest,
-    state: Data<AppState>, me: Me,
+    state: Data<AppState>,
+    me: Me,
     path: Path<(AssetId, AssetId)>,
     FormBody(form): Form,
 ) -> PageResult<HttpResponse> {
@@ -350,7 +351,15 @@ pub struct FormPage {
     retail: &'static [RetailGrade],
 }
 
-async fn form_page(req: &HttpRequest, state: &AppState, title: String, action: String, cancel: String, editing: bool, form: FormState) -> Result<FormPage, AppError> {
+async fn form_page(
+    req: &HttpRequest,
+    state: &AppState,
+    title: String,
+    action: String,
+    cancel: String,
+    editing: bool,
+    form: FormState,
+) -> Result<FormPage, AppError> {
     Ok(FormPage {
         l: Layout::new(req, "assets"),
         title,
@@ -377,7 +386,8 @@ pub async fn new_form(req: HttpRequest, state: Data<AppState>) -> PageResult<Htt
             form = form.with(k, v.clone());
         }
     }
-    let page = form_page(&req, &state, "Register an item".into(), "/assets".into(), "/assets".into(), false, form).await?;
+    let page =
+        form_page(&req, &state, "Register an item".into(), "/assets".into(), "/assets".into(), false, form).await?;
     ok(&req, &page)
 }
 
@@ -409,14 +419,21 @@ pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(fo
         mass_override_kg: f.number("mass_override_kg"),
         notes: f.opt("notes"),
     };
-    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { assets::service::create(&state.db, &me.ctx(), input).await };
+    let result = if f.has_errors() {
+        Err(AppError::Invalid(Vec::new()))
+    } else {
+        assets::service::create(&state.db, &me.ctx(), input).await
+    };
     match result {
         Ok(a) => {
             let msg = format!("Registered {}", a.asset_tag);
             if f.val("next") == "another" {
                 let parent = f.val("parent_tag").to_owned();
                 let site = a.site_id.map(|s| s.to_string()).unwrap_or_default();
-                Ok(done(&url_with("/assets/new", &[("parent_tag", &parent), ("kind", a.kind.as_str()), ("site_id", &site)]), &msg))
+                Ok(done(
+                    &url_with("/assets/new", &[("parent_tag", &parent), ("kind", a.kind.as_str()), ("site_id", &site)]),
+                    &msg,
+                ))
             } else {
                 Ok(done(&format!("/assets/{}", a.id), &msg))
             }
@@ -429,7 +446,8 @@ pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(fo
             if !matches!(&e, AppError::Invalid(v) if v.is_empty()) {
                 f.absorb(&e);
             }
-            let page = form_page(&req, &state, "Register an item".into(), "/assets".into(), "/assets".into(), false, f).await?;
+            let page = form_page(&req, &state, "Register an item".into(), "/assets".into(), "/assets".into(), false, f)
+                .await?;
             render(&req, if status == StatusCode::OK { StatusCode::UNPROCESSABLE_ENTITY } else { status }, &page)
         }
     }
@@ -471,7 +489,13 @@ pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<AssetId
     ok(&req, &page)
 }
 
-pub async fn update(req: HttpRequest, state: Data<AppState>, me: Me, id: Path<AssetId>, FormBody(form): Form) -> PageResult<HttpResponse> {
+pub async fn update(
+    req: HttpRequest,
+    state: Data<AppState>,
+    me: Me,
+    id: Path<AssetId>,
+    FormBody(form): Form,
+) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let version = f.int("version");
     let patch = AssetPatch {
@@ -494,7 +518,11 @@ pub async fn update(req: HttpRequest, state: Data<AppState>, me: Me, id: Path<As
     if version.is_none() {
         f.general = Some("the form lost its version; reload the page".into());
     }
-    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { assets::service::update(&state.db, &me.ctx(), *id, patch).await };
+    let result = if f.has_errors() {
+        Err(AppError::Invalid(Vec::new()))
+    } else {
+        assets::service::update(&state.db, &me.ctx(), *id, patch).await
+    };
     match result {
         Ok(a) => Ok(done(&format!("/assets/{}", a.id), &format!("Saved {}", a.asset_tag))),
         Err(e) => {
@@ -505,7 +533,16 @@ pub async fn update(req: HttpRequest, state: Data<AppState>, me: Me, id: Path<As
             if !matches!(&e, AppError::Invalid(v) if v.is_empty()) {
                 f.absorb(&e);
             }
-            let page = form_page(&req, &state, "Edit item".into(), format!("/assets/{id}/edit"), format!("/assets/{id}"), true, f).await?;
+            let page = form_page(
+                &req,
+                &state,
+                "Edit item".into(),
+                format!("/assets/{id}/edit"),
+                format!("/assets/{id}"),
+                true,
+                f,
+            )
+            .await?;
             render(&req, status, &page)
         }
     }

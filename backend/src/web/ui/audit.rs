@@ -48,7 +48,14 @@ async fn page(req: &HttpRequest, state: &AppState, report: Option<ChainReport>) 
         cursor: f.parse("cursor", "is not a valid cursor"),
         limit: Some(50),
     };
-    let mut p = AuditPage { l: Layout::new(req, "audit"), filters: FormState::default(), rows: Vec::new(), next_url: None, report, error: None };
+    let mut p = AuditPage {
+        l: Layout::new(req, "audit"),
+        filters: FormState::default(),
+        rows: Vec::new(),
+        next_url: None,
+        report,
+        error: None,
+    };
     if f.has_errors() {
         p.error = Some("The page cursor is not valid.".into());
         p.filters = f;

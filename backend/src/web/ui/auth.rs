@@ -78,7 +78,12 @@ pub async fn login(req: HttpRequest, state: Data<AppState>, FormBody(form): Form
         &state.settings.throttle_policy(),
     )
     .await;
-    let page = |error: String| LoginPage { l: Layout::new(&req, "login"), next: next.clone(), username: username.clone(), error: Some(error) };
+    let page = |error: String| LoginPage {
+        l: Layout::new(&req, "login"),
+        next: next.clone(),
+        username: username.clone(),
+        error: Some(error),
+    };
     match result {
         Ok((user, started)) => {
             // A new session id at every sign-in: a cookie planted earlier is worth nothing.
@@ -135,13 +140,20 @@ pub async fn setup(req: HttpRequest, state: Data<AppState>, FormBody(form): Form
         f.errors.insert("password_again".into(), "does not match the password".into());
         return render(&req, StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { l: Layout::new(&req, "login"), form: f });
     }
-    let input = NewUser { username: f.text("username"), display_name: f.opt("display_name"), role: Role::Admin, password: f.text("password") };
+    let input = NewUser {
+        username: f.text("username"),
+        display_name: f.opt("display_name"),
+        role: Role::Admin,
+        password: f.text("password"),
+    };
     let ctx = crate::context::Ctx::new("setup");
     match users::create_first_admin(&state.db, &ctx, input).await {
         Ok(user) => {
             let ip = client_ip(&req, state.settings.trust_proxy);
-            let started = sessions::start(&state.db, &user, "", &ip, state.settings.session_policy(), chrono::Utc::now()).await?;
-            let mut resp = done("/assets", &format!("Welcome, {}. reloop is ready; add people under Users.", user.shown_name()));
+            let started =
+                sessions::start(&state.db, &user, "", &ip, state.settings.session_policy(), chrono::Utc::now()).await?;
+            let mut resp =
+                done("/assets", &format!("Welcome, {}. reloop is ready; add people under Users.", user.shown_name()));
             resp.add_cookie(&session_cookie(&state, &started.cookie)).ok();
             resp.add_cookie(&gone(ANON_CSRF_COOKIE)).ok();
             Ok(resp)

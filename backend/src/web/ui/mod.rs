@@ -143,24 +143,22 @@ impl Layout {
 
 /// The flash message left by the previous request, if any.
 pub fn take_flash(req: &HttpRequest) -> Option<String> {
-    req.cookie(FLASH)
-        .map(|c| percent_decode(c.value()))
-        .filter(|m| !m.is_empty())
+    req.cookie(FLASH).map(|c| percent_decode(c.value())).filter(|m| !m.is_empty())
 }
 
 fn percent_decode(s: &str) -> String {
-    form_urlencoded::parse(format!("m={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    form_urlencoded::parse(format!("m={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
 }
 
 /// Renders a page, clearing any flash message it displayed.
-pub fn render<T: Template>(req: &HttpRequest, status: actix_web::http::StatusCode, page: &T) -> PageResult<HttpResponse> {
+pub fn render<T: Template>(
+    req: &HttpRequest,
+    status: actix_web::http::StatusCode,
+    page: &T,
+) -> PageResult<HttpResponse> {
     let html = page.render().map_err(|e| AppError::Internal(anyhow::anyhow!("rendering a page: {e}")))?;
     let mut resp = HttpResponse::build(status);
-    resp.content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"));
+    resp.content_type("text/html; charset=utf-8").insert_header((header::CACHE_CONTROL, "no-store"));
     if req.cookie(FLASH).is_some() {
         let mut gone = Cookie::new(FLASH, "");
         gone.set_path("/");
@@ -193,7 +191,9 @@ pub fn done(location: &str, message: &str) -> HttpResponse {
 /// Where to go after signing in: a local path only (never another site).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => n.to_owned(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
+            n.to_owned()
+        }
         _ => "/assets".to_owned(),
     }
 }
@@ -203,7 +203,13 @@ mod tests {
     #[test]
     fn sign_in_redirects_stay_on_this_site() {
         assert_eq!(super::safe_next(Some("/assets?kind=server")), "/assets?kind=server");
-        for bad in ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/a\r\nSet-Cookie: x=y"] {
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/a\r\nSet-Cookie: x=y",
+        ] {
             assert_eq!(super::safe_next(Some(bad)), "/assets", "{bad}");
         }
         assert_eq!(super::safe_next(None), "/assets");

@@ -75,7 +75,8 @@ pub struct ShowPage {
 pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<ModelId>) -> PageResult<HttpResponse> {
     let conn = state.db.conn();
     let m = catalog::get(conn, *id).await?;
-    let page = assets::query::list(conn, &AssetQuery { model_id: Some(*id), limit: Some(10), ..Default::default() }).await?;
+    let page =
+        assets::query::list(conn, &AssetQuery { model_id: Some(*id), limit: Some(10), ..Default::default() }).await?;
     let labels = Labels::load(conn, &page.items).await?;
     let text = |s: &str| if s.is_empty() { "—".to_owned() } else { s.to_owned() };
     let facts = vec![
@@ -143,12 +144,39 @@ const TEXTS: &[(&str, &str)] = &[
     ("unu_key", "UNU-KEY (WEEE)"),
 ];
 
-fn form_page(req: &HttpRequest, title: String, action: String, cancel: String, editing: bool, form: FormState) -> FormPage {
-    FormPage { l: Layout::new(req, "models"), title, action, cancel, editing, form, kinds: AssetKind::ALL, numbers: NUMBERS, texts: TEXTS }
+fn form_page(
+    req: &HttpRequest,
+    title: String,
+    action: String,
+    cancel: String,
+    editing: bool,
+    form: FormState,
+) -> FormPage {
+    FormPage {
+        l: Layout::new(req, "models"),
+        title,
+        action,
+        cancel,
+        editing,
+        form,
+        kinds: AssetKind::ALL,
+        numbers: NUMBERS,
+        texts: TEXTS,
+    }
 }
 
 pub async fn new_form(req: HttpRequest) -> PageResult<HttpResponse> {
-    ok(&req, &form_page(&req, "New catalog model".into(), "/models".into(), "/models".into(), false, FormState::default().with("specs", "{}")))
+    ok(
+        &req,
+        &form_page(
+            &req,
+            "New catalog model".into(),
+            "/models".into(),
+            "/models".into(),
+            false,
+            FormState::default().with("specs", "{}"),
+        ),
+    )
 }
 
 fn fields(f: &mut FormState) -> NewModel {
@@ -203,13 +231,24 @@ fn refused(req: &HttpRequest, mut page: FormPage, e: AppError) -> PageResult<Htt
     render(req, status, &page)
 }
 
-pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(form): FormBody<HashMap<String, String>>) -> PageResult<HttpResponse> {
+pub async fn create(
+    req: HttpRequest,
+    state: Data<AppState>,
+    me: Me,
+    FormBody(form): FormBody<HashMap<String, String>>,
+) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let input = fields(&mut f);
-    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { catalog::create(&state.db, &me.ctx(), input).await };
+    let result = if f.has_errors() {
+        Err(AppError::Invalid(Vec::new()))
+    } else {
+        catalog::create(&state.db, &me.ctx(), input).await
+    };
     match result {
         Ok(m) => Ok(done(&format!("/models/{}", m.id), &format!("Added {} to the catalog", m.label()))),
-        Err(e) => refused(&req, form_page(&req, "New catalog model".into(), "/models".into(), "/models".into(), false, f), e),
+        Err(e) => {
+            refused(&req, form_page(&req, "New catalog model".into(), "/models".into(), "/models".into(), false, f), e)
+        }
     }
 }
 
@@ -238,12 +277,23 @@ pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<ModelId
         .with("specs", serde_json::to_string_pretty(&m.specs).unwrap_or_default())
         .with("notes", m.notes.clone())
         .with("version", m.version.to_string());
-    ok(&req, &form_page(&req, format!("Edit {}", m.label()), format!("/models/{}/edit", m.id), format!("/models/{}", m.id), true, form))
+    ok(
+        &req,
+        &form_page(
+            &req,
+            format!("Edit {}", m.label()),
+            format!("/models/{}/edit", m.id),
+            format!("/models/{}", m.id),
+            true,
+            form,
+        ),
+    )
 }
 
 pub async fn update(
     req: HttpRequest,
-    state: Data<AppState>, me: Me,
+    state: Data<AppState>,
+    me: Me,
     id: Path<ModelId>,
     FormBody(form): FormBody<HashMap<String, String>>,
 ) -> PageResult<HttpResponse> {
@@ -274,9 +324,17 @@ pub async fn update(
         specs: n.specs,
         notes: n.notes,
     };
-    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { catalog::update(&state.db, &me.ctx(), *id, patch).await };
+    let result = if f.has_errors() {
+        Err(AppError::Invalid(Vec::new()))
+    } else {
+        catalog::update(&state.db, &me.ctx(), *id, patch).await
+    };
     match result {
         Ok(m) => Ok(done(&format!("/models/{}", m.id), &format!("Saved {}", m.label()))),
-        Err(e) => refused(&req, form_page(&req, "Edit model".into(), format!("/models/{id}/edit"), format!("/models/{id}"), true, f), e),
+        Err(e) => refused(
+            &req,
+            form_page(&req, "Edit model".into(), format!("/models/{id}/edit"), format!("/models/{id}"), true, f),
+            e,
+        ),
     }
 }

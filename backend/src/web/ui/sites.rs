@@ -44,7 +44,8 @@ pub struct ShowPage {
 pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<SiteId>) -> PageResult<HttpResponse> {
     let conn = state.db.conn();
     let site = sites::get(conn, *id).await?;
-    let page = assets::query::list(conn, &AssetQuery { site_id: Some(*id), limit: Some(20), ..Default::default() }).await?;
+    let page =
+        assets::query::list(conn, &AssetQuery { site_id: Some(*id), limit: Some(20), ..Default::default() }).await?;
     let labels = Labels::load(conn, &page.items).await?;
     let view = ShowPage {
         l: Layout::new(&req, "sites"),
@@ -102,14 +103,30 @@ fn refused(req: &HttpRequest, mut page: FormPage, e: AppError) -> PageResult<Htt
     render(req, status, &page)
 }
 
-pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(form): FormBody<HashMap<String, String>>) -> PageResult<HttpResponse> {
+pub async fn create(
+    req: HttpRequest,
+    state: Data<AppState>,
+    me: Me,
+    FormBody(form): FormBody<HashMap<String, String>>,
+) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let input = fields(&mut f);
-    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { sites::create(&state.db, &me.ctx(), input).await };
+    let result = if f.has_errors() {
+        Err(AppError::Invalid(Vec::new()))
+    } else {
+        sites::create(&state.db, &me.ctx(), input).await
+    };
     match result {
         Ok(s) => Ok(done(&format!("/sites/{}", s.id), &format!("Created site {}", s.name))),
         Err(e) => {
-            let page = FormPage { l: Layout::new(&req, "sites"), title: "New site".into(), action: "/sites".into(), cancel: "/sites".into(), editing: false, form: f };
+            let page = FormPage {
+                l: Layout::new(&req, "sites"),
+                title: "New site".into(),
+                action: "/sites".into(),
+                cancel: "/sites".into(),
+                editing: false,
+                form: f,
+            };
             refused(&req, page, e)
         }
     }
@@ -138,7 +155,8 @@ pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<SiteId>
 
 pub async fn update(
     req: HttpRequest,
-    state: Data<AppState>, me: Me,
+    state: Data<AppState>,
+    me: Me,
     id: Path<SiteId>,
     FormBody(form): FormBody<HashMap<String, String>>,
 ) -> PageResult<HttpResponse> {
@@ -154,7 +172,11 @@ pub async fn update(
         pue: Some(n.pue),
         notes: n.notes,
     };
-    let result = if f.has_errors() { Err(AppError::Invalid(Vec::new())) } else { sites::update(&state.db, &me.ctx(), *id, patch).await };
+    let result = if f.has_errors() {
+        Err(AppError::Invalid(Vec::new()))
+    } else {
+        sites::update(&state.db, &me.ctx(), *id, patch).await
+    };
     match result {
         Ok(s) => Ok(done(&format!("/sites/{}", s.id), &format!("Saved site {}", s.name))),
         Err(e) => {

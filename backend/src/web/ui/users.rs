@@ -29,8 +29,19 @@ pub struct UsersPage {
     error: Option<String>,
 }
 
-async fn page(req: &HttpRequest, state: &AppState, form: FormState, error: Option<String>) -> Result<UsersPage, AppError> {
-    Ok(UsersPage { l: Layout::new(req, "users"), users: users::list(state.db.conn()).await?, roles: Role::ALL, form, error })
+async fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    form: FormState,
+    error: Option<String>,
+) -> Result<UsersPage, AppError> {
+    Ok(UsersPage {
+        l: Layout::new(req, "users"),
+        users: users::list(state.db.conn()).await?,
+        roles: Role::ALL,
+        form,
+        error,
+    })
 }
 
 pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
@@ -44,7 +55,12 @@ pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(fo
         f.errors.entry("role".into()).or_insert_with(|| "choose a role".into());
         return render(&req, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, &page(&req, &state, f, None).await?);
     };
-    let input = NewUser { username: f.text("username"), display_name: f.opt("display_name"), role, password: f.text("password") };
+    let input = NewUser {
+        username: f.text("username"),
+        display_name: f.opt("display_name"),
+        role,
+        password: f.text("password"),
+    };
     match users::create(&state.db, &me.ctx(), input).await {
         Ok(u) => Ok(done("/admin/users", &format!("Created {} ({})", u.username, u.role.label()))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
@@ -56,7 +72,13 @@ pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(fo
     }
 }
 
-pub async fn update(req: HttpRequest, state: Data<AppState>, me: Me, id: Path<UserId>, FormBody(form): Form) -> PageResult<HttpResponse> {
+pub async fn update(
+    req: HttpRequest,
+    state: Data<AppState>,
+    me: Me,
+    id: Path<UserId>,
+    FormBody(form): Form,
+) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let patch = UserPatch {
         version: f.int("version").unwrap_or(0),

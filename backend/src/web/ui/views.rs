@@ -105,15 +105,13 @@ pub async fn event_views<C: ConnectionTrait>(conn: &C, events: &[Event]) -> AppR
     asset_ids.dedup();
     site_ids.sort();
     site_ids.dedup();
-    let tags: HashMap<String, String> = repo::find_many(conn, &asset_ids)
-        .await?
-        .into_iter()
-        .map(|m| (m.id.to_string(), m.asset_tag))
-        .collect();
+    let tags: HashMap<String, String> =
+        repo::find_many(conn, &asset_ids).await?.into_iter().map(|m| (m.id.to_string(), m.asset_tag)).collect();
     let site_names: HashMap<String, String> =
         sites::by_ids(conn, &site_ids).await?.into_iter().map(|s| (s.id.to_string(), s.name)).collect();
     let tag = |v: &Option<String>| v.as_ref().and_then(|id| tags.get(id)).cloned().unwrap_or_else(|| "?".into());
-    let site = |v: &Option<String>| v.as_ref().and_then(|id| site_names.get(id)).cloned().unwrap_or_else(|| "no site".into());
+    let site =
+        |v: &Option<String>| v.as_ref().and_then(|id| site_names.get(id)).cloned().unwrap_or_else(|| "no site".into());
     let state = |v: &Option<String>| v.as_deref().and_then(State::parse).map(|s| s.label()).unwrap_or("?");
     let workload = |v: &Option<String>| v.as_deref().and_then(WorkloadTier::parse).map(|w| w.label()).unwrap_or("none");
     Ok(events
@@ -147,7 +145,9 @@ pub async fn event_views<C: ConnectionTrait>(conn: &C, events: &[Event]) -> AppR
                 when_iso: e.occurred_at.to_rfc3339(),
                 kind: e.kind,
                 text,
-                link: e.related_asset_id.map(|id| (id, tags.get(&id.to_string()).cloned().unwrap_or_else(|| id.to_string()))),
+                link: e
+                    .related_asset_id
+                    .map(|id| (id, tags.get(&id.to_string()).cloned().unwrap_or_else(|| id.to_string()))),
                 actor: e.actor.clone(),
                 reason: e.reason.clone(),
             }
