@@ -138,7 +138,11 @@ pub async fn event_views<C: ConnectionTrait>(conn: &C, events: &[Event]) -> AppR
                 EventKind::ChildAdded => "Part installed:".to_owned(),
                 EventKind::ChildRemoved => "Part removed:".to_owned(),
                 EventKind::Site => format!("Moved from {} to {}", site(&e.from), site(&e.to)),
-                EventKind::Workload => format!("Workload {} → {}", workload(&e.from), workload(&e.to)),
+                EventKind::Workload => match (&e.from, &e.to) {
+                    (None, _) => format!("Workload set to {}", workload(&e.to)),
+                    (_, None) => format!("Workload cleared (was {})", workload(&e.from)),
+                    _ => format!("Workload {} → {}", workload(&e.from), workload(&e.to)),
+                },
             };
             EventView {
                 when: short_time(e.occurred_at),
