@@ -5,6 +5,7 @@ mod access_matrix;
 mod audit;
 mod auth;
 mod bad_input;
+mod browser;
 mod catalog_sites;
 mod health_openapi;
 mod lifecycle;

@@ -7,6 +7,8 @@
 //! PostgreSQL variants print "skipped: …" and pass locally; with `CI` or
 //! `RELOOP_TEST_REQUIRE_ALL` set, a skip is a failure.
 
+pub mod browser;
+
 use std::sync::Arc;
 
 use reloop::auth::Role;
@@ -123,7 +125,7 @@ impl Drop for TestApp {
     }
 }
 
-fn strict() -> bool {
+pub(crate) fn strict() -> bool {
     std::env::var_os("CI").is_some() || std::env::var_os("RELOOP_TEST_REQUIRE_ALL").is_some()
 }
 
