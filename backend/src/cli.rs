@@ -239,7 +239,14 @@ fn describe(e: &crate::error::AppError) -> String {
 
 async fn load_demo(db: &Db) -> anyhow::Result<()> {
     match crate::demo::load_if_empty(db).await.context("loading the demo fleet")? {
-        Some(summary) => println!("demo fleet loaded: {summary}"),
+        Some(summary) => {
+            println!("demo fleet loaded: {summary}");
+            if crate::auth::users::count(db.conn()).await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 {
+                println!(
+                    "no accounts yet: open /setup in the browser, or run `reloop user create --username NAME --role admin`"
+                );
+            }
+        }
         None => println!("the database already holds assets; the demo fleet was not loaded"),
     }
     Ok(())

@@ -134,3 +134,22 @@ db_test! {
         assert!(r.text.contains("changed by someone else"));
     }
 }
+
+db_test! {
+    async fn the_asset_page_shows_catalog_specs_parts_and_history(app: TestApp) {
+        let gpu = app
+            .post_json("/api/v1/models", &json!({"manufacturer": "NVIDIA", "model_number": "H100 SXM5", "kind": "gpu", "max_w": 700, "gpu_vram_gb": 80, "mass_kg": 1.69, "embodied_kgco2e": 164, "embodied_source": "1/8 of the HGX baseboard"}))
+            .await
+            .json();
+        let server = app.asset("SP-1", "server", json!({"state": "deployed"})).await;
+        app.asset("SP-1-G1", "gpu", json!({"parent_tag": "SP-1", "model_id": gpu["id"]})).await;
+        let page = app.get(&format!("/assets/{}", s(&server, "id"))).await;
+        assert!(page.text.contains("SP-1-G1") && page.text.contains("1.69 kg"), "the part and its mass");
+        let part = app.get("/api/v1/assets/lookup?code=SP-1-G1").await.json();
+        let page = app.get(&format!("/assets/{}", s(&part, "id"))).await;
+        let text = reloop_tests::html_unescape(&page.text);
+        for expected in ["Max power", "700 W", "GPU memory", "80 GB", "164 kgCO2e (1/8 of the HGX baseboard)", "Registered as Deployed", "SP-1"] {
+            assert!(text.contains(expected), "{expected} missing");
+        }
+    }
+}

@@ -166,12 +166,47 @@ pub struct ShowPage {
     mass_total: String,
     mass_own: String,
     facts: Vec<(&'static str, String)>,
+    /// The catalog's figures for this item's model, known ones only.
+    specs: Vec<(&'static str, String)>,
     allowed: Vec<State>,
     workloads: &'static [WorkloadTier],
     events: Vec<EventView>,
     events_next: Option<String>,
     holds_parts: bool,
     action_error: Option<String>,
+}
+
+/// The figures of a catalog model worth showing on an item's page.
+fn model_specs(m: &HardwareModel) -> Vec<(&'static str, String)> {
+    use super::views::num;
+    let mut out = Vec::new();
+    let mut put = |k: &'static str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            out.push((k, v));
+        }
+    };
+    put("Form factor", Some(m.form_factor.clone()));
+    put("Released", m.release_year.map(|y| y.to_string()));
+    put("CPU cores", m.cpu_cores.map(|c| c.to_string()));
+    put("Memory", m.memory_gb.map(|v| num(Some(v), "GB")));
+    put("GPU memory", m.gpu_vram_gb.map(|v| num(Some(v), "GB")));
+    put("Storage", m.storage_tb.map(|v| num(Some(v), "TB")));
+    put("Performance", m.perf_value.map(|v| num(Some(v), &m.perf_unit)));
+    put("Idle power", m.idle_w.map(|v| num(Some(v), "W")));
+    put("Max power", m.max_w.map(|v| num(Some(v), "W")));
+    put("Catalog mass", m.mass_kg.map(|v| kg(Some(v))));
+    put(
+        "Embodied carbon",
+        m.embodied_kgco2e.map(|v| {
+            format!(
+                "{} ({})",
+                num(Some(v), "kgCO2e"),
+                if m.embodied_source.is_empty() { "no source" } else { &m.embodied_source }
+            )
+        }),
+    );
+    put("Updates until", m.support_ends_on.map(|d| d.to_string()));
+    out
 }
 
 async fn show_page(
@@ -215,8 +250,10 @@ async fn show_page(
         ("Version", a.version.to_string()),
         ("Id", a.id.to_string()),
     ];
+    let specs = model.as_ref().map(model_specs).unwrap_or_default();
     Ok(ShowPage {
         l,
+        specs,
         allowed: a.state.allowed_next(a.kind),
         holds_parts: a.kind.is_container() && assets::service::accepts_parts(a.state),
         mass_total: kg(Some(mass.total_kg)),
@@ -439,16 +476,10 @@ pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(fo
             }
         }
         Err(e) => {
-            let status = crate::web::error::status_of(&e);
-            if status.is_server_error() {
-                return Err(e.into());
-            }
-            if !matches!(&e, AppError::Invalid(v) if v.is_empty()) {
-                f.absorb(&e);
-            }
+            let status = f.refused(e)?;
             let page = form_page(&req, &state, "Register an item".into(), "/assets".into(), "/assets".into(), false, f)
                 .await?;
-            render(&req, if status == StatusCode::OK { StatusCode::UNPROCESSABLE_ENTITY } else { status }, &page)
+            render(&req, status, &page)
         }
     }
 }
@@ -526,13 +557,7 @@ pub async fn update(
     match result {
         Ok(a) => Ok(done(&format!("/assets/{}", a.id), &format!("Saved {}", a.asset_tag))),
         Err(e) => {
-            let status = crate::web::error::status_of(&e);
-            if status.is_server_error() || matches!(e, AppError::NotFound { .. }) {
-                return Err(e.into());
-            }
-            if !matches!(&e, AppError::Invalid(v) if v.is_empty()) {
-                f.absorb(&e);
-            }
+            let status = f.refused(e)?;
             let page = form_page(
                 &req,
                 &state,

@@ -6,7 +6,10 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 
+use actix_web::http::StatusCode;
+
 use crate::error::AppError;
+use crate::web::error::{PageError, status_of};
 
 /// A form's values (as typed) and its errors (by field name).
 #[derive(Clone, Debug, Default)]
@@ -100,6 +103,20 @@ impl FormState {
 
     pub fn int(&mut self, field: &str) -> Option<i32> {
         self.parse(field, "must be a whole number")
+    }
+
+    /// Takes on a refusal to show the form again: returns the status to answer with, or
+    /// the error itself when it is not the form's to show (a server error, a vanished
+    /// record). An empty `Invalid` means the form's own parse errors are already here.
+    pub fn refused(&mut self, e: AppError) -> Result<StatusCode, PageError> {
+        let status = status_of(&e);
+        if status.is_server_error() || matches!(e, AppError::NotFound { .. }) {
+            return Err(PageError(e));
+        }
+        if !matches!(&e, AppError::Invalid(v) if v.is_empty()) {
+            self.absorb(&e);
+        }
+        Ok(status)
     }
 
     /// Takes on a service's refusal: field errors next to their fields, the rest on top.

@@ -221,13 +221,7 @@ fn fields(f: &mut FormState) -> NewModel {
 }
 
 fn refused(req: &HttpRequest, mut page: FormPage, e: AppError) -> PageResult<HttpResponse> {
-    let status = crate::web::error::status_of(&e);
-    if status.is_server_error() || matches!(e, AppError::NotFound { .. }) {
-        return Err(e.into());
-    }
-    if !matches!(&e, AppError::Invalid(v) if v.is_empty()) {
-        page.form.absorb(&e);
-    }
+    let status = page.form.refused(e)?;
     render(req, status, &page)
 }
 
