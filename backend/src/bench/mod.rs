@@ -183,27 +183,9 @@ async fn generate(db: &Db, servers: usize) -> anyhow::Result<Fleet> {
         sites.push(s.id);
     }
     let model = |m: &str, n: &str, k: AssetKind, kg: f64| NewModel {
-        manufacturer: m.into(),
-        model_number: n.into(),
-        kind: k,
         mass_kg: Some(kg),
-        release_year: None,
-        form_factor: None,
-        embodied_kgco2e: None,
-        embodied_source: None,
-        idle_w: None,
-        max_w: None,
-        cpu_cores: None,
-        memory_gb: None,
-        gpu_vram_gb: None,
-        storage_tb: None,
-        perf_value: None,
-        perf_unit: None,
-        material_profile: None,
-        unu_key: None,
-        support_ends_on: None,
-        specs: None,
         notes: Some("synthetic bench model".into()),
+        ..NewModel::new(m, n, k)
     };
     let mut models = Vec::new();
     for m in [

@@ -158,6 +158,35 @@ pub struct NewModel {
     pub notes: Option<String>,
 }
 
+impl NewModel {
+    /// A model with only its identity; set the figures you know with struct update syntax.
+    pub fn new(manufacturer: impl Into<String>, model_number: impl Into<String>, kind: AssetKind) -> Self {
+        NewModel {
+            manufacturer: manufacturer.into(),
+            model_number: model_number.into(),
+            kind,
+            release_year: None,
+            form_factor: None,
+            mass_kg: None,
+            embodied_kgco2e: None,
+            embodied_source: None,
+            idle_w: None,
+            max_w: None,
+            cpu_cores: None,
+            memory_gb: None,
+            gpu_vram_gb: None,
+            storage_tb: None,
+            perf_value: None,
+            perf_unit: None,
+            material_profile: None,
+            unu_key: None,
+            support_ends_on: None,
+            specs: None,
+            notes: None,
+        }
+    }
+}
+
 /// A partial update; absent fields stay, `null` clears optional figures.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

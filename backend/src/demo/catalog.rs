@@ -329,27 +329,10 @@ const DDR5_FACTOR_PER_GB: f64 = 1.65;
 
 fn base(manufacturer: &str, model_number: &str, kind: AssetKind, year: i32, form_factor: &str) -> NewModel {
     NewModel {
-        manufacturer: manufacturer.to_owned(),
-        model_number: model_number.to_owned(),
-        kind,
         release_year: Some(year),
         form_factor: Some(form_factor.to_owned()),
-        mass_kg: None,
-        embodied_kgco2e: None,
-        embodied_source: None,
-        idle_w: None,
-        max_w: None,
-        cpu_cores: None,
-        memory_gb: None,
-        gpu_vram_gb: None,
-        storage_tb: None,
-        perf_value: None,
-        perf_unit: None,
-        material_profile: None,
         unu_key: Some("0307".to_owned()),
-        support_ends_on: None,
-        specs: None,
-        notes: None,
+        ..NewModel::new(manufacturer, model_number, kind)
     }
 }
 
