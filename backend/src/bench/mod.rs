@@ -314,38 +314,44 @@ impl ServerProcess {
     }
 }
 
-/// Starts `reloop serve` on a free port and waits until it answers /readyz.
+/// Starts `reloop serve` on a free port and waits for its "listening" line (the socket
+/// is bound before that line is written, so no request can arrive too early).
 async fn start_server(url: &str) -> anyhow::Result<ServerProcess> {
+    use tokio::io::{AsyncBufReadExt, BufReader};
     let addr = {
         let l = std::net::TcpListener::bind("127.0.0.1:0")?;
         l.local_addr()?
     };
     let exe = std::env::current_exe().context("locating the reloop binary")?;
-    let child = tokio::process::Command::new(exe)
+    let mut child = tokio::process::Command::new(exe)
         .arg("serve")
         .env("DATABASE_URL", url)
         .env("RELOOP_BIND", addr.to_string())
-        .env("RELOOP_LOG", "warn")
+        .env("RELOOP_LOG", "warn,reloop::cli=info")
         .env("RELOOP_DB_MAX_CONNECTIONS", "16")
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()
         .context("starting reloop serve")?;
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = client.get(format!("http://{addr}/readyz")).send().await
-            && r.status().is_success()
-        {
-            return Ok(ServerProcess { child, addr });
+    let stdout = child.stdout.take().context("the server's output")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let listening = async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("reloop is listening") {
+                return true;
+            }
         }
-        if Instant::now() > deadline {
-            bail!("the server did not become ready within 60 s");
-        }
-        // The bench polls a separate process it cannot bind for; tests never do this.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        false
+    };
+    match tokio::time::timeout(Duration::from_secs(60), listening).await {
+        Ok(true) => {}
+        Ok(false) => bail!("the server exited before it listened"),
+        Err(_) => bail!("the server did not start listening within 60 s"),
     }
+    // Keep draining its output so a chatty server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok(ServerProcess { child, addr })
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
