@@ -67,13 +67,14 @@ pub async fn descendants<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult
     }
 }
 
-/// The chain of parents of `id`, nearest first.
-pub async fn ancestors<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Vec<asset::Model>> {
+/// The chain of items from `parent` up to the top, nearest first: pass an item's
+/// `parent_id` to get everything it sits in.
+pub async fn ancestors<C: ConnectionTrait>(conn: &C, parent: Option<Uuid>) -> AppResult<Vec<asset::Model>> {
     let mut out: Vec<asset::Model> = Vec::new();
-    let mut current = find(conn, id).await?.parent_id;
+    let mut current = parent;
     while let Some(pid) = current {
         if out.len() >= MAX_DEPTH {
-            return Err(AppError::Internal(anyhow::anyhow!("asset {id} is nested deeper than {MAX_DEPTH} levels")));
+            return Err(AppError::Internal(anyhow::anyhow!("asset {pid} is nested deeper than {MAX_DEPTH} levels")));
         }
         let parent = find(conn, AssetId(pid)).await?;
         current = parent.parent_id;

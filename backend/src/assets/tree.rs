@@ -125,7 +125,7 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
         return Err(AppError::invalid(field, format!("{} is {cs}; it cannot be installed", child.asset_tag)));
     }
     // A cycle: the part is the parent itself or one of its ancestors.
-    let ancestors = repo::ancestors(&*txn, parent_id).await?;
+    let ancestors = repo::ancestors(&*txn, parent.parent_id).await?;
     if let Some(a) = ancestors.iter().find(|a| a.id == child.id) {
         return Err(AppError::invalid(
             field,
@@ -325,10 +325,17 @@ pub struct MassSummary {
     pub items: usize,
 }
 
-/// The item, its parts at every depth with their mass, and the mass summary.
-pub async fn subtree<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<(TreeNode, MassSummary)> {
-    let root = repo::find(conn, id).await?;
-    let mut rows = vec![root];
+/// An item read with everything installed in it.
+pub struct Subtree {
+    pub root: Asset,
+    pub tree: TreeNode,
+    pub mass: MassSummary,
+}
+
+/// The item, its parts at every depth with their mass, and the mass summary (one read of
+/// the root, so pages need no separate lookup of the item itself).
+pub async fn subtree<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Subtree> {
+    let mut rows = vec![repo::find(conn, id).await?];
     rows.extend(repo::descendants(conn, id).await?);
     let model_ids: Vec<ModelId> = {
         let mut v: Vec<ModelId> = rows.iter().filter_map(|r| r.model_id.map(ModelId)).collect();
@@ -386,5 +393,6 @@ pub async fn subtree<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<(Tr
         unknown_mass_items: unknown,
         items: rows.len(),
     };
-    Ok((tree, summary))
+    let root = Asset::try_from(rows.swap_remove(0))?;
+    Ok(Subtree { root, tree, mass: summary })
 }

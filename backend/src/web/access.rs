@@ -146,7 +146,11 @@ pub async fn guard(
     let Some(state) = req.app_data::<Data<AppState>>().cloned() else {
         return Ok(refuse(req, AppError::Internal(anyhow::anyhow!("application state missing"))));
     };
-    let identity = match identify(&state, &req).await {
+    // Static files, health checks and the OpenAPI document never need to know who asks:
+    // skipping the session lookup keeps them free of database work.
+    let ui_page = super::ui::UI_RULES.iter().any(|r| r.method == rule.method && r.path == rule.path);
+    let needs_identity = rule.perm != Permission::Public || ui_page;
+    let identity = match if needs_identity { identify(&state, &req).await } else { Ok(None) } {
         Ok(i) => i,
         // Public routes (health checks above all) answer even when the database does not.
         Err(e) if rule.perm == Permission::Public => {
@@ -160,14 +164,13 @@ pub async fn guard(
     }
     // Forms shown before sign-in (sign-in, setup) need a CSRF token too: a random one in
     // a strict cookie, echoed by the form.
-    let new_anon_csrf =
-        if !is_api(req.path()) && identity.is_none() && req.cookie(super::ui::ANON_CSRF_COOKIE).is_none() {
-            let token = crate::auth::secret::random_hex();
-            req.extensions_mut().insert(super::ui::AnonCsrf(token.clone()));
-            Some(token)
-        } else {
-            None
-        };
+    let new_anon_csrf = if ui_page && identity.is_none() && req.cookie(super::ui::ANON_CSRF_COOKIE).is_none() {
+        let token = crate::auth::secret::random_hex();
+        req.extensions_mut().insert(super::ui::AnonCsrf(token.clone()));
+        Some(token)
+    } else {
+        None
+    };
     let secure = state.settings.secure_cookies;
     if rule.perm != Permission::Public {
         match &identity {

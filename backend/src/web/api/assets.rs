@@ -91,8 +91,7 @@ pub async fn lookup(state: Data<AppState>, ApiQuery(q): ApiQuery<LookupQuery>) -
 #[get("/assets/{id}")]
 pub async fn get(state: Data<AppState>, id: Path<AssetId>) -> ApiResult<Json<AssetDetail>> {
     let conn = state.db.conn();
-    let asset = assets::service::get(conn, *id).await?;
-    let (_, mass) = tree_svc::subtree(conn, *id).await?;
+    let tree_svc::Subtree { root: asset, mass, .. } = tree_svc::subtree(conn, *id).await?;
     let allowed_transitions = asset.state.allowed_next(asset.kind);
     Ok(Json(AssetDetail { asset, mass, allowed_transitions }))
 }
@@ -191,7 +190,7 @@ pub async fn remove(
 )]
 #[get("/assets/{id}/tree")]
 pub async fn tree(state: Data<AppState>, id: Path<AssetId>) -> ApiResult<Json<TreeNode>> {
-    Ok(Json(tree_svc::subtree(state.db.conn(), *id).await?.0))
+    Ok(Json(tree_svc::subtree(state.db.conn(), *id).await?.tree))
 }
 
 #[derive(Deserialize, IntoParams)]

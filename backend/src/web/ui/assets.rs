@@ -217,7 +217,7 @@ async fn show_page(
     action_error: Option<String>,
 ) -> Result<ShowPage, AppError> {
     let conn = state.db.conn();
-    let a = assets::service::get(conn, id).await?;
+    let tree::Subtree { root: a, tree, mass } = tree::subtree(conn, id).await?;
     let model = match a.model_id {
         Some(m) => Some(catalog::get(conn, m).await?),
         None => None,
@@ -226,10 +226,12 @@ async fn show_page(
         Some(s) => Some(sites::get(conn, s).await?),
         None => None,
     };
-    let mut path: Vec<(AssetId, String)> =
-        assets::repo::ancestors(conn, id).await?.into_iter().map(|m| (AssetId(m.id), m.asset_tag)).collect();
+    let mut path: Vec<(AssetId, String)> = assets::repo::ancestors(conn, a.parent_id.map(|p| p.0))
+        .await?
+        .into_iter()
+        .map(|m| (AssetId(m.id), m.asset_tag))
+        .collect();
     path.reverse();
-    let (tree, mass) = tree::subtree(conn, id).await?;
     let mut parts = Vec::new();
     flatten(&tree, id, &mut parts);
     let history = lifecycle::ledger::history(conn, id, events_cursor, 50).await?;
