@@ -451,6 +451,20 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Asset> 
     repo::find(conn, id).await?.try_into()
 }
 
+/// The items an item sits in, from the top down, as (id, tag): its breadcrumb.
+pub async fn path_to<C: ConnectionTrait>(conn: &C, parent: Option<AssetId>) -> AppResult<Vec<(AssetId, String)>> {
+    let mut chain: Vec<(AssetId, String)> =
+        repo::ancestors(conn, parent.map(|p| p.0)).await?.into_iter().map(|m| (AssetId(m.id), m.asset_tag)).collect();
+    chain.reverse();
+    Ok(chain)
+}
+
+/// Tags of the given items (unknown ids are left out), for labelling links.
+pub async fn tags<C: ConnectionTrait>(conn: &C, ids: &[AssetId]) -> AppResult<HashMap<AssetId, String>> {
+    let raw: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
+    Ok(repo::find_many(conn, &raw).await?.into_iter().map(|m| (AssetId(m.id), m.asset_tag)).collect())
+}
+
 /// Looks an item up by its exact tag or serial (a barcode scan).
 pub async fn find_by_code<C: ConnectionTrait>(conn: &C, code: &str) -> AppResult<Option<Asset>> {
     let code = code.trim();

@@ -218,6 +218,6 @@ pub async fn events(
         return Err(AppError::invalid("limit", "must be between 1 and 500").into());
     }
     let conn = state.db.conn();
-    assets::repo::find(conn, *id).await?;
+    assets::service::get(conn, *id).await?;
     Ok(Json(lifecycle::ledger::history(conn, *id, q.cursor, limit).await?))
 }

@@ -226,12 +226,7 @@ async fn show_page(
         Some(s) => Some(sites::get(conn, s).await?),
         None => None,
     };
-    let mut path: Vec<(AssetId, String)> = assets::repo::ancestors(conn, a.parent_id.map(|p| p.0))
-        .await?
-        .into_iter()
-        .map(|m| (AssetId(m.id), m.asset_tag))
-        .collect();
-    path.reverse();
+    let path = assets::service::path_to(conn, a.parent_id).await?;
     let mut parts = Vec::new();
     flatten(&tree, id, &mut parts);
     let history = lifecycle::ledger::history(conn, id, events_cursor, 50).await?;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use crate::assets::{Asset, repo};
+use crate::assets::{Asset, service};
 use crate::catalog::{self, HardwareModel};
 use crate::error::AppResult;
 use crate::ids::{AssetId, ModelId, SiteId};
@@ -81,13 +81,13 @@ pub struct EventView {
 
 /// Turns ledger entries into sentences, resolving the tags and site names they mention.
 pub async fn event_views<C: ConnectionTrait>(conn: &C, events: &[Event]) -> AppResult<Vec<EventView>> {
-    let mut asset_ids: Vec<uuid::Uuid> = Vec::new();
+    let mut asset_ids: Vec<AssetId> = Vec::new();
     let mut site_ids: Vec<SiteId> = Vec::new();
     for e in events {
-        asset_ids.extend(e.related_asset_id.map(|a| a.0));
+        asset_ids.extend(e.related_asset_id);
         if e.kind == EventKind::Parent {
             for v in [&e.from, &e.to].into_iter().flatten() {
-                asset_ids.extend(v.parse::<uuid::Uuid>().ok());
+                asset_ids.extend(v.parse::<AssetId>().ok());
             }
         }
         if e.kind == EventKind::Site {
@@ -106,7 +106,7 @@ pub async fn event_views<C: ConnectionTrait>(conn: &C, events: &[Event]) -> AppR
     site_ids.sort();
     site_ids.dedup();
     let tags: HashMap<String, String> =
-        repo::find_many(conn, &asset_ids).await?.into_iter().map(|m| (m.id.to_string(), m.asset_tag)).collect();
+        service::tags(conn, &asset_ids).await?.into_iter().map(|(id, tag)| (id.to_string(), tag)).collect();
     let site_names: HashMap<String, String> =
         sites::by_ids(conn, &site_ids).await?.into_iter().map(|s| (s.id.to_string(), s.name)).collect();
     let tag = |v: &Option<String>| v.as_ref().and_then(|id| tags.get(id)).cloned().unwrap_or_else(|| "?".into());
