@@ -121,7 +121,7 @@ async fn open(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(&settings.database_url, settings.db_max_connections).await?;
     db.migrate().await?;
     let sealed =
-        crate::audit::chain::seal_backlog(&db).await.map_err(|e| anyhow::anyhow!("sealing the ledger: {e}"))?;
+        crate::ledger::chain::seal_backlog(&db).await.map_err(|e| anyhow::anyhow!("sealing the ledger: {e}"))?;
     if sealed > 0 {
         tracing::info!(sealed, "ledger entries from before the hash chain were sealed into it");
     }
@@ -144,8 +144,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Some(Command::Bench(args)) => crate::bench::run(args, &settings).await,
         Some(Command::User(UserCommand::Create { username, role, display_name })) => {
             let db = open(&settings).await?;
-            let role = crate::auth::Role::parse(&role)
-                .ok_or_else(|| anyhow::anyhow!("--role must be one of {}", crate::auth::Role::expected()))?;
+            let role = crate::rules::Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("--role must be one of {}", crate::rules::Role::expected()))?;
             let password = read_password()?;
             let user = create_user(&db, &username, role, display_name, password).await?;
             println!("created {} ({})", user.username, user.role.label());
@@ -185,12 +185,12 @@ fn read_password() -> anyhow::Result<String> {
 pub async fn create_user(
     db: &Db,
     username: &str,
-    role: crate::auth::Role,
+    role: crate::rules::Role,
     display_name: Option<String>,
     password: String,
 ) -> anyhow::Result<crate::auth::User> {
     let ctx = crate::context::Ctx::new("cli");
-    let input = crate::auth::users::NewUser { username: username.to_owned(), display_name, role, password };
+    let input = crate::auth::NewUser { username: username.to_owned(), display_name, role, password };
     crate::auth::users::create(db, &ctx, input).await.map_err(|e| anyhow::anyhow!("{}", describe(&e)))
 }
 
@@ -211,7 +211,7 @@ pub async fn create_token(db: &Db, username: &str, name: &str, expires_days: Opt
 
 /// `reloop audit verify`: whether the chain holds, and a sentence saying so.
 pub async fn verify_audit(db: &Db) -> anyhow::Result<(bool, String)> {
-    let r = crate::audit::chain::verify(db.conn()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let r = crate::ledger::chain::verify(db.conn()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(match &r.broken {
         None => (true, format!("audit chain intact: {} entries verified (head at seq {})", r.entries, r.head_seq)),
         Some(b) => (

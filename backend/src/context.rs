@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 
-use crate::auth::Role;
 use crate::ids::UserId;
+use crate::rules::Role;
 
 /// The one responsible for a change: a user, or the system itself (CLI, demo, bench).
 #[derive(Clone, Debug, PartialEq, Eq)]

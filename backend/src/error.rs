@@ -1,10 +1,11 @@
 //! The one application error type. Domain services return it; the web layer maps it to
 //! HTTP (`web::error`), so users see a clear message naming the field while logs keep
-//! the cause chain.
+//! the cause chain. Database errors become `AppError` in `db::error`, which knows the
+//! index names.
 
 use std::fmt;
 
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::DbErr;
 use serde::Serialize;
 
 /// A problem with one input field, shown next to that field in forms and named in API errors.
@@ -112,28 +113,6 @@ impl AppError {
                 None => Vec::new(),
             },
         }
-    }
-}
-
-impl From<DbErr> for AppError {
-    fn from(err: DbErr) -> Self {
-        // Unique constraints are checked by the services before writing; this catches the
-        // race where two requests pass the check together. The index names are ours.
-        if let Some(SqlErr::UniqueConstraintViolation(msg)) = err.sql_err() {
-            let (field, what) = if msg.contains("tag_key") {
-                ("asset_tag", "asset tag")
-            } else if msg.contains("serial") {
-                ("serial", "serial number for this manufacturer")
-            } else if msg.contains("name_key") {
-                ("name", "name")
-            } else if msg.contains("model_key") {
-                ("model_number", "model number for this manufacturer")
-            } else {
-                return AppError::conflict("duplicate", None, "that record already exists");
-            };
-            return AppError::conflict("duplicate", Some(field), format!("that {what} is already in use"));
-        }
-        AppError::Db(err)
     }
 }
 

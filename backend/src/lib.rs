@@ -1,8 +1,17 @@
 //! reloop: a self-hosted circular-economy tracker for data-centre hardware.
 //!
-//! Layers point one way: `web` (HTTP handlers, views, templates) → domain services
-//! (`assets`, `lifecycle`, `sites`, `catalog`, …) → persistence (`db`). Domain modules
-//! know nothing of actix or askama. See ARCHITECTURE.md.
+//! A guided tour, from the floor up (each layer may use only the layers below it; see
+//! ARCHITECTURE.md):
+//!
+//! 1. [`rules`]: the vocabulary and its laws (states and transitions, kinds and
+//!    containment, grades, workload tiers, roles). Pure: std and serde only.
+//! 2. The kernel every feature shares: [`ids`], [`error`], [`text`] (input hygiene),
+//!    [`context`] (who acts, when), [`settings`].
+//! 3. [`db`]: connections, write transactions, compare-and-swap saves, entities.
+//! 4. [`ledger`] (the hash chain and the lifecycle ledger) and [`audit`] (the trail).
+//! 5. Features: [`catalog`], [`sites`], [`assets`] (the registry), [`lifecycle`]
+//!    (transitions and tree moves, built on the registry), [`auth`].
+//! 6. [`demo`], then [`web`] (the only module that knows HTTP and templates) and [`cli`].
 
 pub mod assets;
 pub mod audit;
@@ -15,11 +24,12 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod ids;
+pub mod ledger;
 pub mod lifecycle;
+pub mod rules;
 pub mod settings;
 pub mod sites;
 pub mod text;
-pub mod text_enum;
 pub mod web;
 
 pub use context::Ctx;

@@ -1,7 +1,7 @@
 //! Walks every route of the app (UI and API) for every role and for anonymous callers.
 
-use reloop::auth::{Permission, Role};
-use reloop::web::access::all_rules;
+use reloop::rules::{Permission, Role};
+use reloop::web::routes::all_rules;
 
 use super::*;
 
@@ -35,7 +35,7 @@ db_test! {
         };
         let mut checked = 0;
         for rule in all_rules() {
-            let path = fill(rule.path);
+            let path = fill(&rule.path);
             let api = rule.path.starts_with("/api/");
             // Anonymous callers, with the sign-in page's CSRF token as a browser would have.
             let mut anon = app.anon();

@@ -1,4 +1,4 @@
-use reloop::auth::Role;
+use reloop::rules::Role;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 use super::*;
@@ -109,7 +109,7 @@ db_test! {
         .expect("row");
         let mut forged = row.clone();
         forged.actor_name = "someone-else".into();
-        let new_hash = reloop::audit::chain::hash(&reloop::audit::chain::audit_content(&forged, forged.seq, &forged.prev_hash));
+        let new_hash = reloop::ledger::chain::hash(&reloop::ledger::chain::audit_content(&forged, forged.seq, &forged.prev_hash));
         sql(app, &format!("UPDATE audit_log SET actor_name = 'someone-else', hash = '{new_hash}' WHERE id = {}", uuid_lit(app, &s(older, "id")))).await;
         let (ok, msg) = reloop::cli::verify_audit(&app.db).await.expect("verify");
         assert!(!ok);

@@ -1,4 +1,4 @@
-use reloop::auth::Role;
+use reloop::rules::Role;
 use reloop_tests::{Client, PASSWORD};
 use sea_orm::{ConnectionTrait, EntityTrait};
 

@@ -112,7 +112,8 @@ db_test! {
 
 db_test! {
     async fn a_bad_row_refuses_the_whole_batch(app: TestApp) {
-        use reloop::assets::{AssetKind, NewAsset};
+        use reloop::assets::NewAsset;
+        use reloop::rules::AssetKind;
         let row = |tag: &str, kind: Option<AssetKind>| NewAsset { asset_tag: tag.into(), kind, ..Default::default() };
         let batch = vec![
             row("B-1", Some(AssetKind::Server)),
@@ -120,14 +121,14 @@ db_test! {
             row("B-3", None),
             row("b-1", Some(AssetKind::Server)),
         ];
-        let err = reloop::assets::service::register(&app.db, &reloop::Ctx::new("test"), batch, true).await.expect_err("must fail");
+        let err = reloop::assets::register(&app.db, &reloop::Ctx::new("test"), batch, true).await.expect_err("must fail");
         let fields: Vec<String> = err.field_errors().into_iter().map(|f| f.field).collect();
         assert_eq!(fields, ["rows[2].kind", "rows[3].asset_tag"]);
         assert_eq!(count_assets(app).await, 0, "nothing half-written");
         // A clash with the database also refuses everything, naming the row.
         app.asset("EXISTING", "server", json!({})).await;
         let batch = vec![row("N-1", Some(AssetKind::Server)), row("existing", Some(AssetKind::Server))];
-        let err = reloop::assets::service::register(&app.db, &reloop::Ctx::new("test"), batch, true).await.expect_err("must fail");
+        let err = reloop::assets::register(&app.db, &reloop::Ctx::new("test"), batch, true).await.expect_err("must fail");
         assert_eq!(err.field(), Some("rows[1].asset_tag"));
         assert_eq!(count_assets(app).await, 1);
     }

@@ -65,9 +65,9 @@ db_test! {
         }
         assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
         // Every documented operation has an access rule, and every API rule is documented.
-        let rules: Vec<(String, String)> = reloop::web::access::all_rules()
+        let rules: Vec<(String, String)> = reloop::web::routes::all_rules().into_iter()
             .filter(|r| r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json")
-            .map(|r| (r.method.to_lowercase(), r.path.to_owned()))
+            .map(|r| (r.method.to_lowercase(), r.path.to_string()))
             .collect();
         let documented: Vec<(String, String)> = paths
             .iter()

@@ -11,9 +11,9 @@ pub mod browser;
 
 use std::sync::Arc;
 
-use reloop::auth::Role;
 use reloop::auth::tokens::NewToken;
-use reloop::auth::users::{NewUser, User};
+use reloop::auth::{NewUser, User};
+use reloop::rules::Role;
 use reloop::{Ctx, Db, Settings};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;

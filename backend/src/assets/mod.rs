@@ -4,19 +4,20 @@
 //! Invariants:
 //! - Every asset has a UUIDv7 id that never changes, a unique tag, and a serial unique per
 //!   manufacturer (case-insensitive).
-//! - Writes check `version` (optimistic locking) and run in one transaction with their
-//!   ledger entries; state, parent, site and workload change only with a ledger entry.
+//! - Writes are compare-and-swap on `version` ([`repo::save`]) and run in one transaction
+//!   with their ledger entries; state, parent, site and workload change only with a ledger
+//!   entry. State and parent change through `lifecycle`, which builds on this module.
 //! - Nothing is ever deleted: items leave the fleet through terminal lifecycle states.
+//! - Registration is one path for one item or a hundred thousand: a batch with one bad
+//!   row writes nothing and names the row and field.
 
-pub mod grade;
-pub mod kind;
+pub mod model;
 pub mod query;
+pub mod read;
 pub mod repo;
 pub mod service;
-pub mod tree;
-pub mod types;
 
-pub use grade::{CosmeticGrade, FunctionalGrade, Grade, RetailGrade};
-pub use kind::AssetKind;
-pub use query::AssetQuery;
-pub use types::{Asset, AssetPatch, NewAsset, Page};
+pub use model::{Asset, AssetPatch, NewAsset};
+pub use query::{AssetQuery, list};
+pub use read::{LabelledAsset, MassSummary, Subtree, TreeNode, find_by_code, get, labelled, path_to, subtree};
+pub use service::{create, register, register_in, update};

@@ -16,13 +16,13 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{AssetKind, Page, repo};
-use crate::assets::types::Asset;
-use crate::catalog::contains_pattern;
+use super::model::Asset;
+use super::repo;
+use crate::catalog::query::contains_pattern;
 use crate::db::entities::{asset, hardware_model};
 use crate::error::{AppError, AppResult};
 use crate::ids::{AssetId, ModelId, SiteId};
-use crate::lifecycle::State;
+use crate::rules::{AssetKind, Page, State};
 use crate::text;
 
 /// Above this many text matches, a page is found by walking the id index instead.
@@ -108,10 +108,7 @@ pub async fn list<C: ConnectionTrait>(conn: &C, query: &AssetQuery) -> AppResult
             rows
         }
     };
-    let more = rows.len() as u64 > limit;
-    let items: Vec<Asset> = rows.into_iter().take(limit as usize).map(Asset::try_from).collect::<AppResult<_>>()?;
-    let next_cursor = if more { items.last().map(|a| a.id.to_string()) } else { None };
-    Ok(Page { items, next_cursor })
+    Page::from_rows(rows, limit as usize, |r| r.id.to_string()).try_map(Asset::try_from)
 }
 
 async fn page_by_id<C: ConnectionTrait>(conn: &C, cond: Condition, limit: u64) -> AppResult<Vec<asset::Model>> {

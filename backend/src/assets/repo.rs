@@ -1,14 +1,15 @@
-//! Asset row access shared by the asset and lifecycle services.
+//! Asset row access for the registry and the features above it (lifecycle moves go
+//! through here, never through the table).
 
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::context::Ctx;
 use crate::db::entities::asset;
+use crate::db::save_versioned;
 use crate::error::{AppError, AppResult};
 use crate::ids::AssetId;
+use crate::rules::{AssetKind, State};
 use crate::text;
 
 /// Deeper trees than this are refused: real hardware nests three or four levels
@@ -83,25 +84,21 @@ pub async fn ancestors<C: ConnectionTrait>(conn: &C, parent: Option<Uuid>) -> Ap
     Ok(out)
 }
 
-/// Writes `changes` to `row` if nobody changed it since it was read (compare-and-swap on
-/// `version`), bumping the version. Returns the new row.
+/// Writes `change` to `row` if nobody changed it since it was read (compare-and-swap on
+/// `version`, see `db::save_versioned`), bumping the version. Returns the new row.
 pub async fn save<C: ConnectionTrait>(
     conn: &C,
     ctx: &Ctx,
     row: &asset::Model,
     change: impl FnOnce(&mut asset::ActiveModel),
 ) -> AppResult<asset::Model> {
-    let mut am = row.clone().into_active_model();
-    change(&mut am);
-    am.version = Set(row.version + 1);
-    am.updated_at = Set(ctx.now);
-    match asset::Entity::update(am).validate()?.filter(asset::Column::Version.eq(row.version)).exec(conn).await {
-        Ok(m) => Ok(m),
-        Err(DbErr::RecordNotUpdated) => Err(AppError::conflict(
-            "concurrent_change",
-            Some("version"),
-            format!("asset {} was changed by someone else meanwhile; reload and try again", row.asset_tag),
-        )),
-        Err(e) => Err(e.into()),
+    save_versioned::<asset::Entity, _>(conn, ctx.now, row, None, change).await
+}
+
+/// An asset row's kind and state, typed.
+pub fn kind_state(row: &asset::Model) -> AppResult<(AssetKind, State)> {
+    match (AssetKind::parse(&row.kind), State::parse(&row.state)) {
+        (Some(k), Some(s)) => Ok((k, s)),
+        _ => Err(AppError::Internal(anyhow::anyhow!("unreadable kind/state on asset {}", row.id))),
     }
 }

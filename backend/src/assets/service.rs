@@ -15,17 +15,17 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{AssetKind, NewAsset, repo};
-use crate::assets::types::{Asset, AssetPatch};
-use crate::audit::{self, trail::snapshot};
+use super::model::{Asset, AssetPatch, NewAsset};
+use super::repo;
+use crate::audit::{self, snapshot};
 use crate::catalog::{self, HardwareModel};
 use crate::context::Ctx;
-use crate::db::Db;
-use crate::db::entities::{asset, site};
+use crate::db::entities::asset;
+use crate::db::{Db, check_version};
 use crate::error::{AppError, AppResult, FieldError, Problems};
 use crate::ids::{AssetId, ModelId, SiteId};
-use crate::lifecycle::State;
-use crate::lifecycle::ledger::{self, EventKind, NewEvent};
+use crate::ledger::{self, NewEvent};
+use crate::rules::{AssetKind, EventKind, State};
 use crate::text;
 
 /// Rows per multi-row INSERT (assets have 25 columns; SQLite allows 32,766 parameters).
@@ -51,7 +51,7 @@ pub async fn register(db: &Db, ctx: &Ctx, items: Vec<NewAsset>, numbered: bool) 
 /// What registration needs to know about rows outside the batch.
 struct Refs {
     models: HashMap<Uuid, HardwareModel>,
-    sites: HashSet<Uuid>,
+    sites: HashSet<SiteId>,
     /// Existing parents, by id and by tag key.
     parents: HashMap<Uuid, asset::Model>,
     parents_by_tag: HashMap<String, Uuid>,
@@ -60,18 +60,8 @@ struct Refs {
 async fn load_refs<C: ConnectionTrait>(conn: &C, items: &[NewAsset]) -> AppResult<Refs> {
     let model_ids: Vec<ModelId> = unique(items.iter().filter_map(|i| i.model_id));
     let models = catalog::by_ids(conn, &model_ids).await?.into_iter().map(|m| (m.id.0, m)).collect();
-    let site_ids: Vec<Uuid> = unique(items.iter().filter_map(|i| i.site_id.map(|s| s.0)));
-    let mut sites = HashSet::new();
-    for chunk in site_ids.chunks(PROBE_CHUNK) {
-        let found: Vec<Uuid> = site::Entity::find()
-            .select_only()
-            .column(site::Column::Id)
-            .filter(site::Column::Id.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        sites.extend(found);
-    }
+    let site_ids: Vec<SiteId> = unique(items.iter().filter_map(|i| i.site_id));
+    let sites = crate::sites::repo::existing(conn, &site_ids).await?;
     let batch_tags: HashSet<String> = items.iter().map(|i| text::key(&i.asset_tag)).collect();
     let parent_ids: Vec<Uuid> = unique(items.iter().filter_map(|i| i.parent_id.map(|p| p.0)));
     let parent_tags: Vec<String> = unique(
@@ -297,7 +287,7 @@ fn prepare(
                 if !kind.fits_in(pk) {
                     p.add(field, format!("a {} cannot be installed in a {} ({})", kind, pk, par.asset_tag));
                 }
-                if !accepts_parts(ps) {
+                if !ps.accepts_parts() {
                     p.add(field, format!("{} is {}; it cannot receive parts", par.asset_tag, ps));
                 }
                 parent_state = Some(ps);
@@ -312,7 +302,7 @@ fn prepare(
             Some(s.0)
         }
         (Some(s), _) => {
-            if !refs.sites.contains(&s.0) {
+            if !refs.sites.contains(&s) {
                 p.add("site_id", format!("no site has id {s}"));
             }
             Some(s.0)
@@ -376,11 +366,6 @@ fn prepare(
         created_at: ctx.now,
         updated_at: ctx.now,
     })
-}
-
-/// Whether an item in `state` may receive parts.
-pub fn accepts_parts(state: State) -> bool {
-    !(state.is_terminal() || matches!(state, State::Dismantled | State::InRecycling))
 }
 
 fn check_date(p: &mut Problems, field: &str, d: Option<NaiveDate>, today: NaiveDate) {
@@ -447,50 +432,12 @@ async fn check_unique_in_db<C: ConnectionTrait>(conn: &C, rows: &[asset::Model],
     Ok(())
 }
 
-pub async fn get<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Asset> {
-    repo::find(conn, id).await?.try_into()
-}
-
-/// The items an item sits in, from the top down, as (id, tag): its breadcrumb.
-pub async fn path_to<C: ConnectionTrait>(conn: &C, parent: Option<AssetId>) -> AppResult<Vec<(AssetId, String)>> {
-    let mut chain: Vec<(AssetId, String)> =
-        repo::ancestors(conn, parent.map(|p| p.0)).await?.into_iter().map(|m| (AssetId(m.id), m.asset_tag)).collect();
-    chain.reverse();
-    Ok(chain)
-}
-
-/// Tags of the given items (unknown ids are left out), for labelling links.
-pub async fn tags<C: ConnectionTrait>(conn: &C, ids: &[AssetId]) -> AppResult<HashMap<AssetId, String>> {
-    let raw: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
-    Ok(repo::find_many(conn, &raw).await?.into_iter().map(|m| (AssetId(m.id), m.asset_tag)).collect())
-}
-
-/// Looks an item up by its exact tag or serial (a barcode scan).
-pub async fn find_by_code<C: ConnectionTrait>(conn: &C, code: &str) -> AppResult<Option<Asset>> {
-    let code = code.trim();
-    if code.is_empty() {
-        return Ok(None);
-    }
-    if let Some(m) = repo::find_by_tag(conn, code).await? {
-        return Ok(Some(m.try_into()?));
-    }
-    let by_serial =
-        asset::Entity::find().filter(asset::Column::SerialKey.eq(text::key(code))).limit(2).all(conn).await?;
-    // A serial shared by two manufacturers is ambiguous: let the list show both.
-    match <[asset::Model; 1]>::try_from(by_serial) {
-        Ok([m]) => Ok(Some(m.try_into()?)),
-        Err(_) => Ok(None),
-    }
-}
-
 /// Edits an item. Site and workload changes are recorded in the ledger (a site change
 /// moves everything installed in the item along, each with its own entry).
 pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppResult<Asset> {
     let txn = db.write().await?;
     let current = repo::find(&*txn, id).await?;
-    if current.version != patch.version {
-        return Err(AppError::stale_version("asset", current.version, patch.version));
-    }
+    check_version::<asset::Entity>(&current, Some(patch.version))?;
     let cur = Asset::try_from(current.clone())?;
     let mut p = Problems::default();
     let reason = text::optional_line(&mut p, "reason", patch.reason.as_deref(), text::REASON_MAX).unwrap_or_default();
@@ -573,7 +520,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
                 format!("this item is installed in {}; move that, or remove this item first", parent.asset_tag),
             );
         } else if let Some(s) = site_id
-            && site::Entity::find_by_id(s.0).one(&*txn).await?.is_none()
+            && crate::sites::repo::existing(&*txn, &[s]).await?.is_empty()
         {
             p.add("site_id", format!("no site has id {s}"));
         }
@@ -656,7 +603,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
 /// Records `root` moving to `site` and moves everything installed in it along, each with
 /// its own ledger entry. `root` is the row as it was before the move; the caller writes
 /// the root's own new site in the same save as its other changes.
-pub(crate) async fn move_site<C: ConnectionTrait>(
+pub async fn move_site<C: ConnectionTrait>(
     conn: &C,
     ctx: &Ctx,
     root: &asset::Model,

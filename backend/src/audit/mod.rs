@@ -4,12 +4,10 @@
 //! - Every change (registry, lifecycle, users, tokens, sessions' sign-ins) writes an entry
 //!   in the same transaction as the change itself.
 //! - Entries are only ever inserted; with the lifecycle ledger they form one hash chain
-//!   ([`chain`]), so an edit or deletion made behind the application's back is detected
-//!   by `reloop audit verify` and named.
+//!   (`ledger::chain`), so an edit or deletion made behind the application's back is
+//!   detected by `reloop audit verify` and named.
 //! - Secrets (password hashes, tokens, session ids) never enter an entry.
 
-pub mod chain;
 pub mod trail;
 
-pub use chain::{ChainReport, verify};
-pub use trail::{AuditEntry, AuditQuery, record};
+pub use trail::{AuditEntry, AuditQuery, list, record, snapshot};

@@ -7,12 +7,12 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::chain;
-use crate::assets::Page;
 use crate::context::Ctx;
 use crate::db::entities::audit_entry as ae;
 use crate::error::{AppError, AppResult};
 use crate::ids::{AuditId, UserId};
+use crate::ledger::chain;
+use crate::rules::Page;
 
 /// Records one change in the caller's transaction.
 pub async fn record<C: ConnectionTrait>(
@@ -129,8 +129,6 @@ pub async fn list<C: ConnectionTrait>(conn: &C, q: &AuditQuery) -> AppResult<Pag
         find = find.filter(ae::Column::Seq.lt(c));
     }
     let rows = find.order_by_desc(ae::Column::Seq).limit(limit + 1).all(conn).await?;
-    let more = rows.len() as u64 > limit;
-    let items: Vec<AuditEntry> = rows.into_iter().take(limit as usize).map(AuditEntry::from).collect();
-    let next_cursor = if more { items.last().map(|e| e.seq.to_string()) } else { None };
-    Ok(Page { items, next_cursor })
+    let page = Page::from_rows(rows, limit as usize, |r| r.seq.to_string());
+    page.try_map(|r| Ok(AuditEntry::from(r)))
 }

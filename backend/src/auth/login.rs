@@ -2,10 +2,11 @@
 
 use chrono::Utc;
 
+use super::model::User;
 use super::password;
 use super::sessions::{self, SessionPolicy, Started};
 use super::throttle::{self, ThrottlePolicy};
-use super::users::{self, User};
+use super::users;
 use crate::audit;
 use crate::db::Db;
 use crate::error::AppError;

@@ -1,4 +1,5 @@
-//! Accounts, roles, sign-in, sessions, API tokens and login throttling.
+//! Accounts, sign-in, sessions, API tokens and login throttling. Roles and what each may
+//! do are vocabulary (`rules::role`); this module keeps who holds which.
 //!
 //! Invariants:
 //! - Passwords are stored only as argon2id hashes (OWASP parameters or stronger), hashed
@@ -9,11 +10,12 @@
 //! - Sessions, tokens and throttle counters live in the database, so instances sharing it
 //!   behave as one.
 //! - Users are never deleted (the ledger and trail keep their names); they are deactivated.
-//! - At least one active admin always remains.
+//! - At least one active admin always remains. Account rows change by compare-and-swap on
+//!   `version`, password changes included.
 
 pub mod login;
+pub mod model;
 pub mod password;
-pub mod role;
 pub mod secret;
 pub mod sessions;
 pub mod throttle;
@@ -21,5 +23,4 @@ pub mod tokens;
 pub mod users;
 
 pub use login::{LoginError, login};
-pub use role::{Permission, Role};
-pub use users::User;
+pub use model::{NewUser, User, UserPatch};

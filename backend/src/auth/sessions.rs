@@ -3,8 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
 
+use super::model::User;
 use super::secret;
-use super::users::User;
 use crate::db::Db;
 use crate::db::entities::{session, user};
 use crate::error::AppResult;
@@ -98,7 +98,7 @@ pub async fn resolve(db: &Db, cookie: &str, policy: SessionPolicy, now: DateTime
         let txn = db.write().await?;
         let mut am = row.clone().into_active_model();
         am.last_seen_at = Set(now);
-        session::Entity::update(am).exec(&*txn).await.ok();
+        session::Entity::update(am).exec(&*txn).await?;
         txn.commit().await?;
     }
     Ok(Some(Live { user, id_hash, csrf: row.csrf_token }))

@@ -5,14 +5,15 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoA
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::users::User;
-use super::{Role, secret};
-use crate::audit::{self, trail::snapshot};
+use super::model::User;
+use super::secret;
+use crate::audit::{self, snapshot};
 use crate::context::Ctx;
 use crate::db::Db;
 use crate::db::entities::{api_token, user};
 use crate::error::{AppError, AppResult, Problems};
 use crate::ids::{TokenId, UserId};
+use crate::rules::Role;
 use crate::text;
 
 /// Every token starts with this, so secret scanners can spot leaked ones.
@@ -155,7 +156,7 @@ pub async fn authenticate(db: &Db, bearer: &str, now: DateTime<Utc>) -> AppResul
         let txn = db.write().await?;
         let mut am = row.into_active_model();
         am.last_used_at = Set(Some(now));
-        api_token::Entity::update(am).exec(&*txn).await.ok();
+        api_token::Entity::update(am).exec(&*txn).await?;
         txn.commit().await?;
     }
     Ok(Some(owner.try_into()?))

@@ -1,89 +1,20 @@
-//! User accounts.
+//! User accounts: creating them, changing their role or status, and their passwords.
 
-use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
     QueryOrder,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-use super::{Role, password, sessions};
-use crate::audit::{self, trail::snapshot};
+use super::model::{NewUser, User, UserPatch};
+use super::{password, sessions};
+use crate::audit::{self, snapshot};
 use crate::context::Ctx;
-use crate::db::Db;
 use crate::db::entities::user;
+use crate::db::{Db, check_version, save_versioned};
 use crate::error::{AppError, AppResult, Problems};
 use crate::ids::UserId;
+use crate::rules::Role;
 use crate::text;
-
-/// An account as everyone but the password check sees it.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
-pub struct User {
-    pub id: UserId,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub active: bool,
-    pub password_changed_at: DateTime<Utc>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl TryFrom<user::Model> for User {
-    type Error = AppError;
-    fn try_from(m: user::Model) -> AppResult<User> {
-        Ok(User {
-            id: m.id.into(),
-            role: Role::parse(&m.role)
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unreadable role {:?}", m.role)))?,
-            username: m.username,
-            display_name: m.display_name,
-            active: m.active,
-            password_changed_at: m.password_changed_at,
-            version: m.version,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        })
-    }
-}
-
-impl User {
-    /// The name shown in lists and headers.
-    pub fn shown_name(&self) -> &str {
-        if self.display_name.is_empty() { &self.username } else { &self.display_name }
-    }
-
-    /// The context this user acts in.
-    pub fn ctx(&self) -> Ctx {
-        Ctx::user(self.id, self.username.clone(), self.role)
-    }
-}
-
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewUser {
-    pub username: String,
-    #[serde(default)]
-    pub display_name: Option<String>,
-    pub role: Role,
-    /// At least 12 characters, not a common password.
-    pub password: String,
-}
-
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UserPatch {
-    pub version: i32,
-    #[serde(default)]
-    pub display_name: Option<String>,
-    #[serde(default)]
-    pub role: Option<Role>,
-    /// false deactivates the account: its sessions end and its tokens stop working.
-    #[serde(default)]
-    pub active: Option<bool>,
-}
 
 fn check_username(p: &mut Problems, username: &str) -> String {
     let u = username.trim();
@@ -179,10 +110,8 @@ async fn active_admins<C: ConnectionTrait>(conn: &C) -> AppResult<u64> {
 pub async fn update(db: &Db, ctx: &Ctx, id: UserId, patch: UserPatch) -> AppResult<User> {
     let txn = db.write().await?;
     let row = user::Entity::find_by_id(id.0).one(&*txn).await?.ok_or_else(|| AppError::not_found("user", id))?;
+    check_version::<user::Entity>(&row, Some(patch.version))?;
     let before = User::try_from(row.clone())?;
-    if row.version != patch.version {
-        return Err(AppError::stale_version("user", row.version, patch.version));
-    }
     let mut p = Problems::default();
     let display_name = match &patch.display_name {
         Some(d) => text::optional_line(&mut p, "display_name", Some(d), text::NAME_MAX).unwrap_or_default(),
@@ -198,20 +127,12 @@ pub async fn update(db: &Db, ctx: &Ctx, id: UserId, patch: UserPatch) -> AppResu
             "this is the last active admin; make another admin first",
         ));
     }
-    let mut am = row.clone().into_active_model();
-    am.display_name = Set(display_name);
-    am.role = Set(role.as_str().to_owned());
-    am.active = Set(active);
-    am.version = Set(row.version + 1);
-    am.updated_at = Set(ctx.now);
-    let saved =
-        match user::Entity::update(am).validate()?.filter(user::Column::Version.eq(row.version)).exec(&*txn).await {
-            Ok(m) => m,
-            Err(DbErr::RecordNotUpdated) => {
-                return Err(AppError::stale_version("user", row.version + 1, patch.version));
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let saved = save_versioned::<user::Entity, _>(&*txn, ctx.now, &row, Some(patch.version), |am| {
+        am.display_name = Set(display_name);
+        am.role = Set(role.as_str().to_owned());
+        am.active = Set(active);
+    })
+    .await?;
     if !active || role != before.role {
         // A deactivated account, or one whose powers changed, signs in again.
         sessions::end_all_for(&*txn, id, None).await?;
@@ -222,17 +143,23 @@ pub async fn update(db: &Db, ctx: &Ctx, id: UserId, patch: UserPatch) -> AppResu
     Ok(after)
 }
 
-/// Changes a password. `current` must match unless an admin resets someone else's;
-/// every other session of the user ends (`keep` is the caller's own session hash).
+/// Changes a password. `current` must match unless an admin resets someone else's; with
+/// `version` (what the form showed), a change made meanwhile is refused. The row is read
+/// and both hashes are computed outside the write transaction (hashing is slow), then the
+/// write is a compare-and-swap on the version read, so of two concurrent changes one wins
+/// and the other is refused with 409. Every other session of the user ends (`keep` is the
+/// caller's own session hash).
 pub async fn change_password(
     db: &Db,
     ctx: &Ctx,
     id: UserId,
+    version: Option<i32>,
     current: Option<String>,
     new: String,
     keep: Option<&str>,
 ) -> AppResult<()> {
     let row = user::Entity::find_by_id(id.0).one(db.conn()).await?.ok_or_else(|| AppError::not_found("user", id))?;
+    check_version::<user::Entity>(&row, version)?;
     if let Some(cur) = current
         && !password::verify(cur, Some(row.password_hash.clone())).await
     {
@@ -243,12 +170,11 @@ pub async fn change_password(
     }
     let hash = password::hash(new).await?;
     let txn = db.write().await?;
-    let mut am = row.clone().into_active_model();
-    am.password_hash = Set(hash);
-    am.password_changed_at = Set(ctx.now);
-    am.version = Set(row.version + 1);
-    am.updated_at = Set(ctx.now);
-    user::Entity::update(am).exec(&*txn).await?;
+    save_versioned::<user::Entity, _>(&*txn, ctx.now, &row, None, |am| {
+        am.password_hash = Set(hash);
+        am.password_changed_at = Set(ctx.now);
+    })
+    .await?;
     sessions::end_all_for(&*txn, id, keep).await?;
     audit::record(
         &*txn,

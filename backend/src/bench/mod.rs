@@ -15,12 +15,12 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{ConnectionTrait, Database};
 
-use crate::assets::{AssetKind, NewAsset};
+use crate::assets::NewAsset;
 use crate::catalog::{self, NewModel};
 use crate::context::Ctx;
 use crate::db::{Db, redact_url};
 use crate::ids::{AssetId, ModelId, SiteId};
-use crate::lifecycle::{State, WorkloadTier};
+use crate::rules::{AssetKind, Role, State, WorkloadTier};
 use crate::settings::Settings;
 use crate::sites::{self, NewSite};
 
@@ -260,7 +260,7 @@ async fn generate(db: &Db, servers: usize) -> anyhow::Result<Fleet> {
             }
         }
         items += batch.len();
-        let made = crate::assets::service::register(db, &ctx, batch, true).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let made = crate::assets::register(db, &ctx, batch, true).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         if sample.len() < 20_000 {
             sample.extend(made.iter().step_by(7).map(|a| a.id));
         }
@@ -281,13 +281,13 @@ async fn generate(db: &Db, servers: usize) -> anyhow::Result<Fleet> {
 
 /// An admin for the load generator, with an API token and a session.
 async fn bench_user(db: &Db, ctx: &Ctx) -> anyhow::Result<(String, String)> {
-    use crate::auth::{Role, sessions, tokens, users};
+    use crate::auth::{sessions, tokens, users};
     let err = |e: crate::error::AppError| anyhow::anyhow!("{e}");
     let password = format!("load generator {}", crate::auth::secret::random_hex());
     let user = users::create(
         db,
         ctx,
-        users::NewUser { username: "bench".into(), display_name: None, role: Role::Admin, password },
+        crate::auth::NewUser { username: "bench".into(), display_name: None, role: Role::Admin, password },
     )
     .await
     .map_err(err)?;

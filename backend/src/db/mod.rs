@@ -9,6 +9,10 @@
 //!   PostgreSQL an ordinary transaction (row locks and version checks do the rest).
 
 pub mod entities;
+pub mod error;
+pub mod versioned;
+
+pub use versioned::{Versioned, check_version, save_versioned};
 
 use std::ops::Deref;
 use std::sync::Arc;

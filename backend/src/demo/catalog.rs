@@ -16,8 +16,8 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use super::refdata::{BOAVIZTA_CITE, Footprint, Footprints};
-use crate::assets::AssetKind;
 use crate::catalog::NewModel;
+use crate::rules::AssetKind;
 
 /// A catalog entry with the key the fleet plan uses for it.
 #[derive(Clone, Debug)]

@@ -12,13 +12,13 @@ use serde_json::{Value, json};
 
 use super::catalog::ServerConfig;
 use super::plan::{self, Action, Plan, Role, ServerAction, SiteKey};
-use crate::assets::tree::{self, InstallRequest, RemoveRequest};
-use crate::assets::{AssetKind, AssetPatch, CosmeticGrade, FunctionalGrade, Grade, NewAsset, RetailGrade, service};
+use crate::assets::{self, AssetPatch, NewAsset};
 use crate::context::Ctx;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::ids::{AssetId, ModelId, SiteId};
-use crate::lifecycle::{self, State, TransitionRequest, WorkloadTier};
+use crate::lifecycle::{self, InstallRequest, RemoveRequest, TransitionRequest};
+use crate::rules::{AssetKind, CosmeticGrade, FunctionalGrade, Grade, RetailGrade, State, WorkloadTier};
 
 /// A service error as an `anyhow` error that keeps every field message.
 fn app_err(e: AppError, what: String) -> anyhow::Error {
@@ -355,7 +355,7 @@ impl<'a> Exec<'a> {
         }
         let ctx = self.ctx("procurement", po.at);
         let n_items = items.len();
-        let rows = service::register(self.db, &ctx, items, true)
+        let rows = assets::register(self.db, &ctx, items, true)
             .await
             .ctx(|| format!("registering {} ({n_items} items)", po.number))?;
         let ids: HashMap<String, AssetId> = rows.into_iter().map(|a| (a.asset_tag, a.id)).collect();
@@ -424,7 +424,7 @@ impl<'a> Exec<'a> {
             }
         }
         let ctx = self.ctx("facilities", at);
-        service::register(self.db, &ctx, items, true).await.ctx(|| "registering the rack batteries".into())?;
+        assets::register(self.db, &ctx, items, true).await.ctx(|| "registering the rack batteries".into())?;
         Ok(())
     }
 
@@ -451,10 +451,10 @@ impl<'a> Exec<'a> {
     }
 
     async fn patch(&self, ctx: &Ctx, id: AssetId, tag: &str, f: impl FnOnce(&mut AssetPatch)) -> anyhow::Result<()> {
-        let cur = service::get(self.db.conn(), id).await.ctx(|| format!("reading {tag}"))?;
+        let cur = assets::get(self.db.conn(), id).await.ctx(|| format!("reading {tag}"))?;
         let mut patch = AssetPatch { version: cur.version, ..Default::default() };
         f(&mut patch);
-        service::update(self.db, ctx, id, patch).await.ctx(|| format!("updating {tag}"))?;
+        assets::update(self.db, ctx, id, patch).await.ctx(|| format!("updating {tag}"))?;
         Ok(())
     }
 
@@ -476,7 +476,7 @@ impl<'a> Exec<'a> {
         reason: String,
     ) -> anyhow::Result<()> {
         let req = RemoveRequest { to_state: to, version: None, reason: Some(reason) };
-        tree::remove(self.db, ctx, parent, part.id, req).await.ctx(|| format!("removing {}", part.tag))?;
+        lifecycle::remove(self.db, ctx, parent, part.id, req).await.ctx(|| format!("removing {}", part.tag))?;
         Ok(())
     }
 
@@ -489,7 +489,9 @@ impl<'a> Exec<'a> {
         reason: String,
     ) -> anyhow::Result<()> {
         let req = InstallRequest { child_id: Some(part.id), reason: Some(reason), ..Default::default() };
-        tree::install(self.db, ctx, parent, req).await.ctx(|| format!("installing {} in {parent_tag}", part.tag))?;
+        lifecycle::install(self.db, ctx, parent, req)
+            .await
+            .ctx(|| format!("installing {} in {parent_tag}", part.tag))?;
         Ok(())
     }
 
@@ -556,7 +558,7 @@ impl<'a> Exec<'a> {
         a.notes = Some("Advance replacement from the vendor under warranty.".into());
         let ctx = self.ctx(&Self::ops(site), at);
         let rows =
-            service::register(self.db, &ctx, vec![a], true).await.ctx(|| format!("registering spare {}", p.tag))?;
+            assets::register(self.db, &ctx, vec![a], true).await.ctx(|| format!("registering spare {}", p.tag))?;
         p.id = rows.first().map(|r| r.id).context("register returned no row")?;
         Ok((p, false))
     }

@@ -13,8 +13,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
 use super::catalog::{ServerConfig, config};
-use crate::assets::{CosmeticGrade, FunctionalGrade, Grade, RetailGrade};
-use crate::lifecycle::{State, WorkloadTier};
+use crate::rules::{CosmeticGrade, FunctionalGrade, Grade, RetailGrade, State, WorkloadTier};
 
 /// The seed of the demo fleet.
 pub const SEED: u64 = 0x2e10_0b5e_ed00_0001;

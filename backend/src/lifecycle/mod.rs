@@ -1,20 +1,27 @@
-//! Lifecycle: the state machine, the append-only ledger and the transition service.
+//! Lifecycle moves: state transitions and tree moves (install, remove), each a change of
+//! the registry with its ledger entries, and the item's history as people read it.
+//!
+//! Builds on `assets` (rows and site moves) and `ledger`; nothing below imports it.
 //!
 //! Invariants:
-//! - The allowed transitions are one table ([`state::TRANSITIONS`]); an illegal transition
-//!   is refused with a message naming the allowed next states, and terminal states accept
-//!   nothing.
+//! - The allowed transitions are one table (`rules::state::TRANSITIONS`); an illegal
+//!   transition is refused with a message naming the allowed next states, and terminal
+//!   states accept nothing. Role limits (`rules::Role::may_transition_to`) are checked
+//!   here too, whichever door the request came through.
 //! - An asset's state, parent, site and workload change only together with a ledger entry
 //!   in the same transaction; nothing updates them without one.
-//! - A parent's transition carries over to installed items as [`state::Cascade`] says,
-//!   each carried-over item getting its own entry; it is all-or-nothing.
+//! - A parent's transition carries over to installed items as `rules::Cascade` says, each
+//!   carried-over item getting its own entry; it is all-or-nothing.
+//! - A stale `version` is refused (409) before anything is written.
 
-pub mod ledger;
-pub mod state;
+pub mod history;
+pub mod model;
 pub mod transition;
-pub mod workload;
+pub mod tree;
+pub mod view;
 
-pub use ledger::{Event, EventKind, NewEvent};
-pub use state::State;
-pub use transition::{TransitionOutcome, TransitionRequest, transition};
-pub use workload::WorkloadTier;
+pub use history::{AssetRef, Change, HistoryEntry, SiteRef};
+pub use model::{Carried, InstallRequest, RemoveRequest, TransitionOutcome, TransitionRequest, TreeChange};
+pub use transition::transition;
+pub use tree::{install, remove};
+pub use view::{ItemView, item};

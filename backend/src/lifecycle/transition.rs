@@ -1,69 +1,24 @@
 //! Moving an item from one lifecycle state to another, with what it carries along.
 
 use sea_orm::{ActiveValue::Set, ConnectionTrait};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-use super::ledger::{self, EventKind, NewEvent};
-use super::state::Cascade;
-use super::{State, WorkloadTier};
-use crate::assets::types::Asset;
-use crate::assets::{AssetKind, repo};
-use crate::audit::{self, trail::snapshot};
+use super::model::{Carried, TransitionOutcome, TransitionRequest};
+use crate::assets::{Asset, repo};
+use crate::audit::{self, snapshot};
 use crate::context::Ctx;
-use crate::db::Db;
 use crate::db::entities::asset;
+use crate::db::{Db, check_version};
 use crate::error::{AppError, AppResult, Problems};
 use crate::ids::AssetId;
+use crate::ledger::{self, NewEvent};
+use crate::rules::{Cascade, EventKind, State, WorkloadTier, one_of};
 use crate::text;
-
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TransitionRequest {
-    /// The state to move to.
-    pub to: Option<State>,
-    /// Why; kept in the ledger.
-    #[serde(default)]
-    pub reason: Option<String>,
-    /// If given, the transition is refused (409) unless the item is still at this version.
-    #[serde(default)]
-    pub version: Option<i32>,
-    /// The workload the item takes on (required when redeploying an item without one).
-    #[serde(default)]
-    pub workload_tier: Option<WorkloadTier>,
-    /// Extra facts to keep with the ledger entry (ticket numbers, buyer, lot…), a JSON object.
-    #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub payload: Option<serde_json::Value>,
-}
-
-/// An item touched by a transition besides the one asked for.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Carried {
-    pub id: AssetId,
-    pub asset_tag: String,
-    pub from: State,
-    pub to: State,
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct TransitionOutcome {
-    pub asset: Asset,
-    /// Installed items that moved along (same state before, or the whole tree leaving).
-    pub carried: Vec<Carried>,
-    /// Items detached from the item by dismantling: they are standalone now.
-    pub detached: Vec<AssetId>,
-}
 
 /// Transitions an item in its own transaction.
 pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest) -> AppResult<TransitionOutcome> {
     let txn = db.write().await?;
     let row = repo::find(&*txn, id).await?;
-    if let Some(v) = req.version
-        && v != row.version
-    {
-        return Err(AppError::stale_version("asset", row.version, v));
-    }
+    check_version::<asset::Entity>(&row, req.version)?;
     let to = req.to.ok_or_else(|| AppError::invalid("to", format!("is required: one of {}", State::expected())))?;
     check_role(ctx, to)?;
     let mut p = Problems::default();
@@ -82,11 +37,11 @@ pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest)
         let tiers: Vec<&str> = WorkloadTier::ALL.iter().filter(|w| w.is_second_life()).map(|w| w.as_str()).collect();
         return Err(AppError::invalid(
             "workload_tier",
-            format!("redeployment needs the workload the item moves to (second-life tiers: {})", text_one_of(&tiers)),
+            format!("redeployment needs the workload the item moves to (second-life tiers: {})", one_of(&tiers)),
         ));
     }
     let before = Asset::try_from(row.clone())?;
-    let outcome = apply_in(&*txn, ctx, row, to, &reason, payload, workload).await?;
+    let outcome = apply(&*txn, ctx, row, to, &reason, payload, workload).await?;
     let mut after = snapshot(&outcome.asset);
     if let Some(obj) = after.as_mut().and_then(|v| v.as_object_mut()) {
         obj.insert(
@@ -103,19 +58,12 @@ pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest)
 
 /// Whether the acting user's role may ask for a move to `to` (states an item takes on by
 /// following its parent or joining one are not asked for, so they are not checked).
-pub(crate) fn check_role(ctx: &Ctx, to: State) -> AppResult<()> {
+pub(super) fn check_role(ctx: &Ctx, to: State) -> AppResult<()> {
     match ctx.actor.role {
         Some(role) if !role.may_transition_to(to) => {
             Err(AppError::Forbidden(format!("a {} may not move items to {to}", role.label().to_lowercase())))
         }
         _ => Ok(()),
-    }
-}
-
-fn parse_row(row: &asset::Model) -> AppResult<(AssetKind, State)> {
-    match (AssetKind::parse(&row.kind), State::parse(&row.state)) {
-        (Some(k), Some(s)) => Ok((k, s)),
-        _ => Err(AppError::Internal(anyhow::anyhow!("unreadable kind/state on asset {}", row.id))),
     }
 }
 
@@ -128,7 +76,7 @@ fn illegal(row: &asset::Model, message: String) -> AppError {
 }
 
 /// Applies a transition in the caller's transaction (install and remove compose it).
-pub(crate) async fn apply_in<C: ConnectionTrait>(
+pub(super) async fn apply<C: ConnectionTrait>(
     conn: &C,
     ctx: &Ctx,
     row: asset::Model,
@@ -137,7 +85,7 @@ pub(crate) async fn apply_in<C: ConnectionTrait>(
     payload: serde_json::Value,
     workload: Option<WorkloadTier>,
 ) -> AppResult<TransitionOutcome> {
-    let (kind, from) = parse_row(&row)?;
+    let (kind, from) = repo::kind_state(&row)?;
     if let Some(why) = from.refusal(kind, to) {
         return Err(illegal(&row, why));
     }
@@ -164,7 +112,7 @@ pub(crate) async fn apply_in<C: ConnectionTrait>(
         Cascade::Follow | Cascade::WholeTree => {
             let whole = to.cascade() == Cascade::WholeTree;
             for d in repo::descendants(conn, id).await? {
-                let (dk, ds) = parse_row(&d)?;
+                let (dk, ds) = repo::kind_state(&d)?;
                 if ds == to || (!whole && ds != from) {
                     continue;
                 }
@@ -231,8 +179,4 @@ pub(crate) async fn apply_in<C: ConnectionTrait>(
     }
     ledger::append(conn, ctx, events).await?;
     Ok(TransitionOutcome { asset: saved.try_into()?, carried, detached: detached_ids })
-}
-
-fn text_one_of(items: &[&str]) -> String {
-    crate::text_enum::one_of(items)
 }

@@ -1,83 +1,91 @@
 //! Who may call what: one rule per route, checked by one middleware before any handler
-//! runs, for the UI and the API alike.
+//! runs, for the UI and the API alike; and, for the UI, the CSRF check of every request
+//! that is not a GET.
 //!
 //! Invariants:
-//! - A route without a rule is refused (deny by default), and a test walks every rule for
-//!   every role and for anonymous callers.
+//! - A route without a rule is refused (deny by default). Rules come from the one route
+//!   table (`web::routes`), which also registers the routes, so a route cannot be served
+//!   without one; a test walks every rule for every role and for anonymous callers.
 //! - The API authenticates only with bearer tokens (no cookies), so API calls cannot be
-//!   forged by another site; the UI authenticates with the session cookie, and every form
-//!   carries a CSRF token (checked in `extract::FormBody`).
+//!   forged by another site; the UI authenticates with the session cookie, and every
+//!   non-GET UI request must carry its session's CSRF token ([`super::csrf`]).
+//! - This module knows rules and identities, not pages: it imports nothing from `ui` or
+//!   `api`; the table reaches it as application data.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::web::Data;
 use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use chrono::Utc;
 
 use super::AppState;
+use super::csrf;
 use super::error::{ApiError, PageError};
-use crate::auth::{Permission, User, sessions, tokens};
+use crate::auth::{User, sessions, tokens};
 use crate::error::AppError;
+use crate::rules::Permission;
+
+/// Which part of the app a route belongs to: it decides how callers authenticate and how
+/// refusals are answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// JSON under `/api/v1`: bearer tokens, JSON errors.
+    Api,
+    /// HTML pages and forms: session cookie, CSRF on every non-GET, HTML errors.
+    Ui,
+    /// Health checks, static files, the OpenAPI document: nobody needs to be known.
+    Infra,
+}
 
 /// One route's requirement.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Rule {
     pub method: &'static str,
-    pub path: &'static str,
+    pub path: Cow<'static, str>,
     pub perm: Permission,
+    pub family: Family,
 }
 
-const fn rule(method: &'static str, path: &'static str, perm: Permission) -> Rule {
-    Rule { method, path, perm }
+impl Rule {
+    pub const fn new(method: &'static str, path: &'static str, perm: Permission, family: Family) -> Rule {
+        Rule { method, path: Cow::Borrowed(path), perm, family }
+    }
 }
 
-use Permission::*;
-
-/// Routes outside the UI's own table (`ui::UI_RULES`): the API, health and static files.
-pub const RULES: &[Rule] = &[
-    rule("GET", "/healthz", Public),
-    rule("GET", "/readyz", Public),
-    rule("GET", "/static/{name}", Public),
-    rule("GET", "/api/v1/openapi.json", Public),
-    rule("GET", "/api/v1/me", SignedIn),
-    rule("GET", "/api/v1/tokens", SignedIn),
-    rule("POST", "/api/v1/tokens", SignedIn),
-    rule("DELETE", "/api/v1/tokens/{id}", SignedIn),
-    rule("GET", "/api/v1/assets", Read),
-    rule("POST", "/api/v1/assets", RegistryWrite),
-    rule("GET", "/api/v1/assets/lookup", Read),
-    rule("GET", "/api/v1/assets/{id}", Read),
-    rule("PATCH", "/api/v1/assets/{id}", RegistryWrite),
-    rule("POST", "/api/v1/assets/{id}/transition", Lifecycle),
-    rule("POST", "/api/v1/assets/{id}/children", Lifecycle),
-    rule("DELETE", "/api/v1/assets/{id}/children/{child_id}", Lifecycle),
-    rule("GET", "/api/v1/assets/{id}/tree", Read),
-    rule("GET", "/api/v1/assets/{id}/events", Read),
-    rule("GET", "/api/v1/sites", Read),
-    rule("POST", "/api/v1/sites", RegistryWrite),
-    rule("GET", "/api/v1/sites/{id}", Read),
-    rule("PATCH", "/api/v1/sites/{id}", RegistryWrite),
-    rule("GET", "/api/v1/models", Read),
-    rule("POST", "/api/v1/models", RegistryWrite),
-    rule("GET", "/api/v1/models/{id}", Read),
-    rule("PATCH", "/api/v1/models/{id}", RegistryWrite),
-    rule("GET", "/api/v1/users", ManageUsers),
-    rule("POST", "/api/v1/users", ManageUsers),
-    rule("PATCH", "/api/v1/users/{id}", ManageUsers),
-    rule("GET", "/api/v1/audit", ReadAudit),
-    rule("GET", "/api/v1/audit/verify", ReadAudit),
-];
-
-/// Every rule the app enforces.
-pub fn all_rules() -> impl Iterator<Item = &'static Rule> {
-    RULES.iter().chain(super::ui::UI_RULES.iter())
+/// Every route's rule, looked up by method and route pattern.
+#[derive(Clone, Debug)]
+pub struct RouteTable {
+    rules: Vec<Rule>,
+    index: HashMap<(String, String), usize>,
 }
 
-fn rule_for(method: &str, pattern: &str) -> Option<&'static Rule> {
-    let method = if method == "HEAD" { "GET" } else { method };
-    all_rules().find(|r| r.method == method && r.path == pattern)
+impl RouteTable {
+    /// Builds the table; a route declared twice is a programming error reported at start.
+    pub fn new(rules: impl IntoIterator<Item = Rule>) -> Result<RouteTable, String> {
+        let rules: Vec<Rule> = rules.into_iter().collect();
+        let mut index = HashMap::with_capacity(rules.len());
+        for (i, r) in rules.iter().enumerate() {
+            if index.insert((r.method.to_owned(), r.path.to_string()), i).is_some() {
+                return Err(format!("the route {} {} is declared twice", r.method, r.path));
+            }
+        }
+        Ok(RouteTable { rules, index })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule for `method` on `pattern` (HEAD is answered like GET).
+    pub fn rule(&self, method: &str, pattern: &str) -> Option<&Rule> {
+        let method = if method == "HEAD" { "GET" } else { method };
+        self.index.get(&(method.to_owned(), pattern.to_owned())).map(|&i| &self.rules[i])
+    }
 }
 
 /// The signed-in user of a request, and how they signed in.
@@ -130,26 +138,28 @@ fn refuse(req: ServiceRequest, err: AppError) -> ServiceResponse<BoxBody> {
     req.into_response(resp)
 }
 
-/// Authenticates the request and applies its route's rule.
+/// Authenticates the request, applies its route's rule and, for UI requests that change
+/// something, checks the CSRF token.
 pub async fn guard(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(pattern) = req.match_pattern() else {
         // No route matches: the default service answers 404.
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let Some(rule) = rule_for(req.method().as_str(), &pattern) else {
+    let (Some(state), Some(table)) =
+        (req.app_data::<Data<AppState>>().cloned(), req.app_data::<Data<RouteTable>>().cloned())
+    else {
+        return Ok(refuse(req, AppError::Internal(anyhow::anyhow!("application state missing"))));
+    };
+    let Some(rule) = table.rule(req.method().as_str(), &pattern).cloned() else {
         tracing::error!(method = %req.method(), pattern, "route without an access rule refused");
         return Ok(refuse(req, AppError::Forbidden("this route has no access rule".into())));
     };
-    let Some(state) = req.app_data::<Data<AppState>>().cloned() else {
-        return Ok(refuse(req, AppError::Internal(anyhow::anyhow!("application state missing"))));
-    };
     // Static files, health checks and the OpenAPI document never need to know who asks:
     // skipping the session lookup keeps them free of database work.
-    let ui_page = super::ui::UI_RULES.iter().any(|r| r.method == rule.method && r.path == rule.path);
-    let needs_identity = rule.perm != Permission::Public || ui_page;
+    let needs_identity = rule.perm != Permission::Public || rule.family == Family::Ui;
     let identity = match if needs_identity { identify(&state, &req).await } else { Ok(None) } {
         Ok(i) => i,
         // Public routes (health checks above all) answer even when the database does not.
@@ -164,26 +174,18 @@ pub async fn guard(
     }
     // Forms shown before sign-in (sign-in, setup) need a CSRF token too: a random one in
     // a strict cookie, echoed by the form.
-    let new_anon_csrf = if ui_page && identity.is_none() && req.cookie(super::ui::ANON_CSRF_COOKIE).is_none() {
+    let new_anon_token = if rule.family == Family::Ui && identity.is_none() && req.cookie(csrf::ANON_COOKIE).is_none() {
         let token = crate::auth::secret::random_hex();
-        req.extensions_mut().insert(super::ui::AnonCsrf(token.clone()));
+        req.extensions_mut().insert(csrf::AnonToken(token.clone()));
         Some(token)
     } else {
         None
     };
-    let secure = state.settings.secure_cookies;
     if rule.perm != Permission::Public {
         match &identity {
-            None if is_api(req.path()) => return Ok(refuse(req, AppError::Unauthorized)),
+            None if rule.family == Family::Api => return Ok(refuse(req, AppError::Unauthorized)),
             None => {
-                let here = match req.query_string() {
-                    "" => req.path().to_owned(),
-                    q => format!("{}?{q}", req.path()),
-                };
-                let next_param: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
-                let resp = HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, format!("/login?next={next_param}")))
-                    .finish();
+                let resp = to_sign_in(&req);
                 return Ok(req.into_response(resp));
             }
             Some(id) if !id.user.role.allows(rule.perm) => {
@@ -197,17 +199,27 @@ pub async fn guard(
             Some(_) => {}
         }
     }
+    if rule.family == Family::Ui
+        && !matches!(*req.method(), Method::GET | Method::HEAD)
+        && let Err(e) = csrf::verify(&mut req, state.settings.max_body_bytes).await
+    {
+        return Ok(refuse(req, e));
+    }
     let mut resp = next.call(req).await?.map_into_boxed_body();
-    if let Some(token) = new_anon_csrf {
-        let cookie = actix_web::cookie::Cookie::build(super::ui::ANON_CSRF_COOKIE, token)
-            .path("/")
-            .http_only(true)
-            .secure(secure)
-            .same_site(actix_web::cookie::SameSite::Strict)
-            .finish();
-        resp.response_mut().add_cookie(&cookie).ok();
+    if let Some(token) = new_anon_token {
+        resp.response_mut().add_cookie(&csrf::anon_cookie(token, state.settings.secure_cookies))?;
     }
     Ok(resp)
+}
+
+/// Sends an anonymous visitor to the sign-in page, coming back here afterwards.
+fn to_sign_in(req: &ServiceRequest) -> HttpResponse {
+    let here = match req.query_string() {
+        "" => req.path().to_owned(),
+        q => format!("{}?{q}", req.path()),
+    };
+    let next_param: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/login?next={next_param}"))).finish()
 }
 
 /// The signed-in user, for handlers behind a non-public rule.

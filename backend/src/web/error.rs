@@ -1,10 +1,13 @@
 //! Where application errors become HTTP responses: JSON for the API, an HTML page for
 //! the UI. The status comes from the error's class; internal causes are logged with
 //! their whole chain and never shown.
+//!
+//! A UI error carries its [`ErrorDetails`] in the response; `ui::error_page` renders the
+//! page in the site's frame (with the visitor's navigation) on the way out, so this
+//! module needs no templates and the page looks like every other.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use askama::Template;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -105,13 +108,13 @@ impl ResponseError for ApiError {
     }
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    status: u16,
-    title: &'a str,
-    message: String,
-    fields: Vec<FieldError>,
+/// What the error page shows, left on the response for `ui::error_page` to render.
+#[derive(Clone, Debug)]
+pub struct ErrorDetails {
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+    pub fields: Vec<FieldError>,
 }
 
 /// An error answered as an HTML page (UI routes).
@@ -138,9 +141,9 @@ impl ResponseError for PageError {
     fn error_response(&self) -> HttpResponse {
         log(&self.0);
         let status = self.status_code();
-        let page = ErrorPage {
+        let details = ErrorDetails {
             status: status.as_u16(),
-            title: status.canonical_reason().unwrap_or("Error"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
             message: if status.is_server_error() {
                 "Something went wrong on our side; the details are in the server log.".into()
             } else {
@@ -148,10 +151,13 @@ impl ResponseError for PageError {
             },
             fields: self.0.field_errors(),
         };
-        match page.render() {
-            Ok(html) => HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html),
-            Err(_) => HttpResponse::build(status).body(page.message),
-        }
+        // A plain body in case nothing renders the page (it never reaches a browser
+        // through `web::server`, whose error-page middleware replaces it).
+        let mut resp = HttpResponse::build(status)
+            .content_type("text/plain; charset=utf-8")
+            .body(format!("{} {}: {}", details.status, details.title, details.message));
+        resp.extensions_mut().insert(details);
+        resp
     }
 }
 

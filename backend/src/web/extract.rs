@@ -1,6 +1,7 @@
 //! Request extractors that fail with our error type, naming the offending field:
 //! JSON bodies and query strings for the API, urlencoded forms for the UI. Bodies over
-//! `RELOOP_MAX_BODY_BYTES` are refused with 413 before they are buffered in full.
+//! `RELOOP_MAX_BODY_BYTES` are refused with 413 before they are buffered in full. (Forms
+//! reach a handler only after the access middleware has checked their CSRF token.)
 
 use actix_web::dev::Payload;
 use actix_web::web::{Bytes, BytesMut};
@@ -11,10 +12,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 use super::AppState;
-use super::access::Identity;
 use super::error::{ApiError, PageError};
-use super::ui::ANON_CSRF_COOKIE;
-use crate::auth::secret;
 use crate::error::AppError;
 
 async fn read_body(limit: usize, req: &HttpRequest, mut payload: Payload) -> Result<Bytes, AppError> {
@@ -132,22 +130,6 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
     }
 }
 
-/// Refuses a form whose `csrf_token` is not the session's (or, before sign-in, the
-/// anonymous cookie's): a page on another site cannot make a signed-in browser act.
-fn check_csrf(req: &HttpRequest, body: &[u8]) -> Result<(), AppError> {
-    let given = url_parse(body).find(|(k, _)| k == "csrf_token").map(|(_, v)| v.into_owned()).unwrap_or_default();
-    let expected = match req.extensions().get::<Identity>().and_then(|i| i.session.clone()) {
-        Some((_, csrf)) => Some(csrf),
-        None => req.cookie(ANON_CSRF_COOKIE).map(|c| c.value().to_owned()),
-    };
-    match expected {
-        Some(e) if !given.is_empty() && secret::same(&e, &given) => Ok(()),
-        _ => Err(AppError::Forbidden(
-            "this form has expired or did not come from reloop; reload the page and submit it again".into(),
-        )),
-    }
-}
-
 /// A urlencoded HTML form body. Forms carry strings; handlers convert and validate them
 /// so that errors show next to the field.
 pub struct FormBody<T>(pub T);
@@ -164,7 +146,6 @@ impl<T: DeserializeOwned + 'static> FromRequest for FormBody<T> {
                 return Err(PageError(AppError::UnsupportedMediaType("expected a submitted HTML form".into())));
             }
             let bytes = read_body(body_limit(&req), &req, payload).await?;
-            check_csrf(&req, &bytes)?;
             let de = serde_urlencoded::Deserializer::new(url_parse(&bytes));
             let value = serde_path_to_error::deserialize(de).map_err(|e| path_error(e, "invalid form"))?;
             Ok(FormBody(value))

@@ -1,13 +1,20 @@
 //! The HTTP edge: the JSON API, the server-rendered UI, health checks and static files.
 //!
 //! Only this module knows about actix-web and askama. Handlers stay short: extract, call
-//! one domain service, render. Errors map to HTTP in [`error`].
+//! one domain service, render. Errors map to HTTP in [`error`]. Every route is declared
+//! once, with its access rule ([`routes`]); one middleware ([`access`]) authenticates,
+//! applies the rule and checks CSRF before any handler runs.
+//!
+//! Within `web`, dependencies point one way too: `routes` → `api`/`ui` pages → `ui`'s
+//! layout, flash and forms → `access`, `csrf`, `extract`, `error`.
 
 pub mod access;
 pub mod api;
+pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod routes;
 pub mod static_files;
 pub mod ui;
 
@@ -65,26 +72,27 @@ pub fn server(listener: TcpListener, db: Db, settings: Arc<Settings>) -> std::io
     } else {
         settings.workers
     };
+    let table = web::Data::new(routes::table().map_err(std::io::Error::other)?);
     let state = web::Data::new(AppState { db, settings });
     let server = HttpServer::new(move || {
-        let (app, doc) = App::new()
+        let (app, mut doc) = App::new()
             .into_utoipa_app()
             .openapi(api::ApiDoc::openapi())
             .app_data(state.clone())
+            .app_data(table.clone())
             // Before the /api/v1 scope, which would otherwise claim the path.
             .route("/api/v1/openapi.json", web::get().to(api::openapi_json))
             .service(api::scope())
             .split_for_parts();
+        api::document_permissions(&mut doc);
         app.app_data(web::Data::new(doc))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .wrap(actix_web::middleware::from_fn(access::guard))
+            .wrap(actix_web::middleware::from_fn(ui::error_page::render_errors))
             .wrap(security_headers())
             .wrap(Compress::default())
             .wrap(Logger::new("%r %s %b %Dms").exclude("/healthz").exclude("/readyz"))
-            .service(health::healthz)
-            .service(health::readyz)
-            .service(static_files::serve)
-            .configure(ui::routes)
+            .configure(routes::configure)
             .default_service(web::to(not_found))
     })
     .workers(workers)

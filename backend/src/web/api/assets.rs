@@ -5,12 +5,13 @@ use actix_web::{HttpResponse, delete, get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::assets::tree as tree_svc;
-use crate::assets::tree::{InstallRequest, MassSummary, RemoveRequest, TreeChange, TreeNode};
-use crate::assets::{self, Asset, AssetPatch, AssetQuery, NewAsset, Page};
+use super::schema::PageDoc;
+use crate::assets::{self, Asset, AssetPatch, AssetQuery, MassSummary, NewAsset, Subtree, TreeNode};
 use crate::error::AppError;
 use crate::ids::{AssetId, EventId};
-use crate::lifecycle::{self, Event, State, TransitionOutcome, TransitionRequest};
+use crate::ledger::{self, Event};
+use crate::lifecycle::{self, InstallRequest, RemoveRequest, TransitionOutcome, TransitionRequest, TreeChange};
+use crate::rules::{Page, State};
 use crate::web::AppState;
 use crate::web::access::Me;
 use crate::web::error::{ApiResult, ErrorBody};
@@ -30,13 +31,13 @@ pub struct AssetDetail {
     tag = "assets",
     params(AssetQuery),
     responses(
-        (status = 200, description = "One page, newest first", body = Page<Asset>),
+        (status = 200, description = "One page, newest first", body = PageDoc<Asset>),
         (status = 400, description = "A bad parameter", body = ErrorBody),
     )
 )]
 #[get("/assets")]
 pub async fn list(state: Data<AppState>, ApiQuery(q): ApiQuery<AssetQuery>) -> ApiResult<Json<Page<Asset>>> {
-    Ok(Json(assets::query::list(state.db.conn(), &q).await?))
+    Ok(Json(assets::list(state.db.conn(), &q).await?))
 }
 
 #[utoipa::path(
@@ -52,7 +53,7 @@ pub async fn list(state: Data<AppState>, ApiQuery(q): ApiQuery<AssetQuery>) -> A
 )]
 #[post("/assets")]
 pub async fn create(state: Data<AppState>, me: Me, ApiJson(input): ApiJson<NewAsset>) -> ApiResult<HttpResponse> {
-    let asset = assets::service::create(&state.db, &me.ctx(), input).await?;
+    let asset = assets::create(&state.db, &me.ctx(), input).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/assets/{}", asset.id))).json(asset))
 }
 
@@ -74,7 +75,7 @@ pub struct LookupQuery {
 )]
 #[get("/assets/lookup")]
 pub async fn lookup(state: Data<AppState>, ApiQuery(q): ApiQuery<LookupQuery>) -> ApiResult<Json<Asset>> {
-    match assets::service::find_by_code(state.db.conn(), &q.code).await? {
+    match assets::find_by_code(state.db.conn(), &q.code).await? {
         Some(a) => Ok(Json(a)),
         None => Err(AppError::not_found("asset with tag or serial", q.code.trim()).into()),
     }
@@ -90,8 +91,7 @@ pub async fn lookup(state: Data<AppState>, ApiQuery(q): ApiQuery<LookupQuery>) -
 )]
 #[get("/assets/{id}")]
 pub async fn get(state: Data<AppState>, id: Path<AssetId>) -> ApiResult<Json<AssetDetail>> {
-    let conn = state.db.conn();
-    let tree_svc::Subtree { root: asset, mass, .. } = tree_svc::subtree(conn, *id).await?;
+    let Subtree { root: asset, mass, .. } = assets::subtree(state.db.conn(), *id).await?;
     let allowed_transitions = asset.state.allowed_next(asset.kind);
     Ok(Json(AssetDetail { asset, mass, allowed_transitions }))
 }
@@ -114,7 +114,7 @@ pub async fn update(
     id: Path<AssetId>,
     ApiJson(p): ApiJson<AssetPatch>,
 ) -> ApiResult<Json<Asset>> {
-    Ok(Json(assets::service::update(&state.db, &me.ctx(), *id, p).await?))
+    Ok(Json(assets::update(&state.db, &me.ctx(), *id, p).await?))
 }
 
 #[utoipa::path(
@@ -156,7 +156,7 @@ pub async fn install(
     id: Path<AssetId>,
     ApiJson(req): ApiJson<InstallRequest>,
 ) -> ApiResult<Json<TreeChange>> {
-    Ok(Json(tree_svc::install(&state.db, &me.ctx(), *id, req).await?))
+    Ok(Json(lifecycle::install(&state.db, &me.ctx(), *id, req).await?))
 }
 
 #[utoipa::path(
@@ -180,7 +180,7 @@ pub async fn remove(
     OptionalJson(req): OptionalJson<RemoveRequest>,
 ) -> ApiResult<Json<TreeChange>> {
     let (parent, child) = path.into_inner();
-    Ok(Json(tree_svc::remove(&state.db, &me.ctx(), parent, child, req).await?))
+    Ok(Json(lifecycle::remove(&state.db, &me.ctx(), parent, child, req).await?))
 }
 
 #[utoipa::path(
@@ -190,7 +190,7 @@ pub async fn remove(
 )]
 #[get("/assets/{id}/tree")]
 pub async fn tree(state: Data<AppState>, id: Path<AssetId>) -> ApiResult<Json<TreeNode>> {
-    Ok(Json(tree_svc::subtree(state.db.conn(), *id).await?.tree))
+    Ok(Json(assets::subtree(state.db.conn(), *id).await?.tree))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -205,7 +205,7 @@ pub struct EventsQuery {
 #[utoipa::path(
     tag = "assets",
     params(("id" = AssetId, Path, description = "Asset id"), EventsQuery),
-    responses((status = 200, description = "The item's ledger, newest first", body = Page<Event>), (status = 404, body = ErrorBody))
+    responses((status = 200, description = "The item's ledger, newest first", body = PageDoc<Event>), (status = 404, body = ErrorBody))
 )]
 #[get("/assets/{id}/events")]
 pub async fn events(
@@ -218,6 +218,6 @@ pub async fn events(
         return Err(AppError::invalid("limit", "must be between 1 and 500").into());
     }
     let conn = state.db.conn();
-    assets::service::get(conn, *id).await?;
-    Ok(Json(lifecycle::ledger::history(conn, *id, q.cursor, limit).await?))
+    assets::get(conn, *id).await?;
+    Ok(Json(ledger::history(conn, *id, q.cursor, limit).await?))
 }

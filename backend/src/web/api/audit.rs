@@ -3,17 +3,18 @@
 use actix_web::get;
 use actix_web::web::{Data, Json};
 
-use crate::assets::Page;
-use crate::audit::chain::{self, ChainReport};
-use crate::audit::trail::{self, AuditEntry, AuditQuery};
+use super::schema::PageDoc;
+use crate::audit::{self, AuditEntry, AuditQuery};
+use crate::ledger::chain::{self, ChainReport};
+use crate::rules::Page;
 use crate::web::AppState;
 use crate::web::error::{ApiResult, ErrorBody};
 use crate::web::extract::ApiQuery;
 
-#[utoipa::path(tag = "audit", params(AuditQuery), responses((status = 200, description = "Newest first", body = Page<AuditEntry>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "audit", params(AuditQuery), responses((status = 200, description = "Newest first", body = PageDoc<AuditEntry>), (status = 403, body = ErrorBody)))]
 #[get("/audit")]
 pub async fn list(state: Data<AppState>, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Json<Page<AuditEntry>>> {
-    Ok(Json(trail::list(state.db.conn(), &q).await?))
+    Ok(Json(audit::list(state.db.conn(), &q).await?))
 }
 
 #[utoipa::path(tag = "audit", responses((status = 200, description = "Walks the whole chain (audit trail and ledger)", body = ChainReport), (status = 403, body = ErrorBody)))]

@@ -3,9 +3,10 @@
 use actix_web::web::{Data, Json, Path};
 use actix_web::{HttpResponse, get, patch, post};
 
-use crate::assets::Page;
+use super::schema::PageDoc;
 use crate::catalog::{self, HardwareModel, ModelPatch, ModelQuery, NewModel};
 use crate::ids::ModelId;
+use crate::rules::Page;
 use crate::web::AppState;
 use crate::web::access::Me;
 use crate::web::error::{ApiResult, ErrorBody};
@@ -14,7 +15,7 @@ use crate::web::extract::{ApiJson, ApiQuery};
 #[utoipa::path(
     tag = "models",
     params(ModelQuery),
-    responses((status = 200, description = "By manufacturer and model number", body = Page<HardwareModel>), (status = 400, body = ErrorBody))
+    responses((status = 200, description = "By manufacturer and model number", body = PageDoc<HardwareModel>), (status = 400, body = ErrorBody))
 )]
 #[get("/models")]
 pub async fn list(state: Data<AppState>, ApiQuery(q): ApiQuery<ModelQuery>) -> ApiResult<Json<Page<HardwareModel>>> {

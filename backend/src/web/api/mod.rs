@@ -1,56 +1,109 @@
-//! The JSON API under `/api/v1`. Handlers extract, call one service, and answer; the
-//! OpenAPI document is collected from the handlers' annotations as they are registered,
-//! so a route cannot be served without being documented.
+//! The JSON API under `/api/v1`. Handlers extract, call one service, and answer.
+//!
+//! Every route is one line of [`api_routes!`]: the handler, whose own attributes carry its
+//! path, method and OpenAPI entry, and the permission it needs. The same line registers
+//! the route, gives the access middleware its rule and states the permission in the
+//! OpenAPI document, so adding a route is one edit and no route exists without a rule.
 
 pub mod account;
 pub mod assets;
 pub mod audit;
 pub mod catalog;
+pub mod schema;
 pub mod sites;
 pub mod users;
 
+use std::borrow::Cow;
+
 use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
-use utoipa_actix_web::scope::Scope;
+use utoipa::openapi::HttpMethod;
 
-/// Every API route. Order matters where paths overlap (`/assets/lookup` before `/assets/{id}`).
-pub fn scope() -> Scope<
-    impl actix_web::dev::ServiceFactory<
-        actix_web::dev::ServiceRequest,
-        Config = (),
-        Response = actix_web::dev::ServiceResponse,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
-    utoipa_actix_web::scope("/api/v1")
-        .service(assets::list)
-        .service(assets::create)
-        .service(assets::lookup)
-        .service(assets::get)
-        .service(assets::update)
-        .service(assets::transition)
-        .service(assets::install)
-        .service(assets::remove)
-        .service(assets::tree)
-        .service(assets::events)
-        .service(sites::list)
-        .service(sites::create)
-        .service(sites::get)
-        .service(sites::update)
-        .service(catalog::list)
-        .service(catalog::create)
-        .service(catalog::get)
-        .service(catalog::update)
-        .service(account::whoami)
-        .service(account::list_tokens)
-        .service(account::create_token)
-        .service(account::revoke_token)
-        .service(users::list)
-        .service(users::create)
-        .service(users::update)
-        .service(audit::list)
-        .service(audit::verify)
+use super::access::{Family, Rule};
+use crate::rules::{Permission, Role};
+
+/// Where the API lives.
+pub const PREFIX: &str = "/api/v1";
+
+/// Declares every API route with its permission (order matters where paths overlap:
+/// `/assets/lookup` before `/assets/{id}`).
+macro_rules! api_routes {
+    ($($handler:path => $perm:ident,)*) => {
+        /// The API scope, for `web::server` to mount with its OpenAPI document.
+        pub fn scope() -> utoipa_actix_web::scope::Scope<
+            impl actix_web::dev::ServiceFactory<
+                actix_web::dev::ServiceRequest,
+                Config = (),
+                Response = actix_web::dev::ServiceResponse,
+                Error = actix_web::Error,
+                InitError = (),
+            >,
+        > {
+            utoipa_actix_web::scope(PREFIX)$(.service($handler))*
+        }
+
+        /// The access rule of every API route, taken from each handler's own path and method.
+        pub fn rules() -> Vec<Rule> {
+            let mut out = Vec::new();
+            $(out.extend(rules_of::<$handler>(Permission::$perm));)*
+            out
+        }
+    };
+}
+
+api_routes! {
+    assets::list => Read,
+    assets::create => RegistryWrite,
+    assets::lookup => Read,
+    assets::get => Read,
+    assets::update => RegistryWrite,
+    assets::transition => Lifecycle,
+    assets::install => Lifecycle,
+    assets::remove => Lifecycle,
+    assets::tree => Read,
+    assets::events => Read,
+    sites::list => Read,
+    sites::create => RegistryWrite,
+    sites::get => Read,
+    sites::update => RegistryWrite,
+    catalog::list => Read,
+    catalog::create => RegistryWrite,
+    catalog::get => Read,
+    catalog::update => RegistryWrite,
+    account::whoami => SignedIn,
+    account::list_tokens => SignedIn,
+    account::create_token => SignedIn,
+    account::revoke_token => SignedIn,
+    users::list => ManageUsers,
+    users::create => ManageUsers,
+    users::update => ManageUsers,
+    audit::list => ReadAudit,
+    audit::verify => ReadAudit,
+}
+
+fn method_name(m: &HttpMethod) -> &'static str {
+    match m {
+        HttpMethod::Get => "GET",
+        HttpMethod::Post => "POST",
+        HttpMethod::Put => "PUT",
+        HttpMethod::Delete => "DELETE",
+        HttpMethod::Options => "OPTIONS",
+        HttpMethod::Head => "HEAD",
+        HttpMethod::Patch => "PATCH",
+        HttpMethod::Trace => "TRACE",
+    }
+}
+
+fn rules_of<H: utoipa::Path>(perm: Permission) -> Vec<Rule> {
+    H::methods()
+        .iter()
+        .map(|m| Rule {
+            method: method_name(m),
+            path: Cow::Owned(format!("{PREFIX}{}", H::path())),
+            perm,
+            family: Family::Api,
+        })
+        .collect()
 }
 
 #[derive(OpenApi)]
@@ -58,7 +111,8 @@ pub fn scope() -> Scope<
     info(
         title = "reloop API",
         description = "Registry, lifecycle ledger and component tree of data-centre hardware. \
-            Errors are JSON: {\"error\": {\"code\", \"message\", \"field\"?}}. Unknown fields are refused.",
+            Errors are JSON: {\"error\": {\"code\", \"message\", \"field\"?}}. Unknown fields are refused. \
+            Each operation states the permission it needs and the roles that hold it.",
         license(name = "AGPL-3.0-or-later")
     ),
     components(schemas(super::error::ErrorBody, super::error::ErrorDetail, crate::error::FieldError)),
@@ -74,6 +128,28 @@ pub fn scope() -> Scope<
     )
 )]
 pub struct ApiDoc;
+
+/// Writes each operation's permission into its description, from the route table.
+pub fn document_permissions(doc: &mut utoipa::openapi::OpenApi) {
+    for rule in rules() {
+        let Some(item) = doc.paths.paths.get_mut(rule.path.as_ref()) else { continue };
+        let op = match rule.method {
+            "GET" => item.get.as_mut(),
+            "POST" => item.post.as_mut(),
+            "PATCH" => item.patch.as_mut(),
+            "PUT" => item.put.as_mut(),
+            "DELETE" => item.delete.as_mut(),
+            _ => None,
+        };
+        let Some(op) = op else { continue };
+        let roles: Vec<&str> = Role::ALL.iter().filter(|r| r.allows(rule.perm)).map(|r| r.as_str()).collect();
+        let note = format!("Requires `{}` ({}): {}.", rule.perm.as_str(), rule.perm.label(), roles.join(", "));
+        op.description = Some(match op.description.take() {
+            Some(d) if !d.is_empty() => format!("{d}\n\n{note}"),
+            _ => note,
+        });
+    }
+}
 
 /// The OpenAPI document (served at /api/v1/openapi.json).
 pub async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {

@@ -3,7 +3,8 @@
 use actix_web::web::{Data, Json, Path};
 use actix_web::{HttpResponse, get, patch, post};
 
-use crate::auth::users::{self, NewUser, User, UserPatch};
+use crate::auth::users;
+use crate::auth::{NewUser, User, UserPatch};
 use crate::ids::UserId;
 use crate::web::AppState;
 use crate::web::access::Me;

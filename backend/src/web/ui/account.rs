@@ -7,10 +7,11 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::forms::FormState;
-use super::{Layout, done, ok, render};
+use super::flash::done;
+use super::forms::{FormState, Submitted};
+use super::layout::{Layout, ok, render};
 use crate::auth::tokens::{self, CreatedToken, NewToken, TokenInfo};
-use crate::auth::users::{self, User};
+use crate::auth::{User, users};
 use crate::error::AppError;
 use crate::ids::TokenId;
 use crate::web::AppState;
@@ -52,29 +53,29 @@ pub async fn change_password(
     me: Me,
     FormBody(form): Form,
 ) -> PageResult<HttpResponse> {
-    let f = FormState::new(form);
-    let result = if f.val("new_password") != f.val("new_password_again") {
-        Err(AppError::invalid("new_password_again", "does not match the new password"))
-    } else {
-        let user = me.user();
-        users::change_password(
-            &state.db,
-            &me.ctx(),
-            user.id,
-            Some(f.text("current_password")),
-            f.text("new_password"),
-            me.session_hash(),
-        )
-        .await
-    };
-    match result {
-        Ok(()) => Ok(done("/account", "Password changed; your other sessions have ended")),
-        Err(e @ AppError::Invalid(_)) => {
+    let mut f = FormState::new(form);
+    let version = f.int("version");
+    if f.val("new_password") != f.val("new_password_again") {
+        f.fail("new_password_again", "does not match the new password");
+    }
+    let ctx = me.ctx();
+    let change = users::change_password(
+        &state.db,
+        &ctx,
+        me.user().id,
+        version,
+        Some(f.text("current_password")),
+        f.text("new_password"),
+        me.session_hash(),
+    );
+    match f.submit(change).await? {
+        Submitted::Done(()) => Ok(done("/account", "Password changed; your other sessions have ended")),
+        Submitted::Refused(status) => {
             let mut p = page(&req, &state, &me).await?;
-            p.password.absorb(&e);
-            render(&req, crate::web::error::status_of(&e), &p)
+            f.values.clear();
+            p.password = f;
+            render(&req, status, &p)
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -89,31 +90,22 @@ pub async fn create_token(
         name: f.text("name"),
         expires_in_days: f.parse("expires_in_days", "must be a whole number of days"),
     };
-    let result = if f.has_errors() {
-        Err(AppError::Invalid(Vec::new()))
-    } else {
-        tokens::create(&state.db, &me.ctx(), me.user().id, input).await
-    };
+    let submitted = f.submit(tokens::create(&state.db, &me.ctx(), me.user().id, input)).await?;
     let mut p = page(&req, &state, &me).await?;
-    match result {
-        Ok(created) => {
-            p.tokens = tokens::list_for(state.db.conn(), me.user().id).await?;
+    match submitted {
+        Submitted::Done(created) => {
             p.created = Some(created);
             // Shown once, on this response only (never in a redirect or a cookie).
             render(&req, StatusCode::CREATED, &p)
         }
-        Err(e @ AppError::Invalid(_)) => {
-            if !matches!(&e, AppError::Invalid(v) if v.is_empty()) {
-                f.absorb(&e);
-            }
+        Submitted::Refused(status) => {
             p.token = f;
-            render(&req, StatusCode::UNPROCESSABLE_ENTITY, &p)
+            render(&req, status, &p)
         }
-        Err(e) => Err(e.into()),
     }
 }
 
-pub async fn revoke_token(state: Data<AppState>, me: Me, id: Path<TokenId>, _form: Form) -> PageResult<HttpResponse> {
+pub async fn revoke_token(state: Data<AppState>, me: Me, id: Path<TokenId>) -> PageResult<HttpResponse> {
     let t = tokens::revoke(&state.db, &me.ctx(), *id, me.user()).await?;
     Ok(done("/account", &format!("Revoked the token {} ({}…)", t.name, t.prefix)))
 }

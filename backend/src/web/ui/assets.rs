@@ -7,37 +7,23 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::forms::FormState;
-use super::views::{AssetRow, EventView, Labels, event_views, kg};
-use super::{Layout, done, ok, render, see_other};
-use crate::assets::tree::{self, InstallRequest, MassSummary, RemoveRequest, TreeNode};
-use crate::assets::{
-    self, Asset, AssetKind, AssetPatch, AssetQuery, CosmeticGrade, FunctionalGrade, Grade, NewAsset, RetailGrade,
-};
+use super::flash::{done, see_other};
+use super::forms::{FormState, Submitted};
+use super::layout::{Layout, ok, render};
+use super::views::{self, AssetRow, EventView, kg, num, query_map, url_with};
+use crate::assets::{self, Asset, AssetPatch, AssetQuery, MassSummary, NewAsset, TreeNode};
 use crate::catalog::{self, HardwareModel, ModelQuery};
 use crate::error::AppError;
 use crate::ids::{AssetId, EventId};
-use crate::lifecycle::{self, State, TransitionRequest, WorkloadTier};
+use crate::lifecycle::{self, InstallRequest, ItemView, RemoveRequest, TransitionRequest};
+use crate::rules::{AssetKind, CosmeticGrade, FunctionalGrade, Grade, RetailGrade, State, WorkloadTier};
 use crate::sites::{self, Site};
 use crate::web::AppState;
 use crate::web::access::Me;
-use crate::web::error::{PageError, PageResult};
+use crate::web::error::{PageError, PageResult, status_of};
 use crate::web::extract::FormBody;
 
 type Form = FormBody<HashMap<String, String>>;
-
-fn query_map(req: &HttpRequest) -> HashMap<String, String> {
-    form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect()
-}
-
-fn url_with(base: &str, params: &[(&str, &str)]) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in params.iter().filter(|(_, v)| !v.is_empty()) {
-        s.append_pair(k, v);
-    }
-    let q = s.finish();
-    if q.is_empty() { base.to_owned() } else { format!("{base}?{q}") }
-}
 
 /// Catalog models for pickers (a catalog holds hundreds, not millions).
 async fn all_models(state: &AppState) -> Result<Vec<HardwareModel>, AppError> {
@@ -60,6 +46,8 @@ pub struct ListPage {
     models: Vec<HardwareModel>,
     error: Option<String>,
 }
+
+const FILTERS: [&str; 5] = ["kind", "state", "site_id", "model_id", "q"];
 
 pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
     let mut f = FormState::new(query_map(&req));
@@ -85,17 +73,15 @@ pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
         error: None,
         filters: FormState::default(),
     };
-    let filter_params = ["kind", "state", "site_id", "model_id", "q"];
     if f.has_errors() {
         page.error = Some(f.errors.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("; "));
         page.filters = f;
         return render(&req, StatusCode::BAD_REQUEST, &page);
     }
-    match assets::query::list(conn, &query).await {
+    match assets::list(conn, &query).await {
         Ok(result) => {
-            let labels = Labels::load(conn, &result.items).await?;
-            page.rows = result.items.iter().map(|a| AssetRow::new(a, &labels)).collect();
-            let params: Vec<(&str, &str)> = filter_params.iter().map(|k| (*k, f.val(k))).collect();
+            page.rows = views::rows(assets::labelled(conn, result.items).await?);
+            let params: Vec<(&str, &str)> = FILTERS.iter().map(|k| (*k, f.val(k))).collect();
             page.next_url = result.next_cursor.map(|c| {
                 let mut p = params.clone();
                 p.push(("cursor", &c));
@@ -116,7 +102,7 @@ pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
 /// exact tag or serial, else the list filtered by it.
 pub async fn scan(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
     let code = query_map(&req).remove("code").unwrap_or_default();
-    match assets::service::find_by_code(state.db.conn(), &code).await? {
+    match assets::find_by_code(state.db.conn(), &code).await? {
         Some(a) => Ok(see_other(&format!("/assets/{}", a.id))),
         None => Ok(see_other(&url_with("/assets", &[("q", code.trim())]))),
     }
@@ -124,9 +110,12 @@ pub async fn scan(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
 
 // ---------------------------------------------------------------------------------- show
 
+/// A part in the item's tree, with what its remove form must send back.
 pub struct TreeRow {
     pub id: AssetId,
+    /// The item it is installed in, and that item's version (the remove form checks it).
     pub parent: AssetId,
+    pub parent_version: i32,
     pub tag: String,
     pub kind: String,
     pub model: String,
@@ -136,11 +125,12 @@ pub struct TreeRow {
     pub depth: usize,
 }
 
-fn flatten(node: &TreeNode, parent: AssetId, out: &mut Vec<TreeRow>) {
+fn flatten(node: &TreeNode, out: &mut Vec<TreeRow>) {
     for c in &node.children {
         out.push(TreeRow {
             id: c.id,
-            parent,
+            parent: node.id,
+            parent_version: node.version,
             tag: c.asset_tag.clone(),
             kind: c.kind.label().to_owned(),
             model: c.model_label.clone().unwrap_or_default(),
@@ -149,7 +139,7 @@ fn flatten(node: &TreeNode, parent: AssetId, out: &mut Vec<TreeRow>) {
             mass: kg(Some(c.total_mass_kg)),
             depth: c.depth.min(6),
         });
-        flatten(c, c.id, out);
+        flatten(c, out);
     }
 }
 
@@ -178,7 +168,6 @@ pub struct ShowPage {
 
 /// The figures of a catalog model worth showing on an item's page.
 fn model_specs(m: &HardwareModel) -> Vec<(&'static str, String)> {
-    use super::views::num;
     let mut out = Vec::new();
     let mut put = |k: &'static str, v: Option<String>| {
         if let Some(v) = v.filter(|v| !v.is_empty()) {
@@ -209,81 +198,74 @@ fn model_specs(m: &HardwareModel) -> Vec<(&'static str, String)> {
     out
 }
 
-async fn show_page(
-    state: &AppState,
-    id: AssetId,
-    events_cursor: Option<EventId>,
-    l: Layout,
-    action_error: Option<String>,
-) -> Result<ShowPage, AppError> {
-    let conn = state.db.conn();
-    let tree::Subtree { root: a, tree, mass } = tree::subtree(conn, id).await?;
-    let model = match a.model_id {
-        Some(m) => Some(catalog::get(conn, m).await?),
-        None => None,
-    };
-    let site = match a.site_id {
-        Some(s) => Some(sites::get(conn, s).await?),
-        None => None,
-    };
-    let path = assets::service::path_to(conn, a.parent_id).await?;
-    let mut parts = Vec::new();
-    flatten(&tree, id, &mut parts);
-    let history = lifecycle::ledger::history(conn, id, events_cursor, 50).await?;
-    let events = event_views(conn, &history.items).await?;
-    let events_next = history.next_cursor.map(|c| format!("/assets/{id}?events={c}#history"));
-    let g = |v: Option<&str>| v.unwrap_or("—").to_owned();
-    let facts = vec![
-        ("Manufacturer", if a.manufacturer.is_empty() { "—".into() } else { a.manufacturer.clone() }),
-        ("Serial", g(a.serial.as_deref())),
-        ("Custodian", if a.custodian.is_empty() { "—".into() } else { a.custodian.clone() }),
-        ("Workload", a.workload_tier.map(|w| w.label().to_owned()).unwrap_or_else(|| "—".into())),
-        ("Functional grade", g(a.grade.functional.map(|x| x.label()))),
-        ("Cosmetic grade", g(a.grade.cosmetic.map(|x| x.label()))),
-        ("Retail grade", g(a.grade.retail.map(|x| x.label()))),
-        ("Acquired", a.acquired_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())),
-        ("First deployed", a.first_deployed_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())),
-        ("Mass override", a.mass_override_kg.map(|m| kg(Some(m))).unwrap_or_else(|| "—".into())),
+fn facts(a: &Asset) -> Vec<(&'static str, String)> {
+    let or_dash = |v: Option<String>| v.filter(|v| !v.is_empty()).unwrap_or_else(|| "—".into());
+    vec![
+        ("Manufacturer", or_dash(Some(a.manufacturer.clone()))),
+        ("Serial", or_dash(a.serial.clone())),
+        ("Custodian", or_dash(Some(a.custodian.clone()))),
+        ("Workload", or_dash(a.workload_tier.map(|w| w.label().to_owned()))),
+        ("Functional grade", or_dash(a.grade.functional.map(|x| x.label().to_owned()))),
+        ("Cosmetic grade", or_dash(a.grade.cosmetic.map(|x| x.label().to_owned()))),
+        ("Retail grade", or_dash(a.grade.retail.map(|x| x.label().to_owned()))),
+        ("Acquired", or_dash(a.acquired_on.map(|d| d.to_string()))),
+        ("First deployed", or_dash(a.first_deployed_on.map(|d| d.to_string()))),
+        ("Mass override", or_dash(a.mass_override_kg.map(|m| kg(Some(m))))),
         ("Version", a.version.to_string()),
         ("Id", a.id.to_string()),
-    ];
-    let specs = model.as_ref().map(model_specs).unwrap_or_default();
-    Ok(ShowPage {
-        l,
-        specs,
-        allowed: a.state.allowed_next(a.kind),
-        holds_parts: a.kind.is_container() && assets::service::accepts_parts(a.state),
-        mass_total: kg(Some(mass.total_kg)),
-        mass_own: kg(mass.own_kg),
-        a,
-        model,
-        site,
-        path,
-        parts,
-        mass,
-        facts,
-        workloads: WorkloadTier::ALL,
-        events,
-        events_next,
-        action_error,
-    })
+    ]
 }
+
+impl ShowPage {
+    fn new(l: Layout, v: ItemView, action_error: Option<String>) -> ShowPage {
+        let mut parts = Vec::new();
+        flatten(&v.tree, &mut parts);
+        let id = v.asset.id;
+        ShowPage {
+            l,
+            facts: facts(&v.asset),
+            specs: v.model.as_ref().map(model_specs).unwrap_or_default(),
+            mass_total: kg(Some(v.mass.total_kg)),
+            mass_own: kg(v.mass.own_kg),
+            events_next: v.history.next_cursor.map(|c| format!("/assets/{id}?events={c}#history")),
+            events: v.history.items.into_iter().map(EventView::from).collect(),
+            a: v.asset,
+            model: v.model,
+            site: v.site,
+            path: v.path,
+            parts,
+            mass: v.mass,
+            allowed: v.allowed,
+            workloads: WorkloadTier::ALL,
+            holds_parts: v.holds_parts,
+            action_error,
+        }
+    }
+}
+
+/// History entries per page on an item's page.
+const EVENTS_PER_PAGE: u64 = 50;
 
 pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) -> PageResult<HttpResponse> {
     let mut q = FormState::new(query_map(&req));
     let cursor: Option<EventId> = q.parse("events", "is not a valid cursor");
-    let page = show_page(&state, *id, cursor, Layout::new(&req, "assets"), None).await?;
-    ok(&req, &page)
+    let view = lifecycle::item(state.db.conn(), *id, cursor, EVENTS_PER_PAGE).await?;
+    ok(&req, &ShowPage::new(Layout::new(&req, "assets"), view, None))
 }
 
 /// Shows the item again with the refusal of an action on it.
 async fn refused(req: &HttpRequest, state: &AppState, id: AssetId, err: AppError) -> PageResult<HttpResponse> {
-    let status = crate::web::error::status_of(&err);
+    let status = status_of(&err);
     if status.is_server_error() || matches!(err, AppError::NotFound { .. }) {
         return Err(PageError(err));
     }
-    let page = show_page(state, id, None, Layout::new(req, "assets"), Some(err.to_string())).await?;
-    render(req, status, &page)
+    let view = lifecycle::item(state.db.conn(), id, None, EVENTS_PER_PAGE).await?;
+    render(req, status, &ShowPage::new(Layout::new(req, "assets"), view, Some(err.to_string())))
+}
+
+/// The first of the form's own parse errors, as the refusal to show.
+fn parse_error(f: &FormState) -> Option<AppError> {
+    f.errors.iter().next().map(|(field, msg)| AppError::invalid(field.clone(), msg.clone()))
 }
 
 pub async fn transition(
@@ -301,8 +283,8 @@ pub async fn transition(
         workload_tier: f.choice("workload_tier"),
         payload: None,
     };
-    if let Some((field, msg)) = f.errors.iter().next() {
-        return refused(&req, &state, *id, AppError::invalid(field.clone(), msg.clone())).await;
+    if let Some(e) = parse_error(&f) {
+        return refused(&req, &state, *id, e).await;
     }
     match lifecycle::transition(&state.db, &me.ctx(), *id, request).await {
         Ok(out) => {
@@ -327,10 +309,16 @@ pub async fn install(
     FormBody(form): Form,
 ) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
-    let request =
-        InstallRequest { child_id: None, child_tag: f.opt("child_tag"), version: None, reason: f.opt("reason") };
-    let _ = f.int("version");
-    match tree::install(&state.db, &me.ctx(), *id, request).await {
+    let request = InstallRequest {
+        child_id: None,
+        child_tag: f.opt("child_tag"),
+        version: f.int("version"),
+        reason: f.opt("reason"),
+    };
+    if let Some(e) = parse_error(&f) {
+        return refused(&req, &state, *id, e).await;
+    }
+    match lifecycle::install(&state.db, &me.ctx(), *id, request).await {
         Ok(ch) => Ok(done(
             &format!("/assets/{}", id),
             &format!("Installed {} in {}", ch.child.asset_tag, ch.parent.asset_tag),
@@ -349,8 +337,11 @@ pub async fn remove(
     let (parent, child) = path.into_inner();
     let mut f = FormState::new(form);
     let back = f.opt("back").and_then(|b| b.parse::<AssetId>().ok()).unwrap_or(parent);
-    let request = RemoveRequest { to_state: f.choice("to_state"), version: None, reason: f.opt("reason") };
-    match tree::remove(&state.db, &me.ctx(), parent, child, request).await {
+    let request = RemoveRequest { to_state: f.choice("to_state"), version: f.int("version"), reason: f.opt("reason") };
+    if let Some(e) = parse_error(&f) {
+        return refused(&req, &state, back, e).await;
+    }
+    match lifecycle::remove(&state.db, &me.ctx(), parent, child, request).await {
         Ok(ch) => Ok(done(
             &format!("/assets/{back}"),
             &format!(
@@ -385,31 +376,33 @@ pub struct FormPage {
     retail: &'static [RetailGrade],
 }
 
-async fn form_page(
-    req: &HttpRequest,
-    state: &AppState,
-    title: String,
-    action: String,
-    cancel: String,
-    editing: bool,
-    form: FormState,
-) -> Result<FormPage, AppError> {
-    Ok(FormPage {
-        l: Layout::new(req, "assets"),
-        title,
-        action,
-        cancel,
-        editing,
-        form,
-        kinds: AssetKind::ALL,
-        states: State::ALL.iter().copied().filter(|s| s.registrable()).collect(),
-        sites: sites::list(state.db.conn()).await?,
-        models: all_models(state).await?,
-        workloads: WorkloadTier::ALL,
-        functional: FunctionalGrade::ALL,
-        cosmetic: CosmeticGrade::ALL,
-        retail: RetailGrade::ALL,
-    })
+impl FormPage {
+    /// The registration form (`id: None`) or the edit form of an item.
+    async fn new(req: &HttpRequest, state: &AppState, id: Option<AssetId>, form: FormState) -> Result<Self, AppError> {
+        let (title, action, cancel) = match id {
+            None => ("Register an item".to_owned(), "/assets".to_owned(), "/assets".to_owned()),
+            Some(id) => {
+                let tag = form.opt("asset_tag").unwrap_or_else(|| "item".into());
+                (format!("Edit {tag}"), format!("/assets/{id}/edit"), format!("/assets/{id}"))
+            }
+        };
+        Ok(FormPage {
+            l: Layout::new(req, "assets"),
+            title,
+            action,
+            cancel,
+            editing: id.is_some(),
+            form,
+            kinds: AssetKind::ALL,
+            states: State::ALL.iter().copied().filter(|s| s.registrable()).collect(),
+            sites: sites::list(state.db.conn()).await?,
+            models: all_models(state).await?,
+            workloads: WorkloadTier::ALL,
+            functional: FunctionalGrade::ALL,
+            cosmetic: CosmeticGrade::ALL,
+            retail: RetailGrade::ALL,
+        })
+    }
 }
 
 pub async fn new_form(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
@@ -420,9 +413,7 @@ pub async fn new_form(req: HttpRequest, state: Data<AppState>) -> PageResult<Htt
             form = form.with(k, v.clone());
         }
     }
-    let page =
-        form_page(&req, &state, "Register an item".into(), "/assets".into(), "/assets".into(), false, form).await?;
-    ok(&req, &page)
+    ok(&req, &FormPage::new(&req, &state, None, form).await?)
 }
 
 fn grade_of(f: &mut FormState) -> Grade {
@@ -453,31 +444,17 @@ pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(fo
         mass_override_kg: f.number("mass_override_kg"),
         notes: f.opt("notes"),
     };
-    let result = if f.has_errors() {
-        Err(AppError::Invalid(Vec::new()))
-    } else {
-        assets::service::create(&state.db, &me.ctx(), input).await
-    };
-    match result {
-        Ok(a) => {
-            let msg = format!("Registered {}", a.asset_tag);
-            if f.val("next") == "another" {
-                let parent = f.val("parent_tag").to_owned();
-                let site = a.site_id.map(|s| s.to_string()).unwrap_or_default();
-                Ok(done(
-                    &url_with("/assets/new", &[("parent_tag", &parent), ("kind", a.kind.as_str()), ("site_id", &site)]),
-                    &msg,
-                ))
-            } else {
-                Ok(done(&format!("/assets/{}", a.id), &msg))
-            }
+    match f.submit(assets::create(&state.db, &me.ctx(), input)).await? {
+        Submitted::Done(a) if f.val("next") == "another" => {
+            let parent = f.val("parent_tag").to_owned();
+            let site = a.site_id.map(|s| s.to_string()).unwrap_or_default();
+            Ok(done(
+                &url_with("/assets/new", &[("parent_tag", &parent), ("kind", a.kind.as_str()), ("site_id", &site)]),
+                &format!("Registered {}", a.asset_tag),
+            ))
         }
-        Err(e) => {
-            let status = f.refused(e)?;
-            let page = form_page(&req, &state, "Register an item".into(), "/assets".into(), "/assets".into(), false, f)
-                .await?;
-            render(&req, status, &page)
-        }
+        Submitted::Done(a) => Ok(done(&format!("/assets/{}", a.id), &format!("Registered {}", a.asset_tag))),
+        Submitted::Refused(status) => render(&req, status, &FormPage::new(&req, &state, None, f).await?),
     }
 }
 
@@ -497,24 +474,14 @@ fn form_from_asset(a: &Asset) -> FormState {
         .with("acquired_on", s(a.acquired_on.map(|d| d.to_string())))
         .with("first_deployed_on", s(a.first_deployed_on.map(|d| d.to_string())))
         .with("workload_tier", s(a.workload_tier.map(|w| w.to_string())))
-        .with("mass_override_kg", super::views::input_num(a.mass_override_kg))
+        .with("mass_override_kg", views::input_num(a.mass_override_kg))
         .with("notes", a.notes.clone())
         .with("version", a.version.to_string())
 }
 
 pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) -> PageResult<HttpResponse> {
-    let a = assets::service::get(state.db.conn(), *id).await?;
-    let page = form_page(
-        &req,
-        &state,
-        format!("Edit {}", a.asset_tag),
-        format!("/assets/{}/edit", a.id),
-        format!("/assets/{}", a.id),
-        true,
-        form_from_asset(&a),
-    )
-    .await?;
-    ok(&req, &page)
+    let a = assets::get(state.db.conn(), *id).await?;
+    ok(&req, &FormPage::new(&req, &state, Some(a.id), form_from_asset(&a)).await?)
 }
 
 pub async fn update(
@@ -546,26 +513,8 @@ pub async fn update(
     if version.is_none() {
         f.general = Some("the form lost its version; reload the page".into());
     }
-    let result = if f.has_errors() {
-        Err(AppError::Invalid(Vec::new()))
-    } else {
-        assets::service::update(&state.db, &me.ctx(), *id, patch).await
-    };
-    match result {
-        Ok(a) => Ok(done(&format!("/assets/{}", a.id), &format!("Saved {}", a.asset_tag))),
-        Err(e) => {
-            let status = f.refused(e)?;
-            let page = form_page(
-                &req,
-                &state,
-                "Edit item".into(),
-                format!("/assets/{id}/edit"),
-                format!("/assets/{id}"),
-                true,
-                f,
-            )
-            .await?;
-            render(&req, status, &page)
-        }
+    match f.submit(assets::update(&state.db, &me.ctx(), *id, patch)).await? {
+        Submitted::Done(a) => Ok(done(&format!("/assets/{}", a.id), &format!("Saved {}", a.asset_tag))),
+        Submitted::Refused(status) => render(&req, status, &FormPage::new(&req, &state, Some(*id), f).await?),
     }
 }

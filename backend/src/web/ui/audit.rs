@@ -1,17 +1,15 @@
 //! The audit trail and its chain check (admins and auditors).
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::forms::FormState;
-use super::views::short_time;
-use super::{Layout, render};
-use crate::audit::chain::{self, ChainReport};
-use crate::audit::trail::{self, AuditEntry, AuditQuery};
+use super::layout::{Layout, render};
+use super::views::{query_map, short_time, url_with};
+use crate::audit::{self, AuditEntry, AuditQuery};
+use crate::ledger::chain::{self, ChainReport};
 use crate::web::AppState;
 use crate::web::error::PageResult;
 
@@ -28,6 +26,7 @@ pub struct AuditPage {
     l: Layout,
     filters: FormState,
     rows: Vec<Row>,
+    first_url: Option<String>,
     next_url: Option<String>,
     report: Option<ChainReport>,
     error: Option<String>,
@@ -37,9 +36,10 @@ fn compact(v: &Option<serde_json::Value>) -> String {
     v.as_ref().map(|v| serde_json::to_string(v).unwrap_or_default()).unwrap_or_default()
 }
 
+const FILTERS: [&str; 4] = ["actor", "action", "target_type", "target_id"];
+
 async fn page(req: &HttpRequest, state: &AppState, report: Option<ChainReport>) -> PageResult<(StatusCode, AuditPage)> {
-    let params: HashMap<String, String> = form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
-    let mut f = FormState::new(params);
+    let mut f = FormState::new(query_map(req));
     let q = AuditQuery {
         actor: f.opt("actor"),
         action: f.opt("action"),
@@ -52,6 +52,7 @@ async fn page(req: &HttpRequest, state: &AppState, report: Option<ChainReport>) 
         l: Layout::new(req, "audit"),
         filters: FormState::default(),
         rows: Vec::new(),
+        first_url: None,
         next_url: None,
         report,
         error: None,
@@ -61,22 +62,21 @@ async fn page(req: &HttpRequest, state: &AppState, report: Option<ChainReport>) 
         p.filters = f;
         return Ok((StatusCode::BAD_REQUEST, p));
     }
-    let result = trail::list(state.db.conn(), &q).await?;
+    let result = audit::list(state.db.conn(), &q).await?;
     p.rows = result
         .items
         .into_iter()
         .map(|e| Row { when: short_time(e.occurred_at), before: compact(&e.before), after: compact(&e.after), e })
         .collect();
+    let params: Vec<(&str, &str)> = FILTERS.iter().map(|k| (*k, f.val(k))).collect();
     p.next_url = result.next_cursor.map(|c| {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        for k in ["actor", "action", "target_type", "target_id"] {
-            if !f.val(k).is_empty() {
-                s.append_pair(k, f.val(k));
-            }
-        }
-        s.append_pair("cursor", &c);
-        format!("/audit?{}", s.finish())
+        let mut params = params.clone();
+        params.push(("cursor", &c));
+        url_with("/audit", &params)
     });
+    if q.cursor.is_some() {
+        p.first_url = Some(url_with("/audit", &params));
+    }
     p.filters = f;
     Ok((StatusCode::OK, p))
 }

@@ -9,13 +9,16 @@ use actix_web::web::Data;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::forms::FormState;
-use super::{ANON_CSRF_COOKIE, Layout, done, ok, render, safe_next, see_other};
-use crate::auth::users::{self, NewUser};
-use crate::auth::{self, LoginError, Role, sessions};
+use super::flash::{done_setting, see_other};
+use super::forms::{FormState, Submitted};
+use super::layout::{Layout, ok, render};
+use super::views::query_map;
+use crate::auth::{self, LoginError, NewUser, sessions, users};
 use crate::error::AppError;
+use crate::rules::Role;
 use crate::web::AppState;
 use crate::web::access::{Identity, Me, SESSION_COOKIE, client_ip};
+use crate::web::csrf;
 use crate::web::error::{PageError, PageResult};
 use crate::web::extract::FormBody;
 
@@ -47,12 +50,18 @@ fn gone(name: &'static str) -> Cookie<'static> {
     c
 }
 
-fn query(req: &HttpRequest) -> HashMap<String, String> {
-    form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect()
+/// Where to go after signing in: a local path only (never another site).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
+            n.to_owned()
+        }
+        _ => "/assets".to_owned(),
+    }
 }
 
 pub async fn login_form(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
-    let next = safe_next(query(&req).get("next").map(String::as_str));
+    let next = safe_next(query_map(&req).get("next").map(String::as_str));
     if req.extensions().get::<Identity>().is_some() {
         return Ok(see_other(&next));
     }
@@ -87,10 +96,11 @@ pub async fn login(req: HttpRequest, state: Data<AppState>, FormBody(form): Form
     match result {
         Ok((user, started)) => {
             // A new session id at every sign-in: a cookie planted earlier is worth nothing.
-            let mut resp = done(&next, &format!("Signed in as {}", user.shown_name()));
-            resp.add_cookie(&session_cookie(&state, &started.cookie)).ok();
-            resp.add_cookie(&gone(ANON_CSRF_COOKIE)).ok();
-            Ok(resp)
+            Ok(done_setting(
+                &next,
+                &format!("Signed in as {}", user.shown_name()),
+                vec![session_cookie(&state, &started.cookie), gone(csrf::ANON_COOKIE)],
+            ))
         }
         Err(LoginError::Invalid) => render(&req, StatusCode::UNAUTHORIZED, &page(auth::login::INVALID_MESSAGE.into())),
         Err(LoginError::Throttled { retry_after_secs }) => {
@@ -103,14 +113,11 @@ pub async fn login(req: HttpRequest, state: Data<AppState>, FormBody(form): Form
     }
 }
 
-pub async fn logout(req: HttpRequest, state: Data<AppState>, me: Me, _form: Form) -> PageResult<HttpResponse> {
+pub async fn logout(state: Data<AppState>, me: Me) -> PageResult<HttpResponse> {
     if let Some(hash) = me.session_hash() {
         sessions::end(&state.db, hash).await?;
     }
-    let _ = req;
-    let mut resp = done("/login", "Signed out");
-    resp.add_cookie(&gone(SESSION_COOKIE)).ok();
-    Ok(resp)
+    Ok(done_setting("/login", "Signed out", vec![gone(SESSION_COOKIE)]))
 }
 
 #[derive(Template)]
@@ -137,8 +144,7 @@ pub async fn setup(req: HttpRequest, state: Data<AppState>, FormBody(form): Form
     no_users_yet(&state).await?;
     let mut f = FormState::new(form);
     if f.val("password") != f.val("password_again") {
-        f.errors.insert("password_again".into(), "does not match the password".into());
-        return render(&req, StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { l: Layout::new(&req, "login"), form: f });
+        f.fail("password_again", "does not match the password");
     }
     let input = NewUser {
         username: f.text("username"),
@@ -147,24 +153,39 @@ pub async fn setup(req: HttpRequest, state: Data<AppState>, FormBody(form): Form
         password: f.text("password"),
     };
     let ctx = crate::context::Ctx::new("setup");
-    match users::create_first_admin(&state.db, &ctx, input).await {
-        Ok(user) => {
+    match f.submit(users::create_first_admin(&state.db, &ctx, input)).await? {
+        Submitted::Done(user) => {
             let ip = client_ip(&req, state.settings.trust_proxy);
             let started =
                 sessions::start(&state.db, &user, "", &ip, state.settings.session_policy(), chrono::Utc::now()).await?;
-            let mut resp =
-                done("/assets", &format!("Welcome, {}. reloop is ready; add people under Users.", user.shown_name()));
-            resp.add_cookie(&session_cookie(&state, &started.cookie)).ok();
-            resp.add_cookie(&gone(ANON_CSRF_COOKIE)).ok();
-            Ok(resp)
+            Ok(done_setting(
+                "/assets",
+                &format!("Welcome, {}. reloop is ready; add people under Users.", user.shown_name()),
+                vec![session_cookie(&state, &started.cookie), gone(csrf::ANON_COOKIE)],
+            ))
         }
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let status = crate::web::error::status_of(&e);
-            f.absorb(&e);
+        Submitted::Refused(status) => {
             f.values.remove("password");
             f.values.remove("password_again");
             render(&req, status, &SetupPage { l: Layout::new(&req, "login"), form: f })
         }
-        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sign_in_redirects_stay_on_this_site() {
+        assert_eq!(super::safe_next(Some("/assets?kind=server")), "/assets?kind=server");
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/a\r\nSet-Cookie: x=y",
+        ] {
+            assert_eq!(super::safe_next(Some(bad)), "/assets", "{bad}");
+        }
+        assert_eq!(super::safe_next(None), "/assets");
     }
 }

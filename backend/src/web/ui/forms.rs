@@ -1,15 +1,28 @@
 //! Form state for the UI: the submitted strings, their conversion into typed service
 //! inputs, and the errors shown next to each field when a submission is refused.
+//!
+//! Every form handler has the same shape: read the fields into a service input (parse
+//! errors land next to their fields), [`FormState::submit`] the service call, then either
+//! redirect with a message or show the form again with its values and errors.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
 
 use actix_web::http::StatusCode;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::web::error::{PageError, status_of};
+
+/// What became of a submitted form.
+pub enum Submitted<T> {
+    /// The service accepted it.
+    Done(T),
+    /// Refused: show the form again with this status; the errors are in the form state.
+    Refused(StatusCode),
+}
 
 /// A form's values (as typed) and its errors (by field name).
 #[derive(Clone, Debug, Default)]
@@ -48,7 +61,7 @@ impl FormState {
         !self.errors.is_empty() || self.general.is_some()
     }
 
-    fn fail(&mut self, field: &str, message: impl Into<String>) {
+    pub fn fail(&mut self, field: &str, message: impl Into<String>) {
         self.errors.entry(field.to_owned()).or_insert_with(|| message.into());
     }
 
@@ -105,17 +118,28 @@ impl FormState {
         self.parse(field, "must be a whole number")
     }
 
+    /// Runs `call` unless the form's own fields already failed to parse, and takes on its
+    /// refusal. A server error or a vanished record is not the form's to show: it becomes
+    /// the error page.
+    pub async fn submit<T>(&mut self, call: impl Future<Output = AppResult<T>>) -> Result<Submitted<T>, PageError> {
+        if self.has_errors() {
+            return Ok(Submitted::Refused(StatusCode::UNPROCESSABLE_ENTITY));
+        }
+        match call.await {
+            Ok(t) => Ok(Submitted::Done(t)),
+            Err(e) => self.refused(e).map(Submitted::Refused),
+        }
+    }
+
     /// Takes on a refusal to show the form again: returns the status to answer with, or
     /// the error itself when it is not the form's to show (a server error, a vanished
-    /// record). An empty `Invalid` means the form's own parse errors are already here.
+    /// record).
     pub fn refused(&mut self, e: AppError) -> Result<StatusCode, PageError> {
         let status = status_of(&e);
         if status.is_server_error() || matches!(e, AppError::NotFound { .. }) {
             return Err(PageError(e));
         }
-        if !matches!(&e, AppError::Invalid(v) if v.is_empty()) {
-            self.absorb(&e);
-        }
+        self.absorb(&e);
         Ok(status)
     }
 

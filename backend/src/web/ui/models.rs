@@ -7,13 +7,14 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::forms::FormState;
-use super::views::{AssetRow, Labels, input_num, kg, num};
-use super::{Layout, done, ok, render};
-use crate::assets::{self, AssetKind, AssetQuery};
+use super::flash::done;
+use super::forms::{FormState, Submitted};
+use super::layout::{Layout, ok, render};
+use super::views::{self, AssetRow, input_num, kg, num, query_map, url_with};
+use crate::assets::{self, AssetQuery};
 use crate::catalog::{self, HardwareModel, ModelPatch, ModelQuery, NewModel};
-use crate::error::AppError;
 use crate::ids::ModelId;
+use crate::rules::AssetKind;
 use crate::web::AppState;
 use crate::web::access::Me;
 use crate::web::error::PageResult;
@@ -26,18 +27,20 @@ pub struct ListPage {
     filters: FormState,
     kinds: &'static [AssetKind],
     models: Vec<HardwareModel>,
+    first_url: Option<String>,
     next_url: Option<String>,
     error: Option<String>,
 }
 
 pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
-    let mut f = FormState::new(form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect());
+    let mut f = FormState::new(query_map(&req));
     let query = ModelQuery { kind: f.choice("kind"), q: f.opt("q"), cursor: f.opt("cursor"), limit: Some(100) };
     let mut page = ListPage {
         l: Layout::new(&req, "models"),
         filters: FormState::default(),
         kinds: AssetKind::ALL,
         models: Vec::new(),
+        first_url: None,
         next_url: None,
         error: None,
     };
@@ -48,16 +51,11 @@ pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
     }
     let result = catalog::list(state.db.conn(), &query).await?;
     page.models = result.items;
-    page.next_url = result.next_cursor.map(|c| {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        for k in ["kind", "q"] {
-            if !f.val(k).is_empty() {
-                s.append_pair(k, f.val(k));
-            }
-        }
-        s.append_pair("cursor", &c);
-        format!("/models?{}", s.finish())
-    });
+    let params = [("kind", f.val("kind")), ("q", f.val("q"))];
+    page.next_url = result.next_cursor.map(|c| url_with("/models", &[params[0], params[1], ("cursor", &c)]));
+    if query.cursor.is_some() {
+        page.first_url = Some(url_with("/models", &params));
+    }
     page.filters = f;
     ok(&req, &page)
 }
@@ -75,9 +73,7 @@ pub struct ShowPage {
 pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<ModelId>) -> PageResult<HttpResponse> {
     let conn = state.db.conn();
     let m = catalog::get(conn, *id).await?;
-    let page =
-        assets::query::list(conn, &AssetQuery { model_id: Some(*id), limit: Some(10), ..Default::default() }).await?;
-    let labels = Labels::load(conn, &page.items).await?;
+    let page = assets::list(conn, &AssetQuery { model_id: Some(*id), limit: Some(10), ..Default::default() }).await?;
     let text = |s: &str| if s.is_empty() { "—".to_owned() } else { s.to_owned() };
     let facts = vec![
         ("Kind", m.kind.label().to_owned()),
@@ -101,7 +97,7 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<ModelId>) ->
         l: Layout::new(&req, "models"),
         specs: serde_json::to_string_pretty(&m.specs).unwrap_or_default(),
         facts,
-        recent: page.items.iter().map(|a| AssetRow::new(a, &labels)).collect(),
+        recent: views::rows(assets::labelled(conn, page.items).await?),
         m,
     };
     ok(&req, &view)
@@ -144,39 +140,32 @@ const TEXTS: &[(&str, &str)] = &[
     ("unu_key", "UNU-KEY (WEEE)"),
 ];
 
-fn form_page(
-    req: &HttpRequest,
-    title: String,
-    action: String,
-    cancel: String,
-    editing: bool,
-    form: FormState,
-) -> FormPage {
-    FormPage {
-        l: Layout::new(req, "models"),
-        title,
-        action,
-        cancel,
-        editing,
-        form,
-        kinds: AssetKind::ALL,
-        numbers: NUMBERS,
-        texts: TEXTS,
+impl FormPage {
+    /// The new-model form (`id: None`) or the edit form of a model.
+    fn new(req: &HttpRequest, id: Option<ModelId>, form: FormState) -> FormPage {
+        let (title, action, cancel) = match id {
+            None => ("New catalog model".to_owned(), "/models".to_owned(), "/models".to_owned()),
+            Some(id) => {
+                let label = catalog::label(form.val("manufacturer"), form.val("model_number"));
+                (format!("Edit {label}"), format!("/models/{id}/edit"), format!("/models/{id}"))
+            }
+        };
+        FormPage {
+            l: Layout::new(req, "models"),
+            title,
+            action,
+            cancel,
+            editing: id.is_some(),
+            form,
+            kinds: AssetKind::ALL,
+            numbers: NUMBERS,
+            texts: TEXTS,
+        }
     }
 }
 
 pub async fn new_form(req: HttpRequest) -> PageResult<HttpResponse> {
-    ok(
-        &req,
-        &form_page(
-            &req,
-            "New catalog model".into(),
-            "/models".into(),
-            "/models".into(),
-            false,
-            FormState::default().with("specs", "{}"),
-        ),
-    )
+    ok(&req, &FormPage::new(&req, None, FormState::default().with("specs", "{}")))
 }
 
 fn fields(f: &mut FormState) -> NewModel {
@@ -185,7 +174,7 @@ fn fields(f: &mut FormState) -> NewModel {
         Some(s) => match serde_json::from_str::<serde_json::Value>(&s) {
             Ok(v) => Some(v),
             Err(e) => {
-                f.errors.insert("specs".into(), format!("is not valid JSON: {e}"));
+                f.fail("specs", format!("is not valid JSON: {e}"));
                 None
             }
         },
@@ -195,7 +184,7 @@ fn fields(f: &mut FormState) -> NewModel {
         model_number: f.text("model_number"),
         kind: f.choice("kind").unwrap_or_else(|| {
             if f.opt("kind").is_none() {
-                f.errors.insert("kind".into(), "is required".into());
+                f.fail("kind", "is required");
             }
             AssetKind::Other
         }),
@@ -220,11 +209,6 @@ fn fields(f: &mut FormState) -> NewModel {
     }
 }
 
-fn refused(req: &HttpRequest, mut page: FormPage, e: AppError) -> PageResult<HttpResponse> {
-    let status = page.form.refused(e)?;
-    render(req, status, &page)
-}
-
 pub async fn create(
     req: HttpRequest,
     state: Data<AppState>,
@@ -233,16 +217,9 @@ pub async fn create(
 ) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let input = fields(&mut f);
-    let result = if f.has_errors() {
-        Err(AppError::Invalid(Vec::new()))
-    } else {
-        catalog::create(&state.db, &me.ctx(), input).await
-    };
-    match result {
-        Ok(m) => Ok(done(&format!("/models/{}", m.id), &format!("Added {} to the catalog", m.label()))),
-        Err(e) => {
-            refused(&req, form_page(&req, "New catalog model".into(), "/models".into(), "/models".into(), false, f), e)
-        }
+    match f.submit(catalog::create(&state.db, &me.ctx(), input)).await? {
+        Submitted::Done(m) => Ok(done(&format!("/models/{}", m.id), &format!("Added {} to the catalog", m.label()))),
+        Submitted::Refused(status) => render(&req, status, &FormPage::new(&req, None, f)),
     }
 }
 
@@ -271,17 +248,7 @@ pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<ModelId
         .with("specs", serde_json::to_string_pretty(&m.specs).unwrap_or_default())
         .with("notes", m.notes.clone())
         .with("version", m.version.to_string());
-    ok(
-        &req,
-        &form_page(
-            &req,
-            format!("Edit {}", m.label()),
-            format!("/models/{}/edit", m.id),
-            format!("/models/{}", m.id),
-            true,
-            form,
-        ),
-    )
+    ok(&req, &FormPage::new(&req, Some(m.id), form))
 }
 
 pub async fn update(
@@ -318,17 +285,8 @@ pub async fn update(
         specs: n.specs,
         notes: n.notes,
     };
-    let result = if f.has_errors() {
-        Err(AppError::Invalid(Vec::new()))
-    } else {
-        catalog::update(&state.db, &me.ctx(), *id, patch).await
-    };
-    match result {
-        Ok(m) => Ok(done(&format!("/models/{}", m.id), &format!("Saved {}", m.label()))),
-        Err(e) => refused(
-            &req,
-            form_page(&req, "Edit model".into(), format!("/models/{id}/edit"), format!("/models/{id}"), true, f),
-            e,
-        ),
+    match f.submit(catalog::update(&state.db, &me.ctx(), *id, patch)).await? {
+        Submitted::Done(m) => Ok(done(&format!("/models/{}", m.id), &format!("Saved {}", m.label()))),
+        Submitted::Refused(status) => render(&req, status, &FormPage::new(&req, Some(*id), f)),
     }
 }

@@ -6,17 +6,19 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::forms::FormState;
-use super::views::{AssetRow, Labels, input_num, num};
-use super::{Layout, done, ok, render};
+use super::flash::done;
+use super::forms::{FormState, Submitted};
+use super::layout::{Layout, ok, render};
+use super::views::{self, AssetRow, input_num, num};
 use crate::assets::{self, AssetQuery};
-use crate::error::AppError;
 use crate::ids::SiteId;
 use crate::sites::{self, NewSite, Site, SitePatch};
 use crate::web::AppState;
 use crate::web::access::Me;
 use crate::web::error::PageResult;
 use crate::web::extract::FormBody;
+
+type Form = FormBody<HashMap<String, String>>;
 
 #[derive(Template)]
 #[template(path = "sites/list.html")]
@@ -44,15 +46,13 @@ pub struct ShowPage {
 pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<SiteId>) -> PageResult<HttpResponse> {
     let conn = state.db.conn();
     let site = sites::get(conn, *id).await?;
-    let page =
-        assets::query::list(conn, &AssetQuery { site_id: Some(*id), limit: Some(20), ..Default::default() }).await?;
-    let labels = Labels::load(conn, &page.items).await?;
+    let page = assets::list(conn, &AssetQuery { site_id: Some(*id), limit: Some(20), ..Default::default() }).await?;
     let view = ShowPage {
         l: Layout::new(&req, "sites"),
         grid: num(site.grid_ci_g_per_kwh, "gCO2e/kWh"),
         pue: num(site.pue, ""),
-        recent: page.items.iter().map(|a| AssetRow::new(a, &labels)).collect(),
         more: page.next_cursor.is_some(),
+        recent: views::rows(assets::labelled(conn, page.items).await?),
         site,
     };
     ok(&req, &view)
@@ -69,16 +69,23 @@ pub struct FormPage {
     form: FormState,
 }
 
+impl FormPage {
+    /// The new-site form (`id: None`) or the edit form of a site.
+    fn new(req: &HttpRequest, id: Option<SiteId>, form: FormState) -> FormPage {
+        let (title, action, cancel) = match id {
+            None => ("New site".to_owned(), "/sites".to_owned(), "/sites".to_owned()),
+            Some(id) => (
+                format!("Edit {}", form.opt("name").unwrap_or_else(|| "site".into())),
+                format!("/sites/{id}/edit"),
+                format!("/sites/{id}"),
+            ),
+        };
+        FormPage { l: Layout::new(req, "sites"), title, action, cancel, editing: id.is_some(), form }
+    }
+}
+
 pub async fn new_form(req: HttpRequest) -> PageResult<HttpResponse> {
-    let page = FormPage {
-        l: Layout::new(&req, "sites"),
-        title: "New site".into(),
-        action: "/sites".into(),
-        cancel: "/sites".into(),
-        editing: false,
-        form: FormState::default(),
-    };
-    ok(&req, &page)
+    ok(&req, &FormPage::new(&req, None, FormState::default()))
 }
 
 fn fields(f: &mut FormState) -> NewSite {
@@ -92,37 +99,12 @@ fn fields(f: &mut FormState) -> NewSite {
     }
 }
 
-fn refused(req: &HttpRequest, mut page: FormPage, e: AppError) -> PageResult<HttpResponse> {
-    let status = page.form.refused(e)?;
-    render(req, status, &page)
-}
-
-pub async fn create(
-    req: HttpRequest,
-    state: Data<AppState>,
-    me: Me,
-    FormBody(form): FormBody<HashMap<String, String>>,
-) -> PageResult<HttpResponse> {
+pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(form): Form) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let input = fields(&mut f);
-    let result = if f.has_errors() {
-        Err(AppError::Invalid(Vec::new()))
-    } else {
-        sites::create(&state.db, &me.ctx(), input).await
-    };
-    match result {
-        Ok(s) => Ok(done(&format!("/sites/{}", s.id), &format!("Created site {}", s.name))),
-        Err(e) => {
-            let page = FormPage {
-                l: Layout::new(&req, "sites"),
-                title: "New site".into(),
-                action: "/sites".into(),
-                cancel: "/sites".into(),
-                editing: false,
-                form: f,
-            };
-            refused(&req, page, e)
-        }
+    match f.submit(sites::create(&state.db, &me.ctx(), input)).await? {
+        Submitted::Done(s) => Ok(done(&format!("/sites/{}", s.id), &format!("Created site {}", s.name))),
+        Submitted::Refused(status) => render(&req, status, &FormPage::new(&req, None, f)),
     }
 }
 
@@ -136,15 +118,7 @@ pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<SiteId>
         .with("pue", input_num(s.pue))
         .with("notes", s.notes.clone())
         .with("version", s.version.to_string());
-    let page = FormPage {
-        l: Layout::new(&req, "sites"),
-        title: format!("Edit {}", s.name),
-        action: format!("/sites/{}/edit", s.id),
-        cancel: format!("/sites/{}", s.id),
-        editing: true,
-        form,
-    };
-    ok(&req, &page)
+    ok(&req, &FormPage::new(&req, Some(s.id), form))
 }
 
 pub async fn update(
@@ -152,7 +126,7 @@ pub async fn update(
     state: Data<AppState>,
     me: Me,
     id: Path<SiteId>,
-    FormBody(form): FormBody<HashMap<String, String>>,
+    FormBody(form): Form,
 ) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let version = f.int("version").unwrap_or(0);
@@ -166,23 +140,8 @@ pub async fn update(
         pue: Some(n.pue),
         notes: n.notes,
     };
-    let result = if f.has_errors() {
-        Err(AppError::Invalid(Vec::new()))
-    } else {
-        sites::update(&state.db, &me.ctx(), *id, patch).await
-    };
-    match result {
-        Ok(s) => Ok(done(&format!("/sites/{}", s.id), &format!("Saved site {}", s.name))),
-        Err(e) => {
-            let page = FormPage {
-                l: Layout::new(&req, "sites"),
-                title: "Edit site".into(),
-                action: format!("/sites/{id}/edit"),
-                cancel: format!("/sites/{id}"),
-                editing: true,
-                form: f,
-            };
-            refused(&req, page, e)
-        }
+    match f.submit(sites::update(&state.db, &me.ctx(), *id, patch)).await? {
+        Submitted::Done(s) => Ok(done(&format!("/sites/{}", s.id), &format!("Saved site {}", s.name))),
+        Submitted::Refused(status) => render(&req, status, &FormPage::new(&req, Some(*id), f)),
     }
 }

@@ -6,12 +6,13 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::forms::FormState;
-use super::{Layout, done, ok, render};
-use crate::auth::Role;
-use crate::auth::users::{self, NewUser, User, UserPatch};
+use super::flash::done;
+use super::forms::{FormState, Submitted};
+use super::layout::{Layout, ok, render};
+use crate::auth::{NewUser, User, UserPatch, users};
 use crate::error::AppError;
 use crate::ids::UserId;
+use crate::rules::Role;
 use crate::web::AppState;
 use crate::web::access::Me;
 use crate::web::error::PageResult;
@@ -26,6 +27,7 @@ pub struct UsersPage {
     users: Vec<User>,
     roles: &'static [Role],
     form: FormState,
+    /// A refused change to one of the listed accounts.
     error: Option<String>,
 }
 
@@ -51,24 +53,21 @@ pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
 pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(form): Form) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let role: Option<Role> = f.choice("role");
-    let Some(role) = role else {
-        f.errors.entry("role".into()).or_insert_with(|| "choose a role".into());
-        return render(&req, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, &page(&req, &state, f, None).await?);
-    };
+    if role.is_none() && f.err("role").is_none() {
+        f.fail("role", "choose a role");
+    }
     let input = NewUser {
         username: f.text("username"),
         display_name: f.opt("display_name"),
-        role,
+        role: role.unwrap_or(Role::Auditor),
         password: f.text("password"),
     };
-    match users::create(&state.db, &me.ctx(), input).await {
-        Ok(u) => Ok(done("/admin/users", &format!("Created {} ({})", u.username, u.role.label()))),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            f.absorb(&e);
+    match f.submit(users::create(&state.db, &me.ctx(), input)).await? {
+        Submitted::Done(u) => Ok(done("/admin/users", &format!("Created {} ({})", u.username, u.role.label()))),
+        Submitted::Refused(status) => {
             f.values.remove("password");
-            render(&req, crate::web::error::status_of(&e), &page(&req, &state, f, None).await?)
+            render(&req, status, &page(&req, &state, f, None).await?)
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -86,15 +85,15 @@ pub async fn update(
         role: f.choice("role"),
         active: Some(f.val("active") == "true"),
     };
-    match users::update(&state.db, &me.ctx(), *id, patch).await {
-        Ok(u) => Ok(done(
+    match f.submit(users::update(&state.db, &me.ctx(), *id, patch)).await? {
+        Submitted::Done(u) => Ok(done(
             "/admin/users",
             &format!("Saved {}: {}, {}", u.username, u.role.label(), if u.active { "active" } else { "deactivated" }),
         )),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let msg = e.to_string();
-            render(&req, crate::web::error::status_of(&e), &page(&req, &state, FormState::default(), Some(msg)).await?)
+        Submitted::Refused(status) => {
+            // The refusal concerns a row of the list, not the add-user form below it.
+            let msg = f.general.clone().or_else(|| f.errors.values().next().cloned());
+            render(&req, status, &page(&req, &state, FormState::default(), msg).await?)
         }
-        Err(e) => Err(e.into()),
     }
 }

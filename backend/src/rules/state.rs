@@ -3,7 +3,7 @@
 //! The README's transition table is generated from [`TRANSITIONS`] by a unit test that
 //! compares them, so the two cannot drift apart.
 
-use crate::assets::AssetKind;
+use super::kind::AssetKind;
 use crate::text_enum;
 
 text_enum! {
@@ -100,7 +100,7 @@ impl State {
         };
         if !allowed.is_empty() {
             let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-            msg.push_str(&format!("; allowed next states: {}", crate::text_enum::one_of(&names)));
+            msg.push_str(&format!("; allowed next states: {}", super::text_enum::one_of(&names)));
         }
         Some(msg)
     }
@@ -119,6 +119,12 @@ impl State {
     /// takes on).
     pub fn is_in_service(self) -> bool {
         matches!(self, Deployed | Redeployed | InRepair)
+    }
+
+    /// Whether an item in this state may receive parts, or be installed in another item.
+    /// Items on their way out (dismantled, in recycling, gone) take no part in trees.
+    pub fn accepts_parts(self) -> bool {
+        !(self.is_terminal() || matches!(self, Dismantled | InRecycling))
     }
 
     /// States an item may be registered in (terminal and post-retirement states are

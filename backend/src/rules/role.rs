@@ -1,7 +1,7 @@
 //! Roles and what each may do. The README's matrix is generated from [`MATRIX`] and
 //! checked by a test.
 
-use crate::lifecycle::State;
+use super::state::State;
 use crate::text_enum;
 
 text_enum! {

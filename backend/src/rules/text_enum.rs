@@ -2,13 +2,15 @@
 //!
 //! One declaration gives the wire/database spelling, a human label, the list of all
 //! values (for forms and error messages) and strict parsing that names the valid values.
+//! The OpenAPI schema of each vocabulary is derived from the same list at the web edge
+//! (`web::api::schema`), so the document always spells values as the wire does.
 
 /// Declares a closed vocabulary. Each variant is `Variant = "wire_text" / "Human label"`.
 #[macro_export]
 macro_rules! text_enum {
     ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal / $label:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
@@ -34,7 +36,7 @@ macro_rules! text_enum {
 
             /// "a, b or c": the valid spellings, for error messages.
             pub fn expected() -> String {
-                $crate::text_enum::one_of(&[$($text),+])
+                $crate::rules::text_enum::one_of(&[$($text),+])
             }
         }
 

@@ -1,87 +1,32 @@
-//! The component tree: installing, removing and moving parts, and reading a subtree with
-//! its mass.
+//! The component tree: installing, removing and moving parts.
 //!
 //! Invariants:
 //! - A part keeps its id and whole history when it moves: a move is a change of
 //!   `parent_id` with ledger entries on the part and on both parents.
 //! - The tree never has a cycle and never nests deeper than [`repo::MAX_DEPTH`].
 //! - An installed part is at its parent's site; installing moves it (and its own parts).
-//! - A parent's mass is its own mass plus its parts'; nothing is counted twice because a
-//!   catalog mass excludes separately registered parts.
+//! - A part takes on the operational state of the item it joins, and a part in service
+//!   leaves it for stock, each as an ordinary transition ([`super::transition`]).
 
 use std::collections::HashMap;
 
 use sea_orm::{ActiveValue::Set, ConnectionTrait};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-use super::service::{accepts_parts, move_site};
-use super::types::Asset;
-use super::{AssetKind, repo};
-use crate::audit::{self, trail::snapshot};
-use crate::catalog::{self, HardwareModel};
+use super::model::{InstallRequest, RemoveRequest, TreeChange};
+use super::transition::{apply, check_role};
+use crate::assets::{Asset, repo, service};
+use crate::audit::{self, snapshot};
 use crate::context::Ctx;
-use crate::db::Db;
 use crate::db::entities::asset;
+use crate::db::{Db, check_version};
 use crate::error::{AppError, AppResult, Problems};
-use crate::ids::{AssetId, ModelId, SiteId};
-use crate::lifecycle::State;
-use crate::lifecycle::ledger::{self, EventKind, NewEvent};
-use crate::lifecycle::transition::apply_in;
+use crate::ids::{AssetId, SiteId};
+use crate::ledger::{self, NewEvent};
+use crate::rules::{EventKind, State};
 use crate::text;
-
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InstallRequest {
-    /// The part to install, by id…
-    #[serde(default)]
-    pub child_id: Option<AssetId>,
-    /// …or by asset tag (a barcode scan).
-    #[serde(default)]
-    pub child_tag: Option<String>,
-    /// If given, refused (409) unless the parent is still at this version.
-    #[serde(default)]
-    pub version: Option<i32>,
-    #[serde(default)]
-    pub reason: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RemoveRequest {
-    /// The state the removed part goes to. By default a part in service returns to
-    /// `in_stock` and any other part keeps its state.
-    #[serde(default)]
-    pub to_state: Option<State>,
-    /// If given, refused (409) unless the parent is still at this version.
-    #[serde(default)]
-    pub version: Option<i32>,
-    #[serde(default)]
-    pub reason: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct TreeChange {
-    pub parent: Asset,
-    pub child: Asset,
-}
 
 fn reason_of(p: &mut Problems, r: Option<&str>) -> String {
     text::optional_line(p, "reason", r, text::REASON_MAX).unwrap_or_default()
-}
-
-fn check_version(row: &asset::Model, v: Option<i32>) -> AppResult<()> {
-    match v {
-        Some(v) if v != row.version => Err(AppError::stale_version("asset", row.version, v)),
-        _ => Ok(()),
-    }
-}
-
-fn kind_state(row: &asset::Model) -> AppResult<(AssetKind, State)> {
-    match (AssetKind::parse(&row.kind), State::parse(&row.state)) {
-        (Some(k), Some(s)) => Ok((k, s)),
-        _ => Err(AppError::Internal(anyhow::anyhow!("unreadable kind/state on asset {}", row.id))),
-    }
 }
 
 /// Installs a part in `parent_id`, moving it out of its current parent if it has one.
@@ -91,7 +36,7 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
     p.into_result()?;
     let txn = db.write().await?;
     let parent = repo::find(&*txn, parent_id).await?;
-    check_version(&parent, req.version)?;
+    check_version::<asset::Entity>(&parent, req.version)?;
     let (child, field) = match (req.child_id, req.child_tag.as_deref().map(str::trim).filter(|t| !t.is_empty())) {
         (Some(_), Some(_)) => return Err(AppError::invalid("child_tag", "give child_id or child_tag, not both")),
         (Some(id), None) => match repo::find(&*txn, id).await {
@@ -106,8 +51,8 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
         },
         (None, None) => return Err(AppError::invalid("child_id", "name the part to install (child_id or child_tag)")),
     };
-    let (pk, ps) = kind_state(&parent)?;
-    let (ck, cs) = kind_state(&child)?;
+    let (pk, ps) = repo::kind_state(&parent)?;
+    let (ck, cs) = repo::kind_state(&child)?;
     if child.id == parent.id {
         return Err(AppError::invalid(field, "an item cannot be installed in itself"));
     }
@@ -118,10 +63,10 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
             format!("{} is already installed in {}", child.asset_tag, parent.asset_tag),
         ));
     }
-    if !accepts_parts(ps) {
+    if !ps.accepts_parts() {
         return Err(AppError::invalid(field, format!("{} is {ps}; it cannot receive parts", parent.asset_tag)));
     }
-    if !accepts_parts(cs) {
+    if !cs.accepts_parts() {
         return Err(AppError::invalid(field, format!("{} is {cs}; it cannot be installed", child.asset_tag)));
     }
     // A cycle: the part is the parent itself or one of its ancestors.
@@ -182,8 +127,15 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
     })
     .await?;
     if child.site_id != new_site {
-        move_site(&*txn, ctx, &child, new_site.map(SiteId), &format!("installed in {}", parent.asset_tag), &mut events)
-            .await?;
+        service::move_site(
+            &*txn,
+            ctx,
+            &child,
+            new_site.map(SiteId),
+            &format!("installed in {}", parent.asset_tag),
+            &mut events,
+        )
+        .await?;
     }
     let parent_saved = repo::save(&*txn, ctx, &parent, |_| {}).await?;
     ledger::append(&*txn, ctx, events).await?;
@@ -193,17 +145,9 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
     // transition.
     let operational = |s: State| s == State::InStock || s.is_in_service();
     let child_final = if operational(ps) && operational(cs) && cs != ps && cs.allowed_next(ck).contains(&ps) {
-        apply_in(
-            &*txn,
-            ctx,
-            child_saved,
-            ps,
-            &format!("installed in {}", parent.asset_tag),
-            serde_json::json!({}),
-            None,
-        )
-        .await?
-        .asset
+        apply(&*txn, ctx, child_saved, ps, &format!("installed in {}", parent.asset_tag), serde_json::json!({}), None)
+            .await?
+            .asset
     } else {
         child_saved.try_into()?
     };
@@ -239,7 +183,7 @@ pub async fn remove(
     p.into_result()?;
     let txn = db.write().await?;
     let parent = repo::find(&*txn, parent_id).await?;
-    check_version(&parent, req.version)?;
+    check_version::<asset::Entity>(&parent, req.version)?;
     let child = repo::find(&*txn, child_id).await?;
     if child.parent_id != Some(parent.id) {
         return Err(AppError::conflict(
@@ -248,11 +192,11 @@ pub async fn remove(
             format!("{} is not installed in {}", child.asset_tag, parent.asset_tag),
         ));
     }
-    let (ck, cs) = kind_state(&child)?;
+    let (ck, cs) = repo::kind_state(&child)?;
     let target = match req.to_state {
         Some(s) if s == cs => None,
         Some(s) => {
-            crate::lifecycle::transition::check_role(ctx, s)?;
+            check_role(ctx, s)?;
             if let Some(why) = cs.refusal(ck, s) {
                 return Err(AppError::Conflict {
                     code: "illegal_transition",
@@ -278,7 +222,7 @@ pub async fn remove(
     ledger::append(&*txn, ctx, events).await?;
     let why = if reason.is_empty() { format!("removed from {}", parent.asset_tag) } else { reason.clone() };
     let child_final = match target {
-        Some(s) => apply_in(&*txn, ctx, child_saved, s, &why, serde_json::json!({}), None).await?.asset,
+        Some(s) => apply(&*txn, ctx, child_saved, s, &why, serde_json::json!({}), None).await?.asset,
         None => child_saved.try_into()?,
     };
     audit::record(
@@ -293,106 +237,4 @@ pub async fn remove(
     .await?;
     txn.commit().await?;
     Ok(TreeChange { parent: parent_saved.try_into()?, child: child_final })
-}
-
-/// One item in a subtree view.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct TreeNode {
-    pub id: AssetId,
-    pub asset_tag: String,
-    pub kind: AssetKind,
-    pub state: State,
-    pub model_id: Option<ModelId>,
-    pub model_label: Option<String>,
-    pub serial: Option<String>,
-    /// Depth below the root (the root is 0).
-    pub depth: usize,
-    /// This item's own mass (override, else catalog), if known.
-    pub own_mass_kg: Option<f64>,
-    /// Own mass plus every installed part's known mass.
-    pub total_mass_kg: f64,
-    #[schema(no_recursion)]
-    pub children: Vec<TreeNode>,
-}
-
-/// Mass of an item and everything installed in it.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct MassSummary {
-    pub own_kg: Option<f64>,
-    pub total_kg: f64,
-    /// Items in the tree (including the root) whose mass is unknown: the total leaves them out.
-    pub unknown_mass_items: usize,
-    pub items: usize,
-}
-
-/// An item read with everything installed in it.
-pub struct Subtree {
-    pub root: Asset,
-    pub tree: TreeNode,
-    pub mass: MassSummary,
-}
-
-/// The item, its parts at every depth with their mass, and the mass summary (one read of
-/// the root, so pages need no separate lookup of the item itself).
-pub async fn subtree<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Subtree> {
-    let mut rows = vec![repo::find(conn, id).await?];
-    rows.extend(repo::descendants(conn, id).await?);
-    let model_ids: Vec<ModelId> = {
-        let mut v: Vec<ModelId> = rows.iter().filter_map(|r| r.model_id.map(ModelId)).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    let models: HashMap<ModelId, HardwareModel> =
-        catalog::by_ids(conn, &model_ids).await?.into_iter().map(|m| (m.id, m)).collect();
-    let mut by_parent: HashMap<uuid::Uuid, Vec<&asset::Model>> = HashMap::new();
-    for r in rows.iter().skip(1) {
-        if let Some(p) = r.parent_id {
-            by_parent.entry(p).or_default().push(r);
-        }
-    }
-    let mut unknown = 0usize;
-    fn build(
-        r: &asset::Model,
-        depth: usize,
-        by_parent: &HashMap<uuid::Uuid, Vec<&asset::Model>>,
-        models: &HashMap<ModelId, HardwareModel>,
-        unknown: &mut usize,
-    ) -> AppResult<TreeNode> {
-        let (kind, state) = kind_state(r)?;
-        let model = r.model_id.and_then(|m| models.get(&ModelId(m)));
-        let own = r.mass_override_kg.or(model.and_then(|m| m.mass_kg));
-        if own.is_none() {
-            *unknown += 1;
-        }
-        let mut children = Vec::new();
-        for c in by_parent.get(&r.id).map(Vec::as_slice).unwrap_or(&[]) {
-            children.push(build(c, depth + 1, by_parent, models, unknown)?);
-        }
-        // Rounded to the gram: sums of binary fractions otherwise show as 20.130000000000003.
-        let total =
-            ((own.unwrap_or(0.0) + children.iter().map(|c| c.total_mass_kg).sum::<f64>()) * 1000.0).round() / 1000.0;
-        Ok(TreeNode {
-            id: AssetId(r.id),
-            asset_tag: r.asset_tag.clone(),
-            kind,
-            state,
-            model_id: r.model_id.map(ModelId),
-            model_label: model.map(|m| m.label()),
-            serial: r.serial.clone(),
-            depth,
-            own_mass_kg: own,
-            total_mass_kg: total,
-            children,
-        })
-    }
-    let tree = build(&rows[0], 0, &by_parent, &models, &mut unknown)?;
-    let summary = MassSummary {
-        own_kg: tree.own_mass_kg,
-        total_kg: tree.total_mass_kg,
-        unknown_mass_items: unknown,
-        items: rows.len(),
-    };
-    let root = Asset::try_from(rows.swap_remove(0))?;
-    Ok(Subtree { root, tree, mass: summary })
 }

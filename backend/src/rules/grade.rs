@@ -44,7 +44,7 @@ text_enum! {
 }
 
 /// An item's grades; each is optional until someone grades it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Grade {
     pub functional: Option<FunctionalGrade>,

@@ -2,6 +2,10 @@
 //! or workload. Rows are only ever inserted, never updated or deleted; an asset's current
 //! state, parent, site and workload are a projection of its ledger, written in the same
 //! transaction as the entry that explains them.
+//!
+//! Entries are stored as the registry writes them (ids as text in `from`/`to`); the
+//! readable form of an entry, with tags and site names resolved, is built one floor up
+//! (`lifecycle::history`), where the registry is known.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
@@ -9,26 +13,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::assets::Page;
-use crate::audit::chain;
+use super::chain;
 use crate::context::Ctx;
 use crate::db::entities::lifecycle_event as ev;
 use crate::error::{AppError, AppResult};
 use crate::ids::{AssetId, EventId};
-use crate::text_enum;
-
-text_enum! {
-    /// What a ledger entry records.
-    pub enum EventKind {
-        Registered = "registered" / "Registered",
-        State = "state" / "State changed",
-        Parent = "parent" / "Installed or removed",
-        ChildAdded = "child_added" / "Part installed",
-        ChildRemoved = "child_removed" / "Part removed",
-        Site = "site" / "Moved to another site",
-        Workload = "workload" / "Workload changed",
-    }
-}
+use crate::rules::{EventKind, Page};
 
 /// A ledger entry to append.
 #[derive(Clone, Debug)]
@@ -161,8 +151,5 @@ pub async fn history<C: ConnectionTrait>(
         q = q.filter(ev::Column::Id.lt(c.0));
     }
     let rows = q.order_by_desc(ev::Column::Id).limit(limit + 1).all(conn).await?;
-    let more = rows.len() as u64 > limit;
-    let items = rows.into_iter().take(limit as usize).map(Event::try_from).collect::<AppResult<Vec<_>>>()?;
-    let next_cursor = if more { items.last().map(|e| e.id.to_string()) } else { None };
-    Ok(Page { items, next_cursor })
+    Page::from_rows(rows, limit as usize, |r| r.id.to_string()).try_map(Event::try_from)
 }

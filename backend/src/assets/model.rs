@@ -1,14 +1,13 @@
 //! The asset as services return it, and the inputs that create and change one.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{AssetKind, Grade};
 use crate::db::entities::asset;
 use crate::error::{AppError, AppResult};
 use crate::ids::{AssetId, ModelId, SiteId};
-use crate::lifecycle::{State, WorkloadTier};
+use crate::rules::{AssetKind, CosmeticGrade, FunctionalGrade, Grade, RetailGrade, State, WorkloadTier, double_option};
 
 /// A registered item: a server, a board or a chip.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
@@ -53,9 +52,9 @@ impl TryFrom<asset::Model> for Asset {
             kind: parse_col(&m.kind, "kind", AssetKind::parse)?,
             state: parse_col(&m.state, "state", State::parse)?,
             grade: Grade {
-                functional: parse_opt(&m.grade_functional, "grade_functional", super::grade::FunctionalGrade::parse)?,
-                cosmetic: parse_opt(&m.grade_cosmetic, "grade_cosmetic", super::grade::CosmeticGrade::parse)?,
-                retail: parse_opt(&m.grade_retail, "grade_retail", super::grade::RetailGrade::parse)?,
+                functional: parse_opt(&m.grade_functional, "grade_functional", FunctionalGrade::parse)?,
+                cosmetic: parse_opt(&m.grade_cosmetic, "grade_cosmetic", CosmeticGrade::parse)?,
+                retail: parse_opt(&m.grade_retail, "grade_retail", RetailGrade::parse)?,
             },
             workload_tier: parse_opt(&m.workload_tier, "workload_tier", WorkloadTier::parse)?,
             id: m.id.into(),
@@ -164,21 +163,4 @@ pub struct AssetPatch {
     /// Recorded in the ledger with a site or workload change.
     #[serde(default)]
     pub reason: Option<String>,
-}
-
-/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
-pub fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: Deserializer<'de>,
-{
-    Option::<T>::deserialize(de).map(Some)
-}
-
-/// One page of a keyset-paginated list.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    pub next_cursor: Option<String>,
 }

@@ -1,0 +1,209 @@
+//! Adding models to the catalog and editing them.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use super::model::{HardwareModel, ModelPatch, NewModel, model_key};
+use crate::audit::{self, snapshot};
+use crate::context::Ctx;
+use crate::db::entities::{asset, hardware_model as hm};
+use crate::db::{Db, check_version, save_versioned};
+use crate::error::{AppError, AppResult, Problems};
+use crate::ids::ModelId;
+use crate::text;
+
+/// Largest `specs` object accepted, serialised.
+const SPECS_MAX_BYTES: usize = 16 * 1024;
+
+fn validate(m: NewModel, now: DateTime<Utc>) -> AppResult<hm::ActiveModel> {
+    use chrono::Datelike;
+    let mut p = Problems::default();
+    let manufacturer = text::required_line(&mut p, "manufacturer", &m.manufacturer, text::NAME_MAX);
+    let model_number = text::required_line(&mut p, "model_number", &m.model_number, text::NAME_MAX);
+    if let Some(y) = m.release_year
+        && !(1950..=now.year() + 2).contains(&y)
+    {
+        p.add("release_year", format!("must be between 1950 and {}", now.year() + 2));
+    }
+    let line = |p: &mut Problems, f: &str, v: Option<String>, max| {
+        text::optional_line(p, f, v.as_deref(), max).unwrap_or_default()
+    };
+    let form_factor = line(&mut p, "form_factor", m.form_factor, 64);
+    let embodied_source = line(&mut p, "embodied_source", m.embodied_source, 500);
+    let perf_unit = line(&mut p, "perf_unit", m.perf_unit, 64);
+    let material_profile = line(&mut p, "material_profile", m.material_profile, 64);
+    let unu_key = line(&mut p, "unu_key", m.unu_key, 8);
+    let four_digits = unu_key.len() == 4 && unu_key.chars().all(|c| c.is_ascii_digit());
+    if !unu_key.is_empty() && !four_digits {
+        p.add("unu_key", "must be a four-digit UNU-KEY such as 0307");
+    }
+    let mass_kg = text::number_in(&mut p, "mass_kg", m.mass_kg, 0.0, 10_000.0);
+    let embodied = text::number_in(&mut p, "embodied_kgco2e", m.embodied_kgco2e, 0.0, 1_000_000.0);
+    if embodied.is_some() && embodied_source.is_empty() {
+        p.add("embodied_source", "say where the embodied-carbon figure comes from");
+    }
+    let idle_w = text::number_in(&mut p, "idle_w", m.idle_w, 0.0, 100_000.0);
+    let max_w = text::number_in(&mut p, "max_w", m.max_w, 0.0, 100_000.0);
+    if let (Some(i), Some(x)) = (idle_w, max_w)
+        && i > x
+    {
+        p.add("idle_w", "must not exceed max_w");
+    }
+    if let Some(c) = m.cpu_cores
+        && !(1..=100_000).contains(&c)
+    {
+        p.add("cpu_cores", "must be between 1 and 100000");
+    }
+    let memory_gb = text::number_in(&mut p, "memory_gb", m.memory_gb, 0.0, 1_000_000.0);
+    let gpu_vram_gb = text::number_in(&mut p, "gpu_vram_gb", m.gpu_vram_gb, 0.0, 1_000_000.0);
+    let storage_tb = text::number_in(&mut p, "storage_tb", m.storage_tb, 0.0, 1_000_000.0);
+    let perf_value = text::number_in(&mut p, "perf_value", m.perf_value, 0.0, 1e12);
+    if perf_value.is_some() && perf_unit.is_empty() {
+        p.add("perf_unit", "give the unit of the performance figure");
+    }
+    let specs = m.specs.unwrap_or_else(|| serde_json::json!({}));
+    if !specs.is_object() {
+        p.add("specs", "must be a JSON object");
+    } else if serde_json::to_string(&specs).map(|s| s.len()).unwrap_or(usize::MAX) > SPECS_MAX_BYTES {
+        p.add("specs", format!("must be at most {SPECS_MAX_BYTES} bytes of JSON"));
+    } else if serde_json::to_string(&specs).unwrap_or_default().contains("\\u0000") {
+        p.add("specs", "must not contain NUL characters");
+    }
+    let notes = text::free_text(&mut p, "notes", m.notes.as_deref().unwrap_or(""), text::NOTES_MAX);
+    p.into_result()?;
+    Ok(hm::ActiveModel {
+        model_key: Set(model_key(&manufacturer, &model_number)),
+        manufacturer: Set(manufacturer),
+        model_number: Set(model_number),
+        kind: Set(m.kind.as_str().to_owned()),
+        release_year: Set(m.release_year),
+        form_factor: Set(form_factor),
+        mass_kg: Set(mass_kg),
+        embodied_kgco2e: Set(embodied),
+        embodied_source: Set(embodied_source),
+        idle_w: Set(idle_w),
+        max_w: Set(max_w),
+        cpu_cores: Set(m.cpu_cores),
+        memory_gb: Set(memory_gb),
+        gpu_vram_gb: Set(gpu_vram_gb),
+        storage_tb: Set(storage_tb),
+        perf_value: Set(perf_value),
+        perf_unit: Set(perf_unit),
+        material_profile: Set(material_profile),
+        unu_key: Set(unu_key),
+        support_ends_on: Set(m.support_ends_on),
+        specs: Set(specs),
+        notes: Set(notes),
+        ..Default::default()
+    })
+}
+
+async fn ensure_unique<C: ConnectionTrait>(conn: &C, key: &str, except: Option<ModelId>) -> AppResult<()> {
+    let mut q = hm::Entity::find().filter(hm::Column::ModelKey.eq(key));
+    if let Some(id) = except {
+        q = q.filter(hm::Column::Id.ne(id.0));
+    }
+    if q.one(conn).await?.is_some() {
+        return Err(AppError::conflict(
+            "duplicate",
+            Some("model_number"),
+            "this manufacturer already has a model with that number in the catalog",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn create(db: &Db, ctx: &Ctx, input: NewModel) -> AppResult<HardwareModel> {
+    let mut am = validate(input, ctx.now)?;
+    let txn = db.write().await?;
+    let key = match &am.model_key {
+        sea_orm::ActiveValue::Set(k) => k.clone(),
+        _ => String::new(),
+    };
+    ensure_unique(&*txn, &key, None).await?;
+    am.id = Set(ModelId::new().0);
+    am.version = Set(1);
+    am.created_at = Set(ctx.now);
+    am.updated_at = Set(ctx.now);
+    let created = HardwareModel::try_from(hm::Entity::insert(am).exec_with_returning(&*txn).await?)?;
+    audit::record(&*txn, ctx, "model.create", "model", created.id, None, snapshot(&created)).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn update(db: &Db, ctx: &Ctx, id: ModelId, patch: ModelPatch) -> AppResult<HardwareModel> {
+    let txn = db.write().await?;
+    let row = super::query::row(&*txn, id).await?;
+    check_version::<hm::Entity>(&row, Some(patch.version))?;
+    let current = HardwareModel::try_from(row.clone())?;
+    let new_kind = patch.kind.unwrap_or(current.kind);
+    if new_kind != current.kind && in_use(&*txn, id).await? {
+        return Err(AppError::invalid(
+            "kind",
+            "assets of this model are registered; a model in use keeps its kind (create a new model instead)",
+        ));
+    }
+    let given = patch.version;
+    let fresh = validate(patch.apply_to(&current), ctx.now)?;
+    let key = match &fresh.model_key {
+        sea_orm::ActiveValue::Set(k) => k.clone(),
+        _ => String::new(),
+    };
+    ensure_unique(&*txn, &key, Some(id)).await?;
+    let saved = save_versioned::<hm::Entity, _>(&*txn, ctx.now, &row, Some(given), |am| am.set_from(fresh)).await?;
+    let after = HardwareModel::try_from(saved)?;
+    audit::record(&*txn, ctx, "model.update", "model", id, snapshot(&current), snapshot(&after)).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+trait MergeSet {
+    fn set_from(&mut self, other: hm::ActiveModel);
+}
+
+impl MergeSet for hm::ActiveModel {
+    /// Copies every field `other` sets (the validated content) onto `self`.
+    fn set_from(&mut self, o: hm::ActiveModel) {
+        macro_rules! take {
+            ($($f:ident),*) => { $( if o.$f.is_set() { self.$f = o.$f; } )* };
+        }
+        take!(
+            manufacturer,
+            model_number,
+            model_key,
+            kind,
+            release_year,
+            form_factor,
+            mass_kg,
+            embodied_kgco2e,
+            embodied_source,
+            idle_w,
+            max_w,
+            cpu_cores,
+            memory_gb,
+            gpu_vram_gb,
+            storage_tb,
+            perf_value,
+            perf_unit,
+            material_profile,
+            unu_key,
+            support_ends_on,
+            specs,
+            notes
+        );
+    }
+}
+
+/// Whether any asset is of this model. The catalog sits below the registry, so this one
+/// question reads the assets table directly (an exception ARCHITECTURE.md names).
+async fn in_use<C: ConnectionTrait>(conn: &C, id: ModelId) -> AppResult<bool> {
+    Ok(asset::Entity::find()
+        .select_only()
+        .column(asset::Column::Id)
+        .filter(asset::Column::ModelId.eq(id.0))
+        .limit(1)
+        .into_tuple::<uuid::Uuid>()
+        .one(conn)
+        .await?
+        .is_some())
+}

@@ -1,0 +1,94 @@
+//! Compare-and-swap writes on versioned rows: the one way a mutable row changes.
+//!
+//! Every mutable table (assets, sites, hardware models, users) has a `version` column.
+//! [`save_versioned`] refuses a stale version the client sent (409 `stale_version`),
+//! then updates the row only `WHERE version = <the version read>`, bumping it; when
+//! another writer got there first, nothing is updated and the call fails with 409
+//! `concurrent_change`. Callers write the ledger or audit entry that explains the change
+//! in the same transaction.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter,
+};
+
+use super::entities::{asset, hardware_model, site, user};
+use crate::error::{AppError, AppResult};
+
+/// A table whose rows carry an optimistic-locking `version` and an `updated_at`.
+pub trait Versioned: EntityTrait {
+    /// What people call one row ("asset", "site", …), for messages.
+    const WHAT: &'static str;
+    fn version_column() -> Self::Column;
+    fn version_of(row: &Self::Model) -> i32;
+    /// How people recognise the row in a message (its tag or name).
+    fn label_of(row: &Self::Model) -> String;
+    /// Sets the new version and the time of the change.
+    fn stamp(am: &mut Self::ActiveModel, version: i32, now: DateTime<Utc>);
+}
+
+/// Refuses `given` when it is not the row's current version.
+pub fn check_version<E: Versioned>(row: &E::Model, given: Option<i32>) -> AppResult<()> {
+    match given {
+        Some(v) if v != E::version_of(row) => Err(AppError::stale_version(E::WHAT, E::version_of(row), v)),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `change` to `row` if nobody changed it since it was read (and, with `given`,
+/// if the client saw this version), bumping its version. Returns the new row.
+pub async fn save_versioned<E, C>(
+    conn: &C,
+    now: DateTime<Utc>,
+    row: &E::Model,
+    given: Option<i32>,
+    change: impl FnOnce(&mut E::ActiveModel),
+) -> AppResult<E::Model>
+where
+    E: Versioned,
+    C: ConnectionTrait,
+    E::Model: IntoActiveModel<E::ActiveModel> + Clone,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+{
+    check_version::<E>(row, given)?;
+    let read = E::version_of(row);
+    let mut am = row.clone().into_active_model();
+    change(&mut am);
+    E::stamp(&mut am, read + 1, now);
+    match E::update(am).validate()?.filter(E::version_column().eq(read)).exec(conn).await {
+        Ok(m) => Ok(m),
+        Err(DbErr::RecordNotUpdated) => Err(AppError::conflict(
+            "concurrent_change",
+            Some("version"),
+            format!("{} {} was changed by someone else meanwhile; reload and try again", E::WHAT, E::label_of(row)),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+macro_rules! versioned {
+    ($module:ident, $what:literal, |$row:ident| $label:expr) => {
+        impl Versioned for $module::Entity {
+            const WHAT: &'static str = $what;
+            fn version_column() -> $module::Column {
+                $module::Column::Version
+            }
+            fn version_of(row: &$module::Model) -> i32 {
+                row.version
+            }
+            fn label_of($row: &$module::Model) -> String {
+                $label
+            }
+            fn stamp(am: &mut $module::ActiveModel, version: i32, now: DateTime<Utc>) {
+                am.version = Set(version);
+                am.updated_at = Set(now);
+            }
+        }
+    };
+}
+
+versioned!(asset, "asset", |row| row.asset_tag.clone());
+versioned!(site, "site", |row| row.name.clone());
+versioned!(hardware_model, "hardware model", |row| format!("{} {}", row.manufacturer, row.model_number));
+versioned!(user, "user", |row| row.username.clone());

@@ -1,0 +1,15 @@
+//! The bottom of the write path: the hash chain and the lifecycle ledger.
+//!
+//! Invariants:
+//! - Ledger entries are only ever inserted, in the same transaction as the registry change
+//!   they explain; nothing updates or deletes one.
+//! - Every ledger entry and every audit entry takes the next position in one hash chain
+//!   ([`chain`]), under a lock on the single head row, so a change made behind the
+//!   application's back breaks the chain where it was made.
+//! - This module knows rows and the chain; it knows nothing of assets, sites or HTTP.
+
+pub mod chain;
+pub mod events;
+
+pub use chain::{ChainReport, verify};
+pub use events::{Event, NewEvent, append, history};

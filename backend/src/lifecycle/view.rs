@@ -1,0 +1,58 @@
+//! An item as its page shows it: the item, its place in the tree, its parts with mass, its
+//! catalog model and site, the moves open to it and its history.
+
+use sea_orm::ConnectionTrait;
+
+use super::history::{self, HistoryEntry};
+use crate::assets::{self, Asset, MassSummary, Subtree, TreeNode};
+use crate::catalog::{self, HardwareModel};
+use crate::error::AppResult;
+use crate::ids::{AssetId, EventId};
+use crate::rules::{Page, State};
+use crate::sites::{self, Site};
+
+pub struct ItemView {
+    pub asset: Asset,
+    /// The item and everything installed in it.
+    pub tree: TreeNode,
+    pub mass: MassSummary,
+    pub model: Option<HardwareModel>,
+    pub site: Option<Site>,
+    /// The items it sits in, from the top down, as (id, tag).
+    pub path: Vec<(AssetId, String)>,
+    /// The states it may move to now.
+    pub allowed: Vec<State>,
+    /// Whether parts may be installed in it now.
+    pub holds_parts: bool,
+    pub history: Page<HistoryEntry>,
+}
+
+pub async fn item<C: ConnectionTrait>(
+    conn: &C,
+    id: AssetId,
+    events_cursor: Option<EventId>,
+    events_limit: u64,
+) -> AppResult<ItemView> {
+    let Subtree { root: asset, tree, mass } = assets::subtree(conn, id).await?;
+    let model = match asset.model_id {
+        Some(m) => Some(catalog::get(conn, m).await?),
+        None => None,
+    };
+    let site = match asset.site_id {
+        Some(s) => Some(sites::get(conn, s).await?),
+        None => None,
+    };
+    let path = assets::path_to(conn, asset.parent_id).await?;
+    let history = history::history(conn, id, events_cursor, events_limit).await?;
+    Ok(ItemView {
+        allowed: asset.state.allowed_next(asset.kind),
+        holds_parts: asset.kind.is_container() && asset.state.accepts_parts(),
+        asset,
+        tree,
+        mass,
+        model,
+        site,
+        path,
+        history,
+    })
+}

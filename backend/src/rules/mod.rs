@@ -1,0 +1,31 @@
+//! The rules floor: reloop's vocabulary and the laws that hold whatever door a request
+//! comes through. Lifecycle states and the transition table with its cascades and gates,
+//! asset kinds and containment, condition grades, workload tiers, roles and permissions,
+//! what a ledger entry records, and the page shape every list returns.
+//!
+//! Invariants:
+//! - This module imports nothing of reloop but itself, and nothing outside std and serde:
+//!   no database, no HTTP, no OpenAPI, no feature module. `.ci/layering` fails the build
+//!   otherwise. Everything else stands on it; engines (policy, forecast) take their
+//!   vocabulary from here.
+//! - Every rule is a pure function of its inputs, so it is tested here without a database.
+//! - The README's transition table and role matrix are generated from [`state::TRANSITIONS`]
+//!   and [`role::MATRIX`]; unit tests keep them equal.
+
+pub mod event;
+pub mod grade;
+pub mod kind;
+pub mod page;
+pub mod role;
+pub mod state;
+pub mod text_enum;
+pub mod workload;
+
+pub use event::EventKind;
+pub use grade::{CosmeticGrade, FunctionalGrade, Grade, RetailGrade};
+pub use kind::AssetKind;
+pub use page::{Page, double_option};
+pub use role::{Permission, Role};
+pub use state::{Cascade, State};
+pub use text_enum::one_of;
+pub use workload::WorkloadTier;

@@ -1,0 +1,113 @@
+//! OpenAPI schemas for the rules floor's vocabulary. `rules` knows nothing of OpenAPI, so
+//! its types get their schemas here, built from the same lists the wire uses: every value
+//! is documented in its wire spelling (`in_stock`, `asset_manager`), with its label.
+
+use std::borrow::Cow;
+
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::{RefOr, schema::SchemaType};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::rules::{
+    AssetKind, CosmeticGrade, EventKind, FunctionalGrade, Grade, Permission, RetailGrade, Role, State, WorkloadTier,
+};
+
+/// A closed vocabulary as a string enum: the wire spellings, and their labels in the
+/// description.
+fn vocabulary(about: &str, values: &[(&'static str, &'static str)]) -> RefOr<Schema> {
+    let labels: Vec<String> = values.iter().map(|(v, l)| format!("`{v}`: {l}")).collect();
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .enum_values(Some(values.iter().map(|(v, _)| *v)))
+        .description(Some(format!("{about} One of: {}.", labels.join("; "))))
+        .into()
+}
+
+macro_rules! vocabulary_schema {
+    ($($ty:ident: $about:literal),* $(,)?) => {$(
+        impl PartialSchema for $ty {
+            fn schema() -> RefOr<Schema> {
+                let values: Vec<(&'static str, &'static str)> = $ty::ALL.iter().map(|v| (v.as_str(), v.label())).collect();
+                vocabulary($about, &values)
+            }
+        }
+
+        impl ToSchema for $ty {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($ty))
+            }
+        }
+    )*};
+}
+
+vocabulary_schema! {
+    AssetKind: "What an item is.",
+    State: "Where an item is in its life.",
+    WorkloadTier: "The workload an item serves.",
+    Role: "A user's role.",
+    Permission: "What a route requires.",
+    EventKind: "What a ledger entry records.",
+    FunctionalGrade: "R2v3 functional grade.",
+    CosmeticGrade: "R2v3 cosmetic grade.",
+    RetailGrade: "Retail grade, as resellers quote it.",
+}
+
+/// The documentation twin of [`Grade`] (same fields, same wire shape).
+#[derive(utoipa::ToSchema)]
+#[schema(as = Grade)]
+#[allow(dead_code)]
+struct GradeDoc {
+    functional: Option<FunctionalGrade>,
+    cosmetic: Option<CosmeticGrade>,
+    retail: Option<RetailGrade>,
+}
+
+impl PartialSchema for Grade {
+    fn schema() -> RefOr<Schema> {
+        GradeDoc::schema()
+    }
+}
+
+impl ToSchema for Grade {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Grade")
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        GradeDoc::schemas(schemas);
+    }
+}
+
+/// The documentation twin of `rules::Page` for response bodies: `body = PageDoc<Asset>`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct PageDoc<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabularies_are_documented_in_their_wire_spelling() {
+        let doc = serde_json::to_value(State::schema()).expect("schema");
+        let values: Vec<&str> = doc["enum"].as_array().expect("enum").iter().filter_map(|v| v.as_str()).collect();
+        assert_eq!(values, State::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+        assert!(values.contains(&"in_stock") && !values.contains(&"InStock"));
+        let doc = serde_json::to_value(Role::schema()).expect("schema");
+        assert!(doc["enum"].as_array().expect("enum").contains(&serde_json::json!("asset_manager")));
+    }
+
+    #[test]
+    fn the_page_twin_has_the_wire_fields() {
+        let page = crate::rules::Page { items: vec![1], next_cursor: None };
+        let wire = serde_json::to_value(&page).expect("page");
+        let keys: Vec<&String> = wire.as_object().expect("object").keys().collect();
+        let doc = serde_json::to_value(PageDoc::<i32>::schema()).expect("schema");
+        let documented: Vec<&String> = doc["properties"].as_object().expect("properties").keys().collect();
+        assert_eq!(keys, documented);
+    }
+}

@@ -1,0 +1,85 @@
+//! Cross-site request forgery: every state-changing UI request must carry the token of the
+//! session it acts for, or, before sign-in (the sign-in and setup forms), the token of a
+//! strict cookie set with the form. The access middleware checks it for every non-GET UI
+//! route before any handler runs, so no handler can forget it and a bodiless POST is
+//! refused like any other. The API never reads cookies, so it needs no token.
+
+use actix_web::HttpMessage;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest};
+use actix_web::http::header;
+use actix_web::web::{Bytes, BytesMut};
+use form_urlencoded::parse as url_parse;
+use futures_util::StreamExt;
+
+use super::access::Identity;
+use crate::auth::secret;
+use crate::error::AppError;
+
+/// The cookie holding the token for forms shown before sign-in.
+pub const ANON_COOKIE: &str = "reloop_csrf";
+/// The form field (and, for scripts, the `X-CSRF-Token` header) carrying the token.
+pub const FIELD: &str = "csrf_token";
+const HEADER: &str = "x-csrf-token";
+
+/// A fresh anonymous token, set by the middleware on a page shown to a visitor who has none.
+#[derive(Clone, Debug)]
+pub struct AnonToken(pub String);
+
+/// The token forms on this page must carry.
+pub fn token_for(req: &actix_web::HttpRequest) -> String {
+    let ext = req.extensions();
+    match ext.get::<Identity>().and_then(|i| i.session.as_ref()) {
+        Some((_, csrf)) => csrf.clone(),
+        None => ext
+            .get::<AnonToken>()
+            .map(|a| a.0.clone())
+            .or_else(|| req.cookie(ANON_COOKIE).map(|c| c.value().to_owned()))
+            .unwrap_or_default(),
+    }
+}
+
+/// The strict cookie that carries an anonymous token.
+pub fn anon_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(ANON_COOKIE, token).path("/").http_only(true).secure(secure).same_site(SameSite::Strict).finish()
+}
+
+/// Checks the request's token against the one it must carry. The body is read (within
+/// `limit`) and put back for the handler.
+pub async fn verify(req: &mut ServiceRequest, limit: usize) -> Result<(), AppError> {
+    let expected = match req.extensions().get::<Identity>().and_then(|i| i.session.clone()) {
+        Some((_, csrf)) => Some(csrf),
+        None => req.cookie(ANON_COOKIE).map(|c| c.value().to_owned()),
+    };
+    let mut given = req.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if given.is_none() && req.content_type() == "application/x-www-form-urlencoded" {
+        let body = read_body(req, limit).await?;
+        given = url_parse(&body).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned());
+        req.set_payload(Payload::from(body));
+    }
+    match (expected, given) {
+        (Some(e), Some(g)) if !g.is_empty() && secret::same(&e, &g) => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "this form has expired or did not come from reloop; reload the page and submit it again".into(),
+        )),
+    }
+}
+
+/// Reads the whole body, refusing (413) one larger than `limit` before buffering it all.
+async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, AppError> {
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(AppError::PayloadTooLarge { limit });
+    }
+    let mut payload = req.parts_mut().1.take();
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::bad_request(None, format!("could not read the request body: {e}")))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}

@@ -1,0 +1,72 @@
+//! Every UI route, declared once with its access rule: the same list registers the
+//! handlers and gives the access middleware its rules.
+
+use actix_web::web::{self, ServiceConfig};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+
+use super::flash::see_other;
+use super::{account, assets, audit, auth, models, sites, users};
+use crate::rules::Permission;
+use crate::web::access::{Family, Identity, Rule};
+
+/// Declares the UI's routes and their access rules in one list.
+macro_rules! ui_routes {
+    ($($method:ident $path:literal => $handler:path, $perm:ident;)*) => {
+        /// Access rules of every UI route (see `web::access`).
+        pub const RULES: &[Rule] = &[
+            $(Rule::new(ui_routes!(@m $method), $path, Permission::$perm, Family::Ui),)*
+        ];
+
+        /// Registers every UI route.
+        pub fn configure(cfg: &mut ServiceConfig) {
+            $(cfg.route($path, web::$method().to($handler));)*
+        }
+    };
+    (@m get) => { "GET" };
+    (@m post) => { "POST" };
+}
+
+ui_routes! {
+    get "/" => home, Public;
+    get "/login" => auth::login_form, Public;
+    post "/login" => auth::login, Public;
+    post "/logout" => auth::logout, SignedIn;
+    get "/setup" => auth::setup_form, Public;
+    post "/setup" => auth::setup, Public;
+    get "/account" => account::show, SignedIn;
+    post "/account/password" => account::change_password, SignedIn;
+    post "/account/tokens" => account::create_token, SignedIn;
+    post "/account/tokens/{id}/revoke" => account::revoke_token, SignedIn;
+    get "/scan" => assets::scan, Read;
+    get "/assets" => assets::list, Read;
+    post "/assets" => assets::create, RegistryWrite;
+    get "/assets/new" => assets::new_form, RegistryWrite;
+    get "/assets/{id}" => assets::show, Read;
+    get "/assets/{id}/edit" => assets::edit_form, RegistryWrite;
+    post "/assets/{id}/edit" => assets::update, RegistryWrite;
+    post "/assets/{id}/transition" => assets::transition, Lifecycle;
+    post "/assets/{id}/install" => assets::install, Lifecycle;
+    post "/assets/{id}/children/{child}/remove" => assets::remove, Lifecycle;
+    get "/sites" => sites::list, Read;
+    post "/sites" => sites::create, RegistryWrite;
+    get "/sites/new" => sites::new_form, RegistryWrite;
+    get "/sites/{id}" => sites::show, Read;
+    get "/sites/{id}/edit" => sites::edit_form, RegistryWrite;
+    post "/sites/{id}/edit" => sites::update, RegistryWrite;
+    get "/models" => models::list, Read;
+    post "/models" => models::create, RegistryWrite;
+    get "/models/new" => models::new_form, RegistryWrite;
+    get "/models/{id}" => models::show, Read;
+    get "/models/{id}/edit" => models::edit_form, RegistryWrite;
+    post "/models/{id}/edit" => models::update, RegistryWrite;
+    get "/admin/users" => users::list, ManageUsers;
+    post "/admin/users" => users::create, ManageUsers;
+    post "/admin/users/{id}" => users::update, ManageUsers;
+    get "/audit" => audit::list, ReadAudit;
+    get "/audit/verify" => audit::verify, ReadAudit;
+}
+
+async fn home(req: HttpRequest) -> HttpResponse {
+    let signed_in = req.extensions().get::<Identity>().is_some();
+    see_other(if signed_in { "/assets" } else { "/login" })
+}
