@@ -1,6 +1,9 @@
 //! reloop's integration tests: one binary; every test runs on SQLite and on PostgreSQL
 //! (see `reloop_tests::db_test!`).
 
+// Tests: a failed expectation is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod access_matrix;
 mod audit;
 mod auth;

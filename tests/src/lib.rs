@@ -7,6 +7,9 @@
 //! PostgreSQL variants print "skipped: …" and pass locally; with `CI` or
 //! `RELOOP_TEST_REQUIRE_ALL` set, a skip is a failure.
 
+// A test harness: a failed expectation here is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod browser;
 
 use std::sync::Arc;
