@@ -1,12 +1,14 @@
 //! Run-time settings, read once from the environment (and an optional `.env` file).
 //!
 //! Every key is documented in `.env.example`. Paths come from here, never from the
-//! working directory at the point of use.
+//! working directory at the point of use. Settings are plain values: this module knows
+//! no feature; features read the policies defined here.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+use chrono::Duration;
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -110,23 +112,49 @@ impl Settings {
         self.database_url.starts_with("sqlite:")
     }
 
-    pub fn session_policy(&self) -> crate::auth::sessions::SessionPolicy {
-        crate::auth::sessions::SessionPolicy {
-            idle: chrono::Duration::minutes(self.session_idle_minutes),
-            absolute: chrono::Duration::hours(self.session_max_hours),
+    pub fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy {
+            idle: Duration::minutes(self.session_idle_minutes),
+            absolute: Duration::hours(self.session_max_hours),
         }
     }
 
-    pub fn throttle_policy(&self) -> crate::auth::throttle::ThrottlePolicy {
-        crate::auth::throttle::ThrottlePolicy {
+    pub fn throttle_policy(&self) -> ThrottlePolicy {
+        ThrottlePolicy {
             max_failures: self.login_max_failures,
             max_address_failures: self.login_max_failures * 4,
-            window: chrono::Duration::minutes(self.login_lock_minutes),
-            lock: chrono::Duration::minutes(self.login_lock_minutes),
-            backoff: chrono::Duration::milliseconds(self.login_backoff_ms),
+            window: Duration::minutes(self.login_lock_minutes),
+            lock: Duration::minutes(self.login_lock_minutes),
+            backoff: Duration::milliseconds(self.login_backoff_ms),
             free_failures: 2,
         }
     }
+}
+
+/// How long sessions live (`auth::sessions` applies it).
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    /// A session unused this long ends.
+    pub idle: Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub absolute: Duration,
+}
+
+/// Sign-in throttling (`auth::throttle` applies it).
+#[derive(Clone, Copy, Debug)]
+pub struct ThrottlePolicy {
+    /// Failures for one account name before it locks.
+    pub max_failures: i32,
+    /// Failures from one address before it locks (several people may share one).
+    pub max_address_failures: i32,
+    /// Failures older than this are forgotten.
+    pub window: Duration,
+    /// How long a lock lasts.
+    pub lock: Duration,
+    /// The first wait, doubling with each further failure; zero turns waiting off.
+    pub backoff: Duration,
+    /// Failures allowed before waiting starts.
+    pub free_failures: i32,
 }
 
 fn default_sqlite_url(data_dir: &std::path::Path) -> anyhow::Result<String> {

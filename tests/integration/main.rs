@@ -14,6 +14,7 @@ mod health_openapi;
 mod lifecycle;
 mod pagination;
 mod registry;
+mod seams;
 mod tree;
 mod ui;
 

@@ -1,6 +1,6 @@
 //! Server-side sessions behind an opaque cookie.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
 
 use super::model::User;
@@ -10,13 +10,7 @@ use crate::db::entities::{session, user};
 use crate::error::AppResult;
 use crate::ids::UserId;
 
-#[derive(Clone, Copy, Debug)]
-pub struct SessionPolicy {
-    /// A session unused this long ends.
-    pub idle: Duration,
-    /// A session ends this long after sign-in, used or not.
-    pub absolute: Duration,
-}
+pub use crate::settings::SessionPolicy;
 
 /// A freshly started session: the cookie value (never stored) and its CSRF token.
 pub struct Started {

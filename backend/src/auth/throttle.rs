@@ -5,27 +5,13 @@
 //! `max_failures` the key is locked for a while. Keys are the name as typed, whether or not
 //! such an account exists, so a refusal never tells who exists.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};
 
 use crate::db::entities::login_throttle as lt;
 use crate::error::AppResult;
 
-#[derive(Clone, Copy, Debug)]
-pub struct ThrottlePolicy {
-    /// Failures for one account name before it locks.
-    pub max_failures: i32,
-    /// Failures from one address before it locks (several people may share one).
-    pub max_address_failures: i32,
-    /// Failures older than this are forgotten.
-    pub window: Duration,
-    /// How long a lock lasts.
-    pub lock: Duration,
-    /// The first wait, doubling with each further failure; zero turns waiting off.
-    pub backoff: Duration,
-    /// Failures allowed before waiting starts.
-    pub free_failures: i32,
-}
+pub use crate::settings::ThrottlePolicy;
 
 pub fn user_key(username: &str) -> String {
     format!("user:{}", crate::text::key(username).chars().take(128).collect::<String>())

@@ -1,7 +1,5 @@
 //! What a ledger entry records: the kinds of change an item's history is made of.
 
-use crate::text_enum;
-
 text_enum! {
     /// What a ledger entry records.
     pub enum EventKind {

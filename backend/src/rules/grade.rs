@@ -2,8 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::text_enum;
-
 text_enum! {
     /// R2v3 functional grade.
     pub enum FunctionalGrade {

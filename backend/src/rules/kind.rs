@@ -1,7 +1,5 @@
 //! What an asset is, and which kinds may be installed in which.
 
-use crate::text_enum;
-
 text_enum! {
     /// The kind of an asset. Servers hold boards and chips; boards hold chips.
     pub enum AssetKind {

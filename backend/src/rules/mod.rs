@@ -12,13 +12,16 @@
 //! - The README's transition table and role matrix are generated from [`state::TRANSITIONS`]
 //!   and [`role::MATRIX`]; unit tests keep them equal.
 
+// First: the other modules use its macro (textual scope).
+#[macro_use]
+pub mod text_enum;
+
 pub mod event;
 pub mod grade;
 pub mod kind;
 pub mod page;
 pub mod role;
 pub mod state;
-pub mod text_enum;
 pub mod workload;
 
 pub use event::EventKind;

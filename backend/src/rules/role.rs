@@ -2,8 +2,6 @@
 //! checked by a test.
 
 use super::state::State;
-use crate::text_enum;
-
 text_enum! {
     /// A user's role.
     pub enum Role {

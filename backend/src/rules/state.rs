@@ -4,8 +4,6 @@
 //! compares them, so the two cannot drift apart.
 
 use super::kind::AssetKind;
-use crate::text_enum;
-
 text_enum! {
     /// Where an item is in its life.
     pub enum State {

@@ -6,7 +6,7 @@
 //! (`web::api::schema`), so the document always spells values as the wire does.
 
 /// Declares a closed vocabulary. Each variant is `Variant = "wire_text" / "Human label"`.
-#[macro_export]
+/// Used inside `rules` only (textual scope: `rules/mod.rs` declares this module first).
 macro_rules! text_enum {
     ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal / $label:literal),+ $(,)? }) => {
         $(#[$meta])*

@@ -1,8 +1,6 @@
 //! Workload tiers: what an item in service is used for. Second-life tiers are the lighter
 //! workloads older hardware is redeployed to (DOMAIN.md §7).
 
-use crate::text_enum;
-
 text_enum! {
     /// The workload an item serves.
     pub enum WorkloadTier {

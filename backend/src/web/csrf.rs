@@ -12,7 +12,7 @@ use actix_web::web::{Bytes, BytesMut};
 use form_urlencoded::parse as url_parse;
 use futures_util::StreamExt;
 
-use super::access::Identity;
+use super::identity::Identity;
 use crate::auth::secret;
 use crate::error::AppError;
 

@@ -11,8 +11,8 @@ use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use super::AppState;
 use super::error::{ApiError, PageError};
+use super::state::AppState;
 use crate::error::AppError;
 
 async fn read_body(limit: usize, req: &HttpRequest, mut payload: Payload) -> Result<Bytes, AppError> {

@@ -3,7 +3,7 @@
 use actix_web::web::Data;
 use actix_web::{HttpResponse, get};
 
-use super::AppState;
+use super::state::AppState;
 
 /// The process is up.
 #[get("/healthz")]

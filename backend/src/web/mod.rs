@@ -14,7 +14,9 @@ pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod identity;
 pub mod routes;
+pub mod state;
 pub mod static_files;
 pub mod ui;
 
@@ -31,12 +33,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::settings::Settings;
 use error::{ApiError, PageError};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub db: Db,
-    pub settings: Arc<Settings>,
-}
+pub use state::AppState;
 
 /// Path segments that fail to parse (a malformed id) are unknown resources: 404, in the
 /// format of the route's family.

@@ -6,10 +6,10 @@ use actix_web::{HttpResponse, delete, get, post};
 use crate::auth::User;
 use crate::auth::tokens::{self, CreatedToken, NewToken, TokenInfo};
 use crate::ids::TokenId;
-use crate::web::AppState;
-use crate::web::access::Me;
 use crate::web::error::{ApiResult, ErrorBody};
 use crate::web::extract::ApiJson;
+use crate::web::identity::Me;
+use crate::web::state::AppState;
 
 #[utoipa::path(tag = "account", responses((status = 200, description = "Who the token belongs to", body = User), (status = 401, body = ErrorBody)))]
 #[get("/me")]

@@ -12,10 +12,10 @@ use crate::ids::{AssetId, EventId};
 use crate::ledger::{self, Event};
 use crate::lifecycle::{self, InstallRequest, RemoveRequest, TransitionOutcome, TransitionRequest, TreeChange};
 use crate::rules::{Page, State};
-use crate::web::AppState;
-use crate::web::access::Me;
 use crate::web::error::{ApiResult, ErrorBody};
 use crate::web::extract::{ApiJson, ApiQuery, OptionalJson};
+use crate::web::identity::Me;
+use crate::web::state::AppState;
 
 /// An asset with what its page needs: mass and the states it may move to.
 #[derive(Serialize, ToSchema)]

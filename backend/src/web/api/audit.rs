@@ -7,9 +7,9 @@ use super::schema::PageDoc;
 use crate::audit::{self, AuditEntry, AuditQuery};
 use crate::ledger::chain::{self, ChainReport};
 use crate::rules::Page;
-use crate::web::AppState;
 use crate::web::error::{ApiResult, ErrorBody};
 use crate::web::extract::ApiQuery;
+use crate::web::state::AppState;
 
 #[utoipa::path(tag = "audit", params(AuditQuery), responses((status = 200, description = "Newest first", body = PageDoc<AuditEntry>), (status = 403, body = ErrorBody)))]
 #[get("/audit")]

@@ -7,10 +7,10 @@ use super::schema::PageDoc;
 use crate::catalog::{self, HardwareModel, ModelPatch, ModelQuery, NewModel};
 use crate::ids::ModelId;
 use crate::rules::Page;
-use crate::web::AppState;
-use crate::web::access::Me;
 use crate::web::error::{ApiResult, ErrorBody};
 use crate::web::extract::{ApiJson, ApiQuery};
+use crate::web::identity::Me;
+use crate::web::state::AppState;
 
 #[utoipa::path(
     tag = "models",

@@ -5,10 +5,10 @@ use actix_web::{HttpResponse, get, patch, post};
 
 use crate::ids::SiteId;
 use crate::sites::{self, NewSite, Site, SitePatch};
-use crate::web::AppState;
-use crate::web::access::Me;
 use crate::web::error::{ApiResult, ErrorBody};
 use crate::web::extract::ApiJson;
+use crate::web::identity::Me;
+use crate::web::state::AppState;
 
 #[utoipa::path(tag = "sites", responses((status = 200, description = "All sites by name", body = Vec<Site>)))]
 #[get("/sites")]

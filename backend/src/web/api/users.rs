@@ -6,10 +6,10 @@ use actix_web::{HttpResponse, get, patch, post};
 use crate::auth::users;
 use crate::auth::{NewUser, User, UserPatch};
 use crate::ids::UserId;
-use crate::web::AppState;
-use crate::web::access::Me;
 use crate::web::error::{ApiResult, ErrorBody};
 use crate::web::extract::ApiJson;
+use crate::web::identity::Me;
+use crate::web::state::AppState;
 
 #[utoipa::path(tag = "users", responses((status = 200, body = Vec<User>), (status = 403, body = ErrorBody)))]
 #[get("/users")]

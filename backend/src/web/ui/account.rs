@@ -14,10 +14,10 @@ use crate::auth::tokens::{self, CreatedToken, NewToken, TokenInfo};
 use crate::auth::{User, users};
 use crate::error::AppError;
 use crate::ids::TokenId;
-use crate::web::AppState;
-use crate::web::access::Me;
 use crate::web::error::PageResult;
 use crate::web::extract::FormBody;
+use crate::web::identity::Me;
+use crate::web::state::AppState;
 
 type Form = FormBody<HashMap<String, String>>;
 

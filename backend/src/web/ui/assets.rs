@@ -18,10 +18,10 @@ use crate::ids::{AssetId, EventId};
 use crate::lifecycle::{self, InstallRequest, ItemView, RemoveRequest, TransitionRequest};
 use crate::rules::{AssetKind, CosmeticGrade, FunctionalGrade, Grade, RetailGrade, State, WorkloadTier};
 use crate::sites::{self, Site};
-use crate::web::AppState;
-use crate::web::access::Me;
 use crate::web::error::{PageError, PageResult, status_of};
 use crate::web::extract::FormBody;
+use crate::web::identity::Me;
+use crate::web::state::AppState;
 
 type Form = FormBody<HashMap<String, String>>;
 

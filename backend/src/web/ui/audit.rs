@@ -10,8 +10,8 @@ use super::layout::{Layout, render};
 use super::views::{query_map, short_time, url_with};
 use crate::audit::{self, AuditEntry, AuditQuery};
 use crate::ledger::chain::{self, ChainReport};
-use crate::web::AppState;
 use crate::web::error::PageResult;
+use crate::web::state::AppState;
 
 pub struct Row {
     pub e: AuditEntry,

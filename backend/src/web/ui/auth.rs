@@ -16,11 +16,11 @@ use super::views::query_map;
 use crate::auth::{self, LoginError, NewUser, sessions, users};
 use crate::error::AppError;
 use crate::rules::Role;
-use crate::web::AppState;
-use crate::web::access::{Identity, Me, SESSION_COOKIE, client_ip};
 use crate::web::csrf;
 use crate::web::error::{PageError, PageResult};
 use crate::web::extract::FormBody;
+use crate::web::identity::{Identity, Me, SESSION_COOKIE, client_ip};
+use crate::web::state::AppState;
 
 type Form = FormBody<HashMap<String, String>>;
 

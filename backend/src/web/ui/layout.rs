@@ -8,9 +8,9 @@ use super::flash;
 use crate::auth::User;
 use crate::error::AppError;
 use crate::rules::Permission;
-use crate::web::access::Identity;
 use crate::web::csrf;
 use crate::web::error::PageResult;
+use crate::web::identity::Identity;
 
 /// What every page's frame needs: the active section, the flash message, the user and
 /// the CSRF token for its forms.

@@ -15,10 +15,10 @@ use crate::assets::{self, AssetQuery};
 use crate::catalog::{self, HardwareModel, ModelPatch, ModelQuery, NewModel};
 use crate::ids::ModelId;
 use crate::rules::AssetKind;
-use crate::web::AppState;
-use crate::web::access::Me;
 use crate::web::error::PageResult;
 use crate::web::extract::FormBody;
+use crate::web::identity::Me;
+use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "models/list.html")]

@@ -7,7 +7,8 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use super::flash::see_other;
 use super::{account, assets, audit, auth, models, sites, users};
 use crate::rules::Permission;
-use crate::web::access::{Family, Identity, Rule};
+use crate::web::access::{Family, Rule};
+use crate::web::identity::Identity;
 
 /// Declares the UI's routes and their access rules in one list.
 macro_rules! ui_routes {

@@ -13,10 +13,10 @@ use super::views::{self, AssetRow, input_num, num};
 use crate::assets::{self, AssetQuery};
 use crate::ids::SiteId;
 use crate::sites::{self, NewSite, Site, SitePatch};
-use crate::web::AppState;
-use crate::web::access::Me;
 use crate::web::error::PageResult;
 use crate::web::extract::FormBody;
+use crate::web::identity::Me;
+use crate::web::state::AppState;
 
 type Form = FormBody<HashMap<String, String>>;
 

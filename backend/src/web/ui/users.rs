@@ -13,10 +13,10 @@ use crate::auth::{NewUser, User, UserPatch, users};
 use crate::error::AppError;
 use crate::ids::UserId;
 use crate::rules::Role;
-use crate::web::AppState;
-use crate::web::access::Me;
 use crate::web::error::PageResult;
 use crate::web::extract::FormBody;
+use crate::web::identity::Me;
+use crate::web::state::AppState;
 
 type Form = FormBody<HashMap<String, String>>;
 
