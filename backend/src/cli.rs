@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `demo` and `bench`.
+//! The command line: `serve` (the default), `migrate`, `demo`, `user`, `token` and `audit`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -26,8 +26,6 @@ pub enum Command {
     Migrate,
     /// Load the demo fleet into an empty database and exit.
     Demo,
-    /// Measure insert rate and page latency on a fresh database (see docs/benchmarks.md).
-    Bench(crate::bench::BenchArgs),
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -111,7 +109,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging(filter: &str) {
+/// Logs to standard output through `filter` (`RELOOP_LOG` syntax); `main` calls it, and so
+/// does the load generator (`reloop-bench`) for itself and for the server it starts.
+pub fn init_logging(filter: &str) {
     let filter =
         tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
@@ -141,7 +141,6 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let db = open(&settings).await?;
             load_demo(&db).await
         }
-        Some(Command::Bench(args)) => crate::bench::run(args, &settings).await,
         Some(Command::User(UserCommand::Create { username, role, display_name })) => {
             let db = open(&settings).await?;
             let role = crate::rules::Role::parse(&role)

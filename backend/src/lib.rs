@@ -16,7 +16,6 @@
 pub mod assets;
 pub mod audit;
 pub mod auth;
-pub mod bench;
 pub mod catalog;
 pub mod cli;
 pub mod context;

@@ -1,0 +1,154 @@
+//! `reloop-bench`: generates a synthetic fleet into a fresh database through reloop's own
+//! services, then measures reloop's server under concurrent HTTP load and prints a Markdown
+//! table and the server's peak RSS. Figures go to docs/benchmarks.md; nothing here is
+//! asserted (timings are measured, never tested).
+//!
+//! The server runs as a child process so its peak RSS is its own: this binary again, as
+//! `reloop-bench serve-child` (hidden), which runs reloop's `serve` through the library. So
+//! the bench needs no built `reloop` binary, and the product binary links no HTTP client.
+
+mod fleet;
+mod load;
+mod scratch;
+mod server;
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use reloop::db::{Db, redact_url};
+use reloop::settings::Settings;
+
+use crate::fleet::PARTS;
+use crate::scratch::Scratch;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "reloop-bench",
+    version,
+    about = "Measure reloop's insert rate and page latency on a fresh database (see docs/benchmarks.md)",
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    child: Option<Child>,
+    #[command(flatten)]
+    args: BenchArgs,
+}
+
+/// What the bench runs of itself; not for people.
+#[derive(Subcommand, Debug)]
+enum Child {
+    /// The server under load: migrations, then reloop's `serve`, configured by the
+    /// environment the bench sets.
+    #[command(hide = true)]
+    ServeChild,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Servers to generate; each has 9 parts (board, 2 CPUs, 4 DIMMs, SSD, PSU), so the
+    /// default makes about a million items.
+    #[arg(long, default_value_t = 100_000)]
+    pub servers: usize,
+    /// Concurrent HTTP clients.
+    #[arg(long, default_value_t = 32)]
+    pub clients: usize,
+    /// Seconds of load per measured page.
+    #[arg(long, default_value_t = 15)]
+    pub seconds: u64,
+    /// A PostgreSQL server to bench on (a fresh database is created there and dropped
+    /// afterwards), e.g. postgres://postgres@127.0.0.1:5432/postgres. Default: a fresh
+    /// SQLite file under RELOOP_DATA_DIR/bench.
+    #[arg(long)]
+    pub postgres: Option<String>,
+    /// Keep the generated database.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("reloop-bench: configuration error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    reloop::cli::init_logging(&settings.log_filter);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("reloop-bench: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.child {
+            Some(Child::ServeChild) => server::serve_child(settings).await,
+            None => run(cli.args, &settings).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("reloop-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The bench: a fresh database, the fleet, the load, the report; then the database goes
+/// (unless `--keep`).
+async fn run(args: BenchArgs, settings: &Settings) -> anyhow::Result<()> {
+    if args.servers == 0 || args.clients == 0 || args.seconds == 0 {
+        bail!("--servers, --clients and --seconds must be at least 1");
+    }
+    let scratch = Scratch::create(args.postgres.as_deref(), &settings.data_dir).await?;
+    println!(
+        "reloop-bench: {} servers (~{} items), {} clients, {} s per page",
+        args.servers,
+        args.servers * (PARTS + 1),
+        args.clients,
+        args.seconds
+    );
+    println!("database: {}", redact_url(scratch.url()));
+    let result = measure(&args, scratch.url()).await;
+    if args.keep {
+        println!("kept the database at {}", redact_url(scratch.url()));
+    } else {
+        scratch.remove().await;
+    }
+    result
+}
+
+async fn measure(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
+    let db = Db::connect(url, 8).await.context("connecting to the bench database")?;
+    db.migrate().await.context("migrating the bench database")?;
+    let fleet = fleet::generate(&db, args.servers).await?;
+    // What autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) would do after a big load.
+    db.analyze().await.context("analysing the bench database")?;
+    db.close().await.ok();
+
+    let server = server::start(url).await?;
+    let pid = server.pid().context("the server process has no pid")?;
+    let base = format!("http://{}", server.addr());
+    let outcome = load::run(args, &base, &fleet).await;
+    let rss = server::peak_rss_kib(pid);
+    server.stop().await;
+    let outcome = outcome?;
+    println!();
+    println!("| page | requests | req/s | p50 ms | p99 ms | errors |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for r in &outcome {
+        println!("| {} | {} | {:.0} | {:.1} | {:.1} | {} |", r.name, r.count, r.rate, r.p50_ms, r.p99_ms, r.errors);
+    }
+    match rss {
+        Some(kib) => println!("\nserver peak RSS: {:.1} MiB", kib as f64 / 1024.0),
+        None => println!("\nserver peak RSS: unavailable (needs /proc)"),
+    }
+    Ok(())
+}
