@@ -10,8 +10,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
-use super::catalog::ServerConfig;
-use super::plan::{self, Action, Plan, Role, ServerAction, SiteKey};
+use super::data::{Demo, ServerConfig, SiteKey};
+use super::plan::{self, Action, Plan, Role, ServerAction};
 use crate::assets::{self, AssetPatch, NewAsset};
 use crate::context::Ctx;
 use crate::db::Db;
@@ -51,7 +51,6 @@ pub struct ModelInfo {
     pub label: String,
     pub manufacturer: String,
     pub kind: AssetKind,
-    pub storage_tb: Option<f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -59,7 +58,6 @@ struct Part {
     id: AssetId,
     tag: String,
     model: &'static str,
-    serial: Option<String>,
 }
 
 /// A server as the executor tracks it: what is installed where.
@@ -97,6 +95,7 @@ struct Pending {
 
 pub struct Exec<'a> {
     db: &'a Db,
+    data: &'static Demo,
     shift: Duration,
     models: HashMap<&'static str, ModelInfo>,
     sites: HashMap<SiteKey, SiteId>,
@@ -107,7 +106,6 @@ pub struct Exec<'a> {
     serials: HashSet<(String, String)>,
     rng: StdRng,
     spare_seq: usize,
-    cert_seq: usize,
     /// Harvested DIMMs installed in other servers (repairs and upgrades).
     pub reused_dimms: usize,
     pub swaps: usize,
@@ -126,6 +124,7 @@ fn pick(rng: &mut StdRng, alphabet: &[u8], n: usize) -> String {
 impl<'a> Exec<'a> {
     pub fn new(
         db: &'a Db,
+        data: &'static Demo,
         shift: Duration,
         models: HashMap<&'static str, ModelInfo>,
         sites: HashMap<SiteKey, SiteId>,
@@ -133,6 +132,7 @@ impl<'a> Exec<'a> {
     ) -> Self {
         Exec {
             db,
+            data,
             shift,
             models,
             sites,
@@ -143,7 +143,6 @@ impl<'a> Exec<'a> {
             serials: HashSet::new(),
             rng: StdRng::seed_from_u64(plan::SEED ^ 0x5e71a1),
             spare_seq: 0,
-            cert_seq: 0,
             reused_dimms: 0,
             swaps: 0,
             dismantled: 0,
@@ -154,10 +153,10 @@ impl<'a> Exec<'a> {
         Ctx::at(format!("demo:{actor}"), at - self.shift)
     }
 
-    fn ops(site: SiteKey) -> String {
+    fn ops(&self, site: SiteKey) -> String {
         match site {
             SiteKey::Wh => "refurb-utr".to_owned(),
-            s => format!("dc-ops-{}", plan::site(s).code),
+            s => format!("dc-ops-{}", self.data.site(s).code),
         }
     }
 
@@ -222,7 +221,7 @@ impl<'a> Exec<'a> {
     ) -> anyhow::Result<(NewAsset, Part)> {
         let info = self.model(model)?.clone();
         let serial = self.serial(model, made)?;
-        let part = Part { id: AssetId(uuid::Uuid::nil()), tag: tag.clone(), model, serial: Some(serial.clone()) };
+        let part = Part { id: AssetId(uuid::Uuid::nil()), tag: tag.clone(), model };
         Ok((
             NewAsset {
                 asset_tag: tag,
@@ -271,14 +270,14 @@ impl<'a> Exec<'a> {
         let mut layouts = Vec::new();
         for k in po.servers.clone() {
             let tag = plan.servers[k].tag.clone();
-            let (mut server, _) = self.new_asset(tag.clone(), cfg.server, None, made, po.at)?;
+            let (mut server, _) = self.new_asset(tag.clone(), &cfg.server, None, made, po.at)?;
             server.site_id = Some(site_id);
             server.custodian = Some(po.custodian.to_owned());
             server.notes = Some(format!(
                 "Delivered with {} ({} × {}).",
                 po.number,
                 po.servers.len(),
-                self.model(cfg.server)?.label
+                self.model(&cfg.server)?.label
             ));
             items.push(server);
             let board_tag = format!("{tag}-MB");
@@ -295,15 +294,15 @@ impl<'a> Exec<'a> {
                 parts.push((role, p));
                 Ok(())
             };
-            add(self, &mut items, "board", board_tag.clone(), cfg.board, &tag)?;
+            add(self, &mut items, "board", board_tag.clone(), &cfg.board, &tag)?;
             for c in 1..=cfg.cpus {
                 add(self, &mut items, "cpu", format!("{tag}-C{c}"), po.cpu, &board_tag)?;
             }
             for d in 1..=cfg.dimms {
-                add(self, &mut items, "dimm", format!("{tag}-D{d:02}"), cfg.dimm, &board_tag)?;
+                add(self, &mut items, "dimm", format!("{tag}-D{d:02}"), &cfg.dimm, &board_tag)?;
             }
-            if let Some(g) = cfg.gpus {
-                let gpu_parent = match g.baseboard {
+            if let Some(g) = &cfg.gpus {
+                let gpu_parent = match &g.baseboard {
                     Some(bb) => {
                         let bb_tag = format!("{tag}-GB");
                         add(self, &mut items, "baseboard", bb_tag.clone(), bb, &tag)?;
@@ -312,29 +311,29 @@ impl<'a> Exec<'a> {
                     None => board_tag.clone(),
                 };
                 for n in 1..=g.count {
-                    add(self, &mut items, "gpu", format!("{tag}-G{n}"), g.gpu, &gpu_parent)?;
+                    add(self, &mut items, "gpu", format!("{tag}-G{n}"), &g.gpu, &gpu_parent)?;
                 }
             }
             let mut m = 0;
-            for &(model, count) in cfg.board_drives {
-                for _ in 0..count {
+            for (model, count) in &cfg.board_drives {
+                for _ in 0..*count {
                     m += 1;
                     add(self, &mut items, "board_drive", format!("{tag}-M{m}"), model, &board_tag)?;
                 }
             }
             let mut s = 0;
-            for &(model, count) in cfg.drives {
-                for _ in 0..count {
+            for (model, count) in &cfg.drives {
+                for _ in 0..*count {
                     s += 1;
                     add(self, &mut items, "drive", format!("{tag}-S{s:02}"), model, &tag)?;
                 }
             }
             for p in 1..=cfg.psus {
-                add(self, &mut items, "psu", format!("{tag}-P{p}"), cfg.psu, &tag)?;
+                add(self, &mut items, "psu", format!("{tag}-P{p}"), &cfg.psu, &tag)?;
             }
             let mut n = 0;
-            for &(model, count) in cfg.nics {
-                for _ in 0..count {
+            for (model, count) in &cfg.nics {
+                for _ in 0..*count {
                     n += 1;
                     add(self, &mut items, "nic", format!("{tag}-N{n}"), model, &tag)?;
                 }
@@ -347,7 +346,7 @@ impl<'a> Exec<'a> {
                 self.spare_seq += 1;
                 let (mut a, p) = self.new_asset(format!("RL-SP-{:06}", self.spare_seq), model, None, made, po.at)?;
                 a.site_id = Some(site_id);
-                a.custodian = Some(format!("{} spares", plan::site(po.site).name));
+                a.custodian = Some(format!("{} spares", self.data.site(po.site).name));
                 a.notes = Some(format!("On-site spares kit delivered with {}.", po.number));
                 items.push(a);
                 spare_parts.push(p);
@@ -376,7 +375,7 @@ impl<'a> Exec<'a> {
                 tag,
                 site: po.site,
                 cfg,
-                board: Part { id: AssetId(uuid::Uuid::nil()), tag: String::new(), model: cfg.board, serial: None },
+                board: Part { id: AssetId(uuid::Uuid::nil()), tag: String::new(), model: &cfg.board },
                 baseboard: None,
                 cpus: Vec::new(),
                 dimms: Vec::new(),
@@ -407,7 +406,8 @@ impl<'a> Exec<'a> {
 
     async fn register_batteries(&mut self, at: DateTime<Utc>) -> anyhow::Result<()> {
         let mut items = Vec::new();
-        for s in plan::SITES.iter().filter(|s| s.key != SiteKey::Wh) {
+        let data = self.data;
+        for s in data.sites.iter().filter(|s| s.key != SiteKey::Wh) {
             for n in 1..=2 {
                 let (mut a, _) = self.new_asset(
                     format!("RL-BBU-{}-{n}", s.code.to_uppercase()),
@@ -496,7 +496,7 @@ impl<'a> Exec<'a> {
     }
 
     async fn server_action(&mut self, rt: &mut Rt, at: DateTime<Utc>, a: &ServerAction) -> anyhow::Result<()> {
-        let ctx = self.ctx(&Self::ops(rt.site), at);
+        let ctx = self.ctx(&self.ops(rt.site), at);
         match a {
             ServerAction::Transition { to, tier, reason, payload } => {
                 self.transition(&ctx, rt.id, &rt.tag, *to, *tier, reason.clone(), payload.clone()).await?;
@@ -521,7 +521,7 @@ impl<'a> Exec<'a> {
                 .await?;
             }
             ServerAction::Grade { grade, reason } => {
-                let server = Part { id: rt.id, tag: rt.tag.clone(), model: rt.cfg.server, serial: None };
+                let server = Part { id: rt.id, tag: rt.tag.clone(), model: &rt.cfg.server };
                 self.grade(&ctx, &server, *grade, reason).await?;
             }
             ServerAction::Swap { role, reason } => self.swap(rt, at, *role, reason).await?,
@@ -554,9 +554,9 @@ impl<'a> Exec<'a> {
         let (mut a, mut p) =
             self.new_asset(format!("RL-SP-{:06}", self.spare_seq), model, None, at - Duration::days(60), at)?;
         a.site_id = Some(self.site_id(site)?);
-        a.custodian = Some(format!("{} spares", plan::site(site).name));
+        a.custodian = Some(format!("{} spares", self.data.site(site).name));
         a.notes = Some("Advance replacement from the vendor under warranty.".into());
-        let ctx = self.ctx(&Self::ops(site), at);
+        let ctx = self.ctx(&self.ops(site), at);
         let rows =
             assets::register(self.db, &ctx, vec![a], true).await.ctx(|| format!("registering spare {}", p.tag))?;
         p.id = rows.first().map(|r| r.id).context("register returned no row")?;
@@ -593,7 +593,7 @@ impl<'a> Exec<'a> {
             Role::Drive => rt.drives[k].clone(),
             Role::Psu => rt.psus[k].clone(),
         };
-        let ops = Self::ops(rt.site);
+        let ops = self.ops(rt.site);
         let ctx = self.ctx(&ops, at);
         self.remove(&ctx, parent, &failed, Some(State::Retired), format!("failed: {reason}")).await?;
         let (spare, harvested) = self.take_spare(failed.model, rt.site, at).await?;
@@ -618,20 +618,8 @@ impl<'a> Exec<'a> {
         match role {
             Role::Dimm => self.pending.push(Pending { id: failed.id, ready: at, site: rt.site }),
             Role::Drive => {
-                self.cert_seq += 1;
                 let t = at + Duration::minutes(50);
                 let ctx = self.ctx(&ops, t);
-                let payload = json!({
-                    "standard": "NIST SP 800-88",
-                    "method": "Destroy",
-                    "technique": "degauss, then shred on site",
-                    "device_serial": failed.serial,
-                    "host_asset": rt.tag,
-                    "operator": ops,
-                    "verification": "visual inspection of shred size",
-                    "result": "pass",
-                    "certificate": format!("SAN-{}-D{:05}", (t - self.shift).format("%Y"), self.cert_seq),
-                });
                 self.transition(
                     &ctx,
                     failed.id,
@@ -639,7 +627,7 @@ impl<'a> Exec<'a> {
                     State::Sanitized,
                     None,
                     "failed drive destroyed".into(),
-                    payload,
+                    json!({}),
                 )
                 .await?;
                 self.pending.push(Pending { id: failed.id, ready: t, site: rt.site });
@@ -664,44 +652,28 @@ impl<'a> Exec<'a> {
         Ok(())
     }
 
-    fn sanitization_method(model: &str) -> (&'static str, &'static str, &'static str) {
+    /// The NIST SP 800-88 method class and technique for a drive model.
+    fn sanitization_method(model: &str) -> (&'static str, &'static str) {
         if model.starts_with("nvme.") {
-            ("Purge", "NVMe Format, Secure Erase Settings 2 (cryptographic erase)", "nvme-cli 2.8")
+            ("Purge", "NVMe Format, Secure Erase Settings 2 (cryptographic erase)")
         } else if model.starts_with("ssd.") {
-            ("Purge", "ATA SANITIZE BLOCK ERASE", "hdparm 9.65")
+            ("Purge", "ATA SANITIZE BLOCK ERASE")
         } else if model.contains("10e2400") {
-            ("Purge", "SCSI SANITIZE OVERWRITE", "sg3_utils 1.47 (sg_sanitize)")
+            ("Purge", "SCSI SANITIZE OVERWRITE")
         } else {
-            ("Clear", "single-pass overwrite with full verification", "nwipe 0.35")
+            ("Clear", "single-pass overwrite with full verification")
         }
     }
 
+    /// Sanitizes every data-bearing drive, one after the other (about 7 minutes each). The
+    /// transitions carry no sanitization record yet: that belongs to the end-of-life feature.
     async fn sanitize_drives(&mut self, rt: &mut Rt, at: DateTime<Utc>) -> anyhow::Result<()> {
         let drives: Vec<Part> = rt.board_drives.iter().chain(&rt.drives).cloned().collect();
         for (j, d) in drives.iter().enumerate() {
-            let start = at + Duration::minutes(8 * j as i64);
-            let end = start + Duration::minutes(7);
-            let (method, technique, tool) = Self::sanitization_method(d.model);
-            let info = self.model(d.model)?.clone();
-            self.cert_seq += 1;
-            let payload = json!({
-                "standard": "NIST SP 800-88",
-                "method": method,
-                "technique": technique,
-                "tool": tool,
-                "device_serial": d.serial,
-                "device_type": info.kind.as_str(),
-                "capacity_tb": info.storage_tb,
-                "host_asset": rt.tag,
-                "operator": "refurb-utr",
-                "started": (start - self.shift).to_rfc3339(),
-                "ended": (end - self.shift).to_rfc3339(),
-                "verification": if j % 3 == 0 { "full" } else { "sampled (10 %)" },
-                "result": "pass",
-                "certificate": format!("SAN-{}-{:05}", (end - self.shift).format("%Y"), self.cert_seq),
-            });
+            let end = at + Duration::minutes(8 * j as i64 + 7);
+            let (method, technique) = Self::sanitization_method(d.model);
             let ctx = self.ctx("refurb-utr", end);
-            self.transition(&ctx, d.id, &d.tag, State::Sanitized, None, format!("{method}: {technique}"), payload)
+            self.transition(&ctx, d.id, &d.tag, State::Sanitized, None, format!("{method}: {technique}"), json!({}))
                 .await?;
         }
         Ok(())
@@ -789,7 +761,7 @@ impl<'a> Exec<'a> {
                     State::TransferredOut,
                     None,
                     "sold to a refurbisher with its erasure certificate".into(),
-                    json!({"recipient": "Second Rack Refurbishers BV (demo)"}),
+                    json!({"recipient": self.data.buyers.drives}),
                 )
                 .await?;
             }
@@ -830,8 +802,8 @@ impl<'a> Exec<'a> {
 
     /// Installs harvested DIMMs before a second life, as many as the pool has (up to `n`).
     async fn upgrade(&mut self, rt: &mut Rt, at: DateTime<Utc>, n: usize) -> anyhow::Result<()> {
-        let model = rt.cfg.dimm;
-        let ops = Self::ops(rt.site);
+        let model = rt.cfg.dimm.as_str();
+        let ops = self.ops(rt.site);
         for j in 0..n {
             let pool = self.spares.entry(model).or_default();
             let Some(pos) = pool.iter().position(|s| s.harvested && s.ready <= at) else {
@@ -853,18 +825,9 @@ impl<'a> Exec<'a> {
         let (ready, waiting): (Vec<Pending>, Vec<Pending>) =
             std::mem::take(&mut self.pending).into_iter().partition(|p| p.ready < at);
         self.pending = waiting;
-        let (vendor, country, certs) = plan::downstream(i);
         let mut members = Vec::new();
         for (j, p) in ready.iter().enumerate() {
-            let ctx = self.ctx(&Self::ops(p.site), at + Duration::minutes(j as i64));
-            let payload = json!({
-                "lot": lot.name,
-                "collected_at": plan::site(p.site).name,
-                "downstream_vendor": vendor,
-                "country": country,
-                "certifications": certs,
-                "route": "manual dismantling, then integrated copper smelter",
-            });
+            let ctx = self.ctx(&self.ops(p.site), at + Duration::minutes(j as i64));
             self.transition(
                 &ctx,
                 p.id,
@@ -872,7 +835,7 @@ impl<'a> Exec<'a> {
                 State::InRecycling,
                 None,
                 format!("shipped in recycling lot {}", lot.name),
-                payload,
+                json!({}),
             )
             .await?;
             members.push(p.id);
@@ -886,11 +849,6 @@ impl<'a> Exec<'a> {
         let members = self.lots.remove(&i).unwrap_or_default();
         for (j, id) in members.iter().enumerate() {
             let ctx = self.ctx("refurb-utr", at + Duration::minutes(j as i64));
-            let payload = json!({
-                "lot": lot.name,
-                "certificate_of_recycling": format!("COR-{}-{:02}", (at - self.shift).format("%Y"), i),
-                "final_disposition": "integrated copper smelter: Cu, Au, Ag, Pd recovered",
-            });
             self.transition(
                 &ctx,
                 *id,
@@ -898,7 +856,7 @@ impl<'a> Exec<'a> {
                 State::Recovered,
                 None,
                 "certificate of recycling received".into(),
-                payload,
+                json!({}),
             )
             .await?;
         }

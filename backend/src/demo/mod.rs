@@ -3,9 +3,11 @@
 //! the product itself would have written.
 //!
 //! - `refdata`: the Boavizta vendor footprint sheets compiled into the binary.
+//! - `data`: the demo's data files (`backend/refdata/demo/`: sites, purchase orders,
+//!   buyers, parts, server models and configurations), compiled in and validated.
 //! - `catalog`: hardware models with their figures and sources.
-//! - `plan`: sites, purchase orders and a dated story per server (seeded: every run
-//!   plans the same fleet).
+//! - `plan`: purchase orders and a dated story per server (seeded: every run plans the
+//!   same fleet).
 //! - `exec`: plays the plan in time order through `assets`, `lifecycle` and `sites`.
 //!
 //! The history ends on 30 October 2026; on a machine whose clock is earlier than that,
@@ -21,6 +23,7 @@
 //! database.
 
 mod catalog;
+mod data;
 mod exec;
 mod plan;
 mod refdata;
@@ -37,8 +40,8 @@ use crate::db::Db;
 use crate::db::entities::{asset, lifecycle_event};
 use crate::ids::{ModelId, SiteId};
 use crate::sites::{self, NewSite};
+use data::{Demo, SiteKey};
 use exec::{Exec, ModelInfo};
-use plan::{SITES, SiteKey};
 
 /// Loads the demo fleet if the database holds no asset. Returns a summary of what was
 /// loaded, or `None` when assets already exist.
@@ -54,13 +57,14 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<String>> {
         return Ok(None);
     }
     let started = Instant::now();
+    let data = data::demo()?;
     let footprints = refdata::Footprints::embedded()?;
     let defs = catalog::models(&footprints)?;
     let plan = plan::plan(plan::SEED)?;
     let end = plan::history_end()?;
     let shift = shift_for(end, Utc::now());
 
-    let sites = ensure_sites(db, plan::history_start()? - shift).await?;
+    let sites = ensure_sites(db, data, plan::history_start()? - shift).await?;
     let models = ensure_models(db, &defs, shift).await?;
     tracing::info!(
         "demo: catalog of {} models and {} sites ready; playing {} steps for {} servers",
@@ -69,14 +73,14 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<String>> {
         plan.schedule.len(),
         plan.servers.len()
     );
-    let mut exec = Exec::new(db, shift, models, sites, plan.servers.len());
+    let mut exec = Exec::new(db, data, shift, models, sites, plan.servers.len());
     exec.run(&plan).await?;
 
     let items = asset::Entity::find().count(db.conn()).await?;
     let entries = lifecycle_event::Entity::find().count(db.conn()).await?;
     let summary = format!(
         "{} sites, {} models, {} servers, {} items, {} ledger entries",
-        SITES.len(),
+        data.sites.len(),
         defs.len(),
         plan.servers.len(),
         thousands(items),
@@ -110,21 +114,21 @@ fn thousands(n: u64) -> String {
 }
 
 /// Creates the demo sites, reusing any site that already has the same name.
-async fn ensure_sites(db: &Db, at: DateTime<Utc>) -> anyhow::Result<HashMap<SiteKey, SiteId>> {
+async fn ensure_sites(db: &Db, data: &Demo, at: DateTime<Utc>) -> anyhow::Result<HashMap<SiteKey, SiteId>> {
     let existing = sites::list(db.conn()).await.map_err(|e| anyhow::anyhow!("listing sites: {e}"))?;
     let ctx = Ctx::at("demo:facilities", at);
     let mut out = HashMap::new();
-    for s in SITES {
-        let id = match existing.iter().find(|e| crate::text::key(&e.name) == crate::text::key(s.name)) {
+    for s in &data.sites {
+        let id = match existing.iter().find(|e| crate::text::key(&e.name) == crate::text::key(&s.name)) {
             Some(e) => e.id,
             None => {
                 let input = NewSite {
-                    name: s.name.to_owned(),
-                    country: s.country.to_owned(),
+                    name: s.name.clone(),
+                    country: s.country.clone(),
                     grid_ci_g_per_kwh: Some(s.grid_ci),
-                    grid_ci_source: Some(plan::GRID_SOURCE.to_owned()),
+                    grid_ci_source: Some(data.grid_ci_source.clone()),
                     pue: s.pue,
-                    notes: Some(s.notes.to_owned()),
+                    notes: Some(s.notes.clone()),
                 };
                 sites::create(db, &ctx, input).await.map_err(|e| anyhow::anyhow!("creating site {}: {e}", s.name))?.id
             }
@@ -180,7 +184,7 @@ async fn ensure_models(
             }
         };
         let id: ModelId = id;
-        out.insert(d.key, ModelInfo { id, label, manufacturer, kind, storage_tb: m.storage_tb });
+        out.insert(d.key, ModelInfo { id, label, manufacturer, kind });
     }
     Ok(out)
 }

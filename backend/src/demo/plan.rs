@@ -1,19 +1,23 @@
-//! The demo fleet as a plan: sites, purchase orders and, for every server, a dated story
+//! The demo fleet as a plan: purchase orders and, for every server, a dated story
 //! (deployments, repairs, moves, second life, retirement, sanitization, dismantling,
 //! recycling). Planning is pure and seeded, so every run yields the same fleet; the
-//! executor (`super::exec`) then plays the plan through the services in time order.
+//! executor (`super::exec`) then plays the plan through the services in time order. The
+//! sites, orders and buyers are data (`refdata/demo/`, read by `super::data`); the story
+//! told about each server is here.
 
 use std::ops::Range;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
-use super::catalog::{ServerConfig, config};
+use super::data::{Demo, PO_FILE, ServerConfig, SiteKey};
 use crate::rules::{CosmeticGrade, FunctionalGrade, Grade, RetailGrade, State, WorkloadTier};
+use SiteKey::*;
+use WorkloadTier as W;
 
 /// The seed of the demo fleet.
 pub const SEED: u64 = 0x2e10_0b5e_ed00_0001;
@@ -40,342 +44,7 @@ fn ymd_hm(y: i32, m: u32, d: u32, h: u32, min: u32) -> anyhow::Result<DateTime<U
         .with_context(|| format!("{y}-{m:02}-{d:02} {h:02}:{min:02} is not a valid time"))
 }
 
-// --- sites ------------------------------------------------------------------------
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SiteKey {
-    Fra,
-    Sto,
-    Dub,
-    Iad,
-    Wh,
-}
-
-pub struct SiteDef {
-    pub key: SiteKey,
-    pub name: &'static str,
-    pub country: &'static str,
-    pub grid_ci: f64,
-    pub pue: Option<f64>,
-    /// Short code used in actor names.
-    pub code: &'static str,
-    pub notes: &'static str,
-}
-
-pub const GRID_SOURCE: &str = "demo figure, typical national average (replace with your supplier's)";
-
-pub const SITES: &[SiteDef] = &[
-    SiteDef {
-        key: SiteKey::Fra,
-        name: "Frankfurt FRA1",
-        country: "DE",
-        grid_ci: 380.0,
-        pue: Some(1.35),
-        code: "fra1",
-        notes: "Colocation hall, 2 MW IT. Main AI training site.",
-    },
-    SiteDef {
-        key: SiteKey::Sto,
-        name: "Stockholm STO1",
-        country: "SE",
-        grid_ci: 40.0,
-        pue: Some(1.15),
-        code: "sto1",
-        notes: "Free-cooled hall on a low-carbon grid: preferred site for second-life batch work.",
-    },
-    SiteDef {
-        key: SiteKey::Dub,
-        name: "Dublin DUB1",
-        country: "IE",
-        grid_ci: 290.0,
-        pue: Some(1.4),
-        code: "dub1",
-        notes: "Colocation suite, 800 kW IT.",
-    },
-    SiteDef {
-        key: SiteKey::Iad,
-        name: "Ashburn IAD1 (Virginia)",
-        country: "US",
-        grid_ci: 350.0,
-        pue: Some(1.3),
-        code: "iad1",
-        notes: "US region, 1.5 MW IT.",
-    },
-    SiteDef {
-        key: SiteKey::Wh,
-        name: "Utrecht refurbishment warehouse",
-        country: "NL",
-        grid_ci: 330.0,
-        pue: None,
-        code: "utr",
-        notes: "Intake, sanitization, testing, grading and parts harvest; ships recycling lots. No IT load, so no PUE.",
-    },
-];
-
-pub fn site(key: SiteKey) -> &'static SiteDef {
-    SITES.iter().find(|s| s.key == key).unwrap_or(&SITES[0])
-}
-
 // --- purchase orders --------------------------------------------------------------
-
-struct PoRow {
-    date: (i32, u32, u32),
-    config: &'static str,
-    cpu: Option<&'static str>,
-    count: usize,
-    site: SiteKey,
-    tier: WorkloadTier,
-    custodian: &'static str,
-}
-
-use SiteKey::*;
-use WorkloadTier as W;
-
-const PO_TABLE: &[PoRow] = &[
-    PoRow {
-        date: (2019, 2, 11),
-        config: "r640",
-        cpu: Some("cpu.xeon.6130"),
-        count: 24,
-        site: Fra,
-        tier: W::WebServices,
-        custodian: "Web platform",
-    },
-    PoRow {
-        date: (2019, 3, 18),
-        config: "r740",
-        cpu: None,
-        count: 16,
-        site: Fra,
-        tier: W::Database,
-        custodian: "Data platform",
-    },
-    PoRow {
-        date: (2019, 5, 6),
-        config: "r740xd",
-        cpu: None,
-        count: 12,
-        site: Fra,
-        tier: W::Storage,
-        custodian: "Storage team",
-    },
-    PoRow {
-        date: (2019, 6, 10),
-        config: "dl380g10",
-        cpu: None,
-        count: 20,
-        site: Dub,
-        tier: W::GeneralCompute,
-        custodian: "Core infrastructure",
-    },
-    PoRow {
-        date: (2019, 9, 16),
-        config: "r640",
-        cpu: None,
-        count: 20,
-        site: Iad,
-        tier: W::WebServices,
-        custodian: "Web platform",
-    },
-    PoRow {
-        date: (2019, 11, 4),
-        config: "sr635",
-        cpu: None,
-        count: 10,
-        site: Dub,
-        tier: W::WebServices,
-        custodian: "Web platform",
-    },
-    PoRow {
-        date: (2020, 2, 17),
-        config: "dl385g10",
-        cpu: None,
-        count: 14,
-        site: Dub,
-        tier: W::GeneralCompute,
-        custodian: "Core infrastructure",
-    },
-    PoRow {
-        date: (2020, 4, 20),
-        config: "r740",
-        cpu: None,
-        count: 16,
-        site: Iad,
-        tier: W::GeneralCompute,
-        custodian: "Core infrastructure",
-    },
-    PoRow {
-        date: (2020, 7, 13),
-        config: "r7515",
-        cpu: None,
-        count: 12,
-        site: Sto,
-        tier: W::Storage,
-        custodian: "Storage team",
-    },
-    PoRow {
-        date: (2020, 10, 5),
-        config: "dl380g10",
-        cpu: None,
-        count: 16,
-        site: Iad,
-        tier: W::Database,
-        custodian: "Data platform",
-    },
-    PoRow {
-        date: (2020, 11, 16),
-        config: "r640",
-        cpu: Some("cpu.xeon.4214"),
-        count: 12,
-        site: Sto,
-        tier: W::WebServices,
-        custodian: "Web platform",
-    },
-    PoRow {
-        date: (2021, 2, 22),
-        config: "r6525",
-        cpu: None,
-        count: 16,
-        site: Fra,
-        tier: W::GeneralCompute,
-        custodian: "Core infrastructure",
-    },
-    PoRow {
-        date: (2021, 4, 12),
-        config: "sr645",
-        cpu: None,
-        count: 16,
-        site: Fra,
-        tier: W::Hpc,
-        custodian: "Research computing",
-    },
-    PoRow {
-        date: (2021, 6, 7),
-        config: "dgx-a100",
-        cpu: None,
-        count: 6,
-        site: Fra,
-        tier: W::AiTraining,
-        custodian: "ML platform",
-    },
-    PoRow {
-        date: (2021, 9, 13),
-        config: "dl365g10p",
-        cpu: None,
-        count: 12,
-        site: Dub,
-        tier: W::WebServices,
-        custodian: "Web platform",
-    },
-    PoRow {
-        date: (2021, 11, 22),
-        config: "r6515",
-        cpu: None,
-        count: 10,
-        site: Sto,
-        tier: W::WebServices,
-        custodian: "Web platform",
-    },
-    PoRow {
-        date: (2022, 3, 14),
-        config: "sr665",
-        cpu: None,
-        count: 14,
-        site: Iad,
-        tier: W::Database,
-        custodian: "Data platform",
-    },
-    PoRow {
-        date: (2022, 6, 20),
-        config: "dgx-a100",
-        cpu: None,
-        count: 4,
-        site: Iad,
-        tier: W::AiTraining,
-        custodian: "ML platform",
-    },
-    PoRow {
-        date: (2022, 9, 19),
-        config: "r6525",
-        cpu: Some("cpu.epyc.7763"),
-        count: 12,
-        site: Dub,
-        tier: W::GeneralCompute,
-        custodian: "Core infrastructure",
-    },
-    PoRow {
-        date: (2023, 5, 15),
-        config: "r7625",
-        cpu: None,
-        count: 10,
-        site: Fra,
-        tier: W::AiInference,
-        custodian: "ML platform",
-    },
-    PoRow {
-        date: (2023, 10, 9),
-        config: "dgx-h100",
-        cpu: None,
-        count: 4,
-        site: Fra,
-        tier: W::AiTraining,
-        custodian: "ML platform",
-    },
-    PoRow {
-        date: (2024, 2, 19),
-        config: "dgx-h100",
-        cpu: None,
-        count: 4,
-        site: Iad,
-        tier: W::AiTraining,
-        custodian: "ML platform",
-    },
-    PoRow {
-        date: (2024, 6, 17),
-        config: "r7625",
-        cpu: None,
-        count: 8,
-        site: Iad,
-        tier: W::AiInference,
-        custodian: "ML platform",
-    },
-    PoRow {
-        date: (2024, 10, 14),
-        config: "sr665",
-        cpu: None,
-        count: 10,
-        site: Sto,
-        tier: W::GeneralCompute,
-        custodian: "Core infrastructure",
-    },
-    PoRow {
-        date: (2025, 3, 10),
-        config: "r7625",
-        cpu: None,
-        count: 8,
-        site: Dub,
-        tier: W::AiInference,
-        custodian: "ML platform",
-    },
-    PoRow {
-        date: (2025, 8, 18),
-        config: "sr645",
-        cpu: None,
-        count: 8,
-        site: Fra,
-        tier: W::GeneralCompute,
-        custodian: "Core infrastructure",
-    },
-    PoRow {
-        date: (2025, 12, 8),
-        config: "r6525",
-        cpu: Some("cpu.epyc.7763"),
-        count: 8,
-        site: Fra,
-        tier: W::GeneralCompute,
-        custodian: "Core infrastructure",
-    },
-];
 
 /// A purchase order: servers of one configuration delivered together to one site.
 #[derive(Clone, Debug)]
@@ -601,7 +270,7 @@ fn failure(role: Role, rng: &mut StdRng) -> String {
 
 fn pick_role(cfg: &ServerConfig, rng: &mut StdRng) -> Role {
     let x: f64 = rng.random();
-    match cfg.gpus {
+    match &cfg.gpus {
         Some(g) if g.baseboard.is_some() && x < 0.3 => Role::Gpu,
         _ if x < 0.55 => Role::Dimm,
         _ if x < 0.85 && !cfg.drives.is_empty() => Role::Drive,
@@ -667,20 +336,11 @@ fn retire(s: &mut Story, rng: &mut StdRng, tier: WorkloadTier, life: f64) {
     s.push(t, ServerAction::Grade { grade, reason: "intake grading".into() });
 }
 
-fn sanitize(s: &mut Story, rng: &mut StdRng, n: &mut usize) {
+fn sanitize(s: &mut Story, rng: &mut StdRng) {
     let t = s.after(rng, 10, 40);
     s.push(t, ServerAction::SanitizeDrives);
     let t = s.soon(rng, 150, 240);
-    *n += 1;
-    s.push(
-        t,
-        tr_with(
-            State::Sanitized,
-            None,
-            "all data-bearing devices sanitized (NIST SP 800-88)",
-            json!({"certificate": format!("SAN-{}-{:05}", t.format("%Y"), *n), "standard": "NIST SP 800-88"}),
-        ),
-    );
+    s.push(t, tr(State::Sanitized, "all data-bearing devices sanitized (NIST SP 800-88)"));
 }
 
 /// How many days each fate needs after the end of the first life.
@@ -699,30 +359,15 @@ fn tail_days(f: Fate) -> i64 {
     }
 }
 
-const DOWNSTREAM: &[(&str, &str, &[&str])] = &[
-    ("Rhein-Maas Recycling GmbH (demo)", "DE", &["R2v3", "EN 50625"]),
-    ("Noord IT Recovery BV (demo)", "NL", &["e-Stewards", "WEEELABEX"]),
-];
-
-pub fn downstream(i: usize) -> (&'static str, &'static str, &'static [&'static str]) {
-    DOWNSTREAM[i % DOWNSTREAM.len()]
-}
-
-const BUYERS: &[&str] = &[
-    "donated to TU Delft teaching lab (demo)",
-    "sold to Second Rack Refurbishers BV (demo)",
-    "donated to a school IT cooperative (demo)",
-    "sold to GreenCompute Resale GmbH (demo)",
-];
-
+/// Change-ticket numbering across the fleet.
 struct Counters {
-    san: usize,
     chg: usize,
 }
 
 /// Writes one server's story into `out`.
 #[allow(clippy::too_many_arguments)]
 fn story(
+    d: &'static Demo,
     rng: &mut StdRng,
     idx: usize,
     po: &Po,
@@ -733,6 +378,7 @@ fn story(
     out: &mut Vec<(DateTime<Utc>, usize, ServerAction)>,
 ) -> anyhow::Result<()> {
     let cfg = po.config;
+    let site = |k: SiteKey| d.site(k);
     let mut s = Story { t: acquired, steps: Vec::new() };
     if fate == Fate::InStock && acquired >= ymd_hm(2025, 10, 1, 0, 0)? {
         // Just delivered: waiting for the next expansion.
@@ -912,7 +558,7 @@ fn story(
                     s.push(t, tr(State::Lost, "not found at the annual inventory count; written off"));
                 }
                 _ => {
-                    sanitize(&mut s, rng, &mut c.san);
+                    sanitize(&mut s, rng);
                     match fate {
                         Fate::Dismantled => {
                             let t = s.after(rng, 7, 40);
@@ -922,28 +568,16 @@ fn story(
                         }
                         Fate::InRecycling | Fate::Recovered => {
                             let t = s.after(rng, 14, 40);
-                            let (vendor, country, certs) = downstream(idx);
-                            let lot = format!("LOT-{}-S{:03}", t.format("%Y%m"), idx % 1000);
                             s.push(
                                 t,
-                                tr_with(
+                                tr(
                                     State::InRecycling,
-                                    None,
                                     "whole unit shipped for recycling (no reuse demand for this model)",
-                                    json!({"lot": lot, "downstream_vendor": vendor, "country": country, "certifications": certs, "route": "manual dismantling, then integrated copper smelter"}),
                                 ),
                             );
                             if fate == Fate::Recovered {
                                 let t = s.after(rng, 60, 120);
-                                s.push(
-                                    t,
-                                    tr_with(
-                                        State::Recovered,
-                                        None,
-                                        "certificate of recycling received",
-                                        json!({"lot": lot, "certificate_of_recycling": format!("COR-{}-{:04}", t.format("%Y"), idx), "final_disposition": "integrated copper smelter: Cu, Au, Ag, Pd recovered"}),
-                                    ),
-                                );
+                                s.push(t, tr(State::Recovered, "certificate of recycling received"));
                             }
                         }
                         Fate::TransferredOut => {
@@ -955,7 +589,7 @@ fn story(
                             };
                             s.push(t, ServerAction::Grade { grade, reason: "tested and graded for resale".into() });
                             let t = s.after(rng, 10, 40);
-                            let buyer = BUYERS.choose(rng).copied().unwrap_or(BUYERS[0]);
+                            let buyer = d.buyers.servers.choose(rng).map(String::as_str).unwrap_or_default();
                             s.push(
                                 t,
                                 tr_with(
@@ -1000,32 +634,32 @@ fn assign(fates: &mut [Option<Fate>], pool: &mut Vec<usize>, n: usize, fate: Fat
 
 /// The demo plan.
 pub fn plan(seed: u64) -> anyhow::Result<Plan> {
+    let data = super::data::demo()?;
     let mut rng = StdRng::seed_from_u64(seed);
     let end = history_end()?;
     let mut pos = Vec::new();
     let mut servers = Vec::new();
     let mut acquired = Vec::new();
-    for (i, row) in PO_TABLE.iter().enumerate() {
-        let (y, m, d) = row.date;
-        let at = ymd_hm(y, m, d, 10, 0)?;
-        let cfg = config(row.config)?;
+    for (i, (line, row)) in data.purchase_orders.iter().enumerate() {
+        let at = ymd_hm(row.date.year(), row.date.month(), row.date.day(), 10, 0)?;
+        let cfg = data.config(&row.configuration).with_context(|| format!("{PO_FILE} line {line}"))?;
         let start = servers.len();
-        for _ in 0..row.count {
+        for _ in 0..row.servers {
             servers.push(ServerPlan { tag: format!("RL-{:06}", servers.len() + 1), po: i, fate: Fate::Deployed });
             acquired.push(at);
         }
-        let mut spares = vec![(cfg.dimm, row.count.div_ceil(8)), (cfg.psu, 1)];
+        let mut spares = vec![(cfg.dimm.as_str(), row.servers.div_ceil(8)), (cfg.psu.as_str(), 1)];
         if let Some((drive, _)) = cfg.drives.last() {
-            spares.push((drive, row.count.div_ceil(10)));
+            spares.push((drive.as_str(), row.servers.div_ceil(10)));
         }
         pos.push(Po {
-            number: format!("PO-{}-{:03}", y, 100 + i),
+            number: format!("PO-{}-{:03}", row.date.year(), 100 + i),
             at,
             config: cfg,
-            cpu: row.cpu.unwrap_or(cfg.cpu),
+            cpu: row.cpu.as_deref().unwrap_or(&cfg.cpu),
             site: row.site,
-            tier: row.tier,
-            custodian: row.custodian,
+            tier: row.workload,
+            custodian: &row.custodian,
             servers: start..servers.len(),
             spares,
         });
@@ -1084,11 +718,11 @@ pub fn plan(seed: u64) -> anyhow::Result<Plan> {
 
     // Stories, in server order (one RNG stream, so the plan is reproducible).
     let mut steps: Vec<(DateTime<Utc>, usize, ServerAction)> = Vec::new();
-    let mut counters = Counters { san: 0, chg: 0 };
+    let mut counters = Counters { chg: 0 };
     for i in 0..n {
         let po = &pos[servers[i].po];
         let t0 = acquired[i];
-        story(&mut rng, i, po, t0, servers[i].fate, end, &mut counters, &mut steps)?;
+        story(data, &mut rng, i, po, t0, servers[i].fate, end, &mut counters, &mut steps)?;
     }
 
     // Recycling lots twice a year; certificates about 11 weeks later.

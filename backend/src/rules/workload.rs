@@ -1,5 +1,5 @@
 //! Workload tiers: what an item in service is used for. Second-life tiers are the lighter
-//! workloads older hardware is redeployed to (DOMAIN.md §7).
+//! workloads older hardware is redeployed to.
 
 text_enum! {
     /// The workload an item serves.
