@@ -6,7 +6,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::db::{Db, redact_url};
+use crate::context::Ctx;
+use crate::db::{ChainKey, Db, redact_url};
+use crate::ledger::chain::{ChainReport, Checkpoint, VerifyOptions};
 use crate::settings::Settings;
 
 #[derive(Parser, Debug)]
@@ -69,9 +71,24 @@ pub enum TokenCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Walk the hash chain of the audit trail and the ledger; exits 1 at the first broken
-    /// entry, naming it.
-    Verify,
+    /// Check the whole hash chain of the audit trail and the ledger, and every asset row
+    /// against its ledger; never writes. Exits 1 naming the first broken entry, rows outside
+    /// the chain and assets that disagree with their ledger.
+    Verify {
+        /// A checkpoint printed by `reloop audit anchor` and kept elsewhere: the chain must
+        /// still hold it (detects a chain cut back to an earlier head).
+        #[arg(long, value_name = "SEQ:HASH")]
+        checkpoint: Vec<String>,
+        /// Start from the newest checkpoint stored in the database instead of the first entry.
+        #[arg(long)]
+        incremental: bool,
+    },
+    /// Verify the chain and, when it holds, store the head as a checkpoint and print it
+    /// (SEQ:HASH): keep the printed line somewhere the database's writers cannot reach.
+    Anchor,
+    /// Seal ledger rows that are outside the chain (written before the chain existed) into
+    /// it, after you have checked they are genuine; recorded in the audit trail.
+    Seal,
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -117,15 +134,61 @@ pub fn init_logging(filter: &str) {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
 }
 
-async fn open(settings: &Settings) -> anyhow::Result<Db> {
+/// Connects, runs pending migrations and loads the chain key. Commands that write create
+/// the key file on first use; `audit verify` only reads an existing key.
+pub async fn open(settings: &Settings, create_key: bool) -> anyhow::Result<Db> {
+    let key = chain_key(settings, create_key)?;
     let db = Db::connect(&settings.database_url, settings.db_max_connections).await?;
     db.migrate().await?;
-    let sealed =
-        crate::ledger::chain::seal_backlog(&db).await.map_err(|e| anyhow::anyhow!("sealing the ledger: {e}"))?;
-    if sealed > 0 {
-        tracing::info!(sealed, "ledger entries from before the hash chain were sealed into it");
+    Ok(db.with_chain_key(key))
+}
+
+/// The chain key: `RELOOP_CHAIN_KEY`, else the key file (created, readable by its owner
+/// only, when `create` and it does not exist yet).
+pub fn chain_key(settings: &Settings, create: bool) -> anyhow::Result<ChainKey> {
+    if let Some(hex) = &settings.chain_key {
+        return ChainKey::from_hex(hex).map_err(|e| anyhow::anyhow!("RELOOP_CHAIN_KEY: {e}"));
     }
-    Ok(db)
+    let path = &settings.chain_key_file;
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            ChainKey::from_hex(&text).map_err(|e| anyhow::anyhow!("the chain key file {}: {e}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            let key = ChainKey::random();
+            write_secret(path, &key.to_hex())
+                .with_context(|| format!("creating the chain key file {}", path.display()))?;
+            tracing::warn!(
+                path = %path.display(),
+                "created a new chain key: back it up apart from the database, and give every instance that shares this database the same key (RELOOP_CHAIN_KEY)"
+            );
+            Ok(key)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
+            "no chain key: set RELOOP_CHAIN_KEY, or point RELOOP_CHAIN_KEY_FILE at the key file ({} does not exist); verification needs the key the chain was written with",
+            path.display()
+        ),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("reading the chain key file {}", path.display()))),
+    }
+}
+
+/// Writes a new file only its owner can read.
+fn write_secret(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.write_all(b"\n")?;
+    f.sync_all()
 }
 
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
@@ -133,16 +196,16 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         None => serve(settings, cli.serve).await,
         Some(Command::Serve(args)) => serve(settings, args).await,
         Some(Command::Migrate) => {
-            open(&settings).await?;
+            open(&settings, true).await?;
             println!("migrations applied to {}", redact_url(&settings.database_url));
             Ok(())
         }
         Some(Command::Demo) => {
-            let db = open(&settings).await?;
+            let db = open(&settings, true).await?;
             load_demo(&db).await
         }
         Some(Command::User(UserCommand::Create { username, role, display_name })) => {
-            let db = open(&settings).await?;
+            let db = open(&settings, true).await?;
             let role = crate::rules::Role::parse(&role)
                 .ok_or_else(|| anyhow::anyhow!("--role must be one of {}", crate::rules::Role::expected()))?;
             let password = read_password()?;
@@ -151,15 +214,59 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Token(TokenCommand::Create { username, name, expires_days })) => {
-            let db = open(&settings).await?;
+            let db = open(&settings, true).await?;
             println!("{}", create_token(&db, &username, &name, expires_days).await?);
             Ok(())
         }
-        Some(Command::Audit(AuditCommand::Verify)) => {
-            let db = open(&settings).await?;
-            let (ok, message) = verify_audit(&db).await?;
-            println!("{message}");
-            if ok { Ok(()) } else { Err(anyhow::anyhow!("the audit chain is broken")) }
+        Some(Command::Audit(AuditCommand::Verify { checkpoint, incremental })) => {
+            let db = open(&settings, false).await?;
+            let mut all_ok = true;
+            let expected: Vec<Checkpoint> = checkpoint
+                .iter()
+                .map(|c| c.parse::<Checkpoint>().map_err(|e| anyhow::anyhow!("--checkpoint {c}: {e}")))
+                .collect::<anyhow::Result<_>>()?;
+            let runs: Vec<Option<Checkpoint>> =
+                if expected.is_empty() { vec![None] } else { expected.into_iter().map(Some).collect() };
+            for expect in runs {
+                let r = verify_with(&db, &VerifyOptions { incremental, expect }, true).await?;
+                println!("{}", r.summary());
+                all_ok &= r.ok;
+            }
+            if all_ok { Ok(()) } else { Err(anyhow::anyhow!("the audit chain is broken")) }
+        }
+        Some(Command::Audit(AuditCommand::Anchor)) => {
+            let db = open(&settings, true).await?;
+            let bar = progress_bar(true);
+            let mut tick = |done: i64, total: i64| {
+                if let Some(b) = &bar {
+                    b.set_length(total.max(0) as u64);
+                    b.set_position(done.max(0) as u64);
+                }
+            };
+            let (checkpoint, report) = crate::audit::integrity::anchor(&db, &Ctx::new("cli"), &mut tick)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            eprintln!("{}", report.summary());
+            println!("{checkpoint}");
+            Ok(())
+        }
+        Some(Command::Audit(AuditCommand::Seal)) => {
+            let db = open(&settings, true).await?;
+            let sealed = crate::audit::integrity::seal_unsealed(&db, &Ctx::new("cli"))
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            println!(
+                "sealed {} ledger row(s) into the chain{}",
+                sealed.len(),
+                if sealed.is_empty() { "" } else { ":" }
+            );
+            for id in sealed {
+                println!("  {id}");
+            }
+            Ok(())
         }
     }
 }
@@ -208,23 +315,42 @@ pub async fn create_token(db: &Db, username: &str, name: &str, expires_days: Opt
     Ok(created.token)
 }
 
-/// `reloop audit verify`: whether the chain holds, and a sentence saying so.
+/// `reloop audit verify`: the whole chain and every asset; whether it all holds, and a
+/// sentence saying what broke.
 pub async fn verify_audit(db: &Db) -> anyhow::Result<(bool, String)> {
-    let r = crate::ledger::chain::verify(db.conn()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(match &r.broken {
-        None => (true, format!("audit chain intact: {} entries verified (head at seq {})", r.entries, r.head_seq)),
-        Some(b) => (
-            false,
-            format!(
-                "audit chain BROKEN at {} entry seq {}{}: {} ({} entries before it verify)",
-                b.table,
-                b.seq,
-                b.id.as_ref().map(|i| format!(" (id {i})")).unwrap_or_default(),
-                b.reason,
-                r.entries
-            ),
-        ),
-    })
+    let r = verify_with(db, &VerifyOptions::default(), false).await?;
+    Ok((r.ok, r.summary()))
+}
+
+/// Verification with a progress bar on a terminal.
+async fn verify_with(db: &Db, opts: &VerifyOptions, show_progress: bool) -> anyhow::Result<ChainReport> {
+    let key = db.chain_key().ok_or_else(|| anyhow::anyhow!("no chain key"))?.clone();
+    let bar = progress_bar(show_progress);
+    let mut tick = |done: i64, total: i64| {
+        if let Some(b) = &bar {
+            b.set_length(total.max(0) as u64);
+            b.set_position(done.max(0) as u64);
+        }
+    };
+    let r = crate::ledger::chain::verify(db.conn(), &key, opts, &mut tick).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok(r)
+}
+
+fn progress_bar(wanted: bool) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !wanted || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("checking the chain {bar:40} {pos}/{len} entries ({eta})")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 fn describe(e: &crate::error::AppError) -> String {
@@ -252,7 +378,7 @@ async fn load_demo(db: &Db) -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
-    let db = open(&settings).await?;
+    let db = open(&settings, true).await?;
     if args.demo {
         load_demo(&db).await?;
     }

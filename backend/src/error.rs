@@ -45,6 +45,9 @@ pub enum AppError {
     /// Signed in, but the role does not allow this.
     #[error("{0}")]
     Forbidden(String),
+    /// A known path asked with a method it does not answer.
+    #[error("{method} is not supported here; use {allowed}")]
+    MethodNotAllowed { method: String, allowed: String },
     #[error("database error")]
     Db(#[source] DbErr),
     #[error("internal error")]
@@ -91,6 +94,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
+            AppError::MethodNotAllowed { .. } => "method_not_allowed",
             AppError::Db(_) | AppError::Internal(_) => "internal",
         }
     }

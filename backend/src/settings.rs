@@ -35,9 +35,22 @@ pub struct Settings {
     pub login_max_failures: i32,
     pub login_lock_minutes: i64,
     pub login_backoff_ms: i64,
-    /// Take the client address from `X-Forwarded-For` (`RELOOP_TRUST_PROXY`; only behind a
-    /// reverse proxy that sets it).
-    pub trust_proxy: bool,
+    /// Reverse proxies whose `X-Forwarded-For` entries are believed (`RELOOP_TRUSTED_PROXIES`:
+    /// addresses or CIDR ranges, comma-separated). The client is the rightmost address that
+    /// is not one of them; empty means the peer address is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The chain key as 64 hex characters (`RELOOP_CHAIN_KEY`); when unset, the key file is used.
+    pub chain_key: Option<String>,
+    /// Where the chain key is kept when `RELOOP_CHAIN_KEY` is unset (`RELOOP_CHAIN_KEY_FILE`,
+    /// default `$RELOOP_DATA_DIR/chain.key`; created on first start).
+    pub chain_key_file: PathBuf,
+}
+
+impl Settings {
+    /// Whether `ip` is one of the trusted proxies.
+    pub fn is_trusted_proxy(&self, ip: std::net::IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|net| net.contains(&ip))
+    }
 }
 
 impl Settings {
@@ -96,7 +109,11 @@ impl Settings {
             login_max_failures: positive("RELOOP_LOGIN_MAX_FAILURES", 5)? as i32,
             login_lock_minutes: positive("RELOOP_LOGIN_LOCK_MINUTES", 15)?,
             login_backoff_ms: parse_num("RELOOP_LOGIN_BACKOFF_MS", 1000)? as i64,
-            trust_proxy: flag("RELOOP_TRUST_PROXY", false)?,
+            trusted_proxies: proxies(non_empty("RELOOP_TRUSTED_PROXIES"), non_empty("RELOOP_TRUST_PROXY"))?,
+            chain_key: non_empty("RELOOP_CHAIN_KEY"),
+            chain_key_file: non_empty("RELOOP_CHAIN_KEY_FILE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("chain.key")),
             bind,
             data_dir,
             database_url,
@@ -155,6 +172,35 @@ pub struct ThrottlePolicy {
     pub backoff: Duration,
     /// Failures allowed before waiting starts.
     pub free_failures: i32,
+}
+
+/// Parses `RELOOP_TRUSTED_PROXIES`. The old `RELOOP_TRUST_PROXY=true` trusted whatever the
+/// client wrote; it is refused with a pointer to the new setting.
+fn proxies(list: Option<String>, old: Option<String>) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    if old
+        .as_deref()
+        .map(|v| v.trim().to_lowercase())
+        .is_some_and(|v| !["0", "false", "no", "off"].contains(&v.as_str()))
+    {
+        bail!(
+            "RELOOP_TRUST_PROXY is replaced by RELOOP_TRUSTED_PROXIES: list your reverse proxies' addresses \
+             (e.g. RELOOP_TRUSTED_PROXIES=127.0.0.1,10.0.0.0/8), so that clients cannot choose their own address"
+        );
+    }
+    let mut out = Vec::new();
+    for item in list.iter().flat_map(|l| l.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+        let net = match item.parse::<ipnet::IpNet>() {
+            Ok(n) => n,
+            Err(_) => match item.parse::<std::net::IpAddr>() {
+                Ok(ip) => ipnet::IpNet::from(ip),
+                Err(_) => {
+                    bail!("RELOOP_TRUSTED_PROXIES: {item:?} is neither an address nor a CIDR range such as 10.0.0.0/8")
+                }
+            },
+        };
+        out.push(net);
+    }
+    Ok(out)
 }
 
 fn default_sqlite_url(data_dir: &std::path::Path) -> anyhow::Result<String> {

@@ -126,14 +126,17 @@ async fn run(args: BenchArgs, settings: &Settings) -> anyhow::Result<()> {
 }
 
 async fn measure(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
-    let db = Db::connect(url, 8).await.context("connecting to the bench database")?;
+    // One chain key for the generator and the server it starts, as instances sharing a
+    // database would have.
+    let key = reloop::db::ChainKey::random();
+    let db = Db::connect(url, 8).await.context("connecting to the bench database")?.with_chain_key(key.clone());
     db.migrate().await.context("migrating the bench database")?;
     let fleet = fleet::generate(&db, args.servers).await?;
     // What autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) would do after a big load.
     db.analyze().await.context("analysing the bench database")?;
     db.close().await.ok();
 
-    let server = server::start(url).await?;
+    let server = server::start(url, &key).await?;
     let pid = server.pid().context("the server process has no pid")?;
     let base = format!("http://{}", server.addr());
     let outcome = load::run(args, &base, &fleet).await;

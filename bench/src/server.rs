@@ -45,11 +45,12 @@ impl ServerProcess {
 /// Starts the server on `url`, on a port the system picks, and waits for its "listening"
 /// line (which names the address). Its output is drained to our standard error from then on,
 /// so a chatty server never blocks on a full pipe and its warnings are seen.
-pub async fn start(url: &str) -> anyhow::Result<ServerProcess> {
+pub async fn start(url: &str, key: &reloop::db::ChainKey) -> anyhow::Result<ServerProcess> {
     let exe = std::env::current_exe().context("locating the reloop-bench binary")?;
     let mut child = tokio::process::Command::new(exe)
         .arg("serve-child")
         .env("DATABASE_URL", url)
+        .env("RELOOP_CHAIN_KEY", key.to_hex())
         .env("RELOOP_BIND", "127.0.0.1:0")
         .env("RELOOP_LOG", "warn,reloop::cli=info")
         .env("RELOOP_DB_MAX_CONNECTIONS", "16")

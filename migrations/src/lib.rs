@@ -12,6 +12,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_create_registry;
 mod m20261129_000002_create_accounts_audit;
+mod m20261201_000001_key_the_chain;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_create_registry::Migration),
             Box::new(m20261129_000002_create_accounts_audit::Migration),
+            Box::new(m20261201_000001_key_the_chain::Migration),
         ]
     }
 }

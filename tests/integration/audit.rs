@@ -100,8 +100,9 @@ db_test! {
         let trail = app.get("/api/v1/audit?action=site.create").await.json();
         let newest = &trail["items"][0];
         let older = &trail["items"][1];
-        // Someone changes the actor and recomputes that row's own hash: the next entry's
-        // prev_hash no longer matches.
+        // Someone changes the actor and recomputes that row's own hash. Without the chain
+        // key they can only compute a plain SHA-256, which the keyed chain refuses at the
+        // forged row itself (before it was keyed, the next entry's prev_hash caught it).
         let row = reloop::db::entities::audit_entry::Entity::find_by_id(uuid::Uuid::parse_str(&s(older, "id")).expect("uuid"))
         .one(app.db.conn())
         .await
@@ -113,6 +114,7 @@ db_test! {
         sql(app, &format!("UPDATE audit_log SET actor_name = 'someone-else', hash = '{new_hash}' WHERE id = {}", uuid_lit(app, &s(older, "id")))).await;
         let (ok, msg) = reloop::cli::verify_audit(&app.db).await.expect("verify");
         assert!(!ok);
-        assert!(msg.contains(&s(newest, "id")) && msg.contains("prev_hash"), "{msg}");
+        assert!(msg.contains(&s(older, "id")) && msg.contains("does not match its hash"), "{msg}");
+        assert!(!msg.contains(&s(newest, "id")), "caught at the forged row, not later: {msg}");
     }
 }

@@ -11,6 +11,7 @@ mod bad_input;
 mod browser;
 mod catalog_sites;
 mod health_openapi;
+mod integrity;
 mod lifecycle;
 mod pagination;
 mod registry;

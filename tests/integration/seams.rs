@@ -176,7 +176,7 @@ db_test! {
         // one without: the second is refused before its handler runs.
         let table = RouteTable::new([Rule::new("GET", "/ruled", reloop::rules::Permission::Public, Family::Infra)])
             .expect("table");
-        let state = AppState { db: app.db.clone(), settings: Arc::clone(&app.settings) };
+        let state = AppState::new(app.db.clone(), Arc::clone(&app.settings));
         let svc = actix_test::init_service(
             App::new()
                 .app_data(web::Data::new(state))

@@ -164,7 +164,9 @@ pub fn test_settings(database_url: String, data_dir: std::path::PathBuf) -> Sett
         login_max_failures: 5,
         login_lock_minutes: 15,
         login_backoff_ms: 0,
-        trust_proxy: false,
+        trusted_proxies: Vec::new(),
+        chain_key: None,
+        chain_key_file: std::path::PathBuf::from("/nonexistent/reloop-test-chain.key"),
     }
 }
 
@@ -217,8 +219,15 @@ impl TestApp {
                 (test_settings(with_database(&admin, &name), dir), None, Some(pg))
             }
         };
+        // Every test database gets its own chain key, as an instance would from its key file
+        // (in the settings too, so CLI commands run by a test use the same key).
+        let key = reloop::db::ChainKey::random();
+        settings.chain_key = Some(key.to_hex());
         adjust(&mut settings);
-        let db = Db::connect(&settings.database_url, settings.db_max_connections).await.expect("connect");
+        let db = Db::connect(&settings.database_url, settings.db_max_connections)
+            .await
+            .expect("connect")
+            .with_chain_key(key);
         db.migrate().await.expect("migrate");
         let settings = Arc::new(settings);
         // Bind first, then spawn: the address is known before any request is made.

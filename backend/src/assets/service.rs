@@ -21,7 +21,7 @@ use crate::audit::{self, snapshot};
 use crate::catalog::{self, HardwareModel};
 use crate::context::Ctx;
 use crate::db::entities::asset;
-use crate::db::{Db, check_version};
+use crate::db::{Db, WriteTxn, check_version};
 use crate::error::{AppError, AppResult, FieldError, Problems};
 use crate::ids::{AssetId, ModelId, SiteId};
 use crate::ledger::{self, NewEvent};
@@ -89,11 +89,12 @@ fn unique<T: Eq + std::hash::Hash + Clone>(it: impl Iterator<Item = T>) -> Vec<T
 
 /// Registers in the caller's transaction (the demo and imports compose it).
 pub async fn register_in(
-    conn: &DatabaseTransaction,
+    txn: &WriteTxn,
     ctx: &Ctx,
     items: Vec<NewAsset>,
     numbered: bool,
 ) -> AppResult<Vec<asset::Model>> {
+    let conn: &DatabaseTransaction = txn;
     let refs = load_refs(conn, &items).await?;
     let mut problems: Vec<FieldError> = Vec::new();
     let mut rows: Vec<asset::Model> = Vec::with_capacity(items.len());
@@ -146,17 +147,17 @@ pub async fn register_in(
         }
         Err(e) => return Err(e.into()),
     }
-    ledger::append(conn, ctx, events).await?;
+    ledger::append(txn, ctx, events).await?;
     match rows.as_slice() {
         [one] if !numbered => {
             let created = Asset::try_from(one.clone())?;
-            audit::record(conn, ctx, "asset.create", "asset", created.id, None, snapshot(&created)).await?;
+            audit::record(txn, ctx, "asset.create", "asset", created.id, None, snapshot(&created)).await?;
         }
         [first, .., last] | [first @ last] => {
             // A batch (import, demo, bench) is one entry; each item's own registration is
             // in its ledger, which is chained too.
             let summary = serde_json::json!({"count": rows.len(), "first_tag": first.asset_tag, "last_tag": last.asset_tag, "first_id": first.id});
-            audit::record(conn, ctx, "asset.import", "asset", first.id, None, Some(summary)).await?;
+            audit::record(txn, ctx, "asset.import", "asset", first.id, None, Some(summary)).await?;
         }
         [] => {}
     }
@@ -593,9 +594,9 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
     if site_id != cur.site_id {
         move_site(&*txn, ctx, &current, site_id, &reason, &mut events).await?;
     }
-    ledger::append(&*txn, ctx, events).await?;
+    ledger::append(&txn, ctx, events).await?;
     let after = Asset::try_from(updated)?;
-    audit::record(&*txn, ctx, "asset.update", "asset", id, snapshot(&cur), snapshot(&after)).await?;
+    audit::record(&txn, ctx, "asset.update", "asset", id, snapshot(&cur), snapshot(&after)).await?;
     txn.commit().await?;
     Ok(after)
 }

@@ -8,6 +8,7 @@
 //!   detected by `reloop audit verify` and named.
 //! - Secrets (password hashes, tokens, session ids) never enter an entry.
 
+pub mod integrity;
 pub mod trail;
 
 pub use trail::{AuditEntry, AuditQuery, list, record, snapshot};

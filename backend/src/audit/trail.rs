@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::context::Ctx;
+use crate::db::WriteTxn;
 use crate::db::entities::audit_entry as ae;
 use crate::error::{AppError, AppResult};
 use crate::ids::{AuditId, UserId};
@@ -15,8 +16,8 @@ use crate::ledger::chain;
 use crate::rules::Page;
 
 /// Records one change in the caller's transaction.
-pub async fn record<C: ConnectionTrait>(
-    conn: &C,
+pub async fn record(
+    txn: &WriteTxn,
     ctx: &Ctx,
     action: &str,
     target_type: &str,
@@ -24,7 +25,7 @@ pub async fn record<C: ConnectionTrait>(
     before: Option<Value>,
     after: Option<Value>,
 ) -> AppResult<()> {
-    let mut chain = chain::lock(conn).await?;
+    let mut chain = chain::lock(txn).await?;
     let (seq, prev) = chain.next();
     let mut row = ae::Model {
         id: Uuid::now_v7(),
@@ -40,10 +41,10 @@ pub async fn record<C: ConnectionTrait>(
         prev_hash: prev.clone(),
         hash: String::new(),
     };
-    row.hash = chain::hash(&chain::audit_content(&row, seq, &prev));
+    row.hash = chain.link(seq, &chain::audit_content(&row, seq, &prev));
     chain.advance(seq, row.hash.clone());
-    ae::Entity::insert(row.into_active_model()).exec_without_returning(conn).await?;
-    chain.save(conn).await
+    ae::Entity::insert(row.into_active_model()).exec_without_returning(&**txn).await?;
+    chain.save(txn).await
 }
 
 /// A value as audit JSON (what the API would show for it).

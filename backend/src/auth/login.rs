@@ -47,7 +47,8 @@ pub async fn login(
 ) -> Result<(User, Started), LoginError> {
     let now = Utc::now();
     let keys = [throttle::user_key(username), throttle::address_key(ip)];
-    if let Some(secs) = throttle::wait(db.conn(), &keys, throttle_policy, now).await? {
+    // The attempt counts before its password is checked, so a burst cannot outrun the limit.
+    if let Some(secs) = throttle::reserve(db, &keys, throttle_policy, now).await? {
         return Err(LoginError::Throttled { retry_after_secs: secs });
     }
     let row = if username.trim().is_empty() { None } else { users::find_by_username(db.conn(), username).await? };
@@ -56,17 +57,14 @@ pub async fn login(
     let user = match row {
         Some(r) if matches && r.active => User::try_from(r)?,
         _ => {
-            let txn = db.write().await?;
-            throttle::fail(&*txn, &keys, throttle_policy, now).await?;
-            txn.commit().await?;
             tracing::warn!(username = %username.chars().take(64).collect::<String>(), ip, "sign-in refused");
             return Err(LoginError::Invalid);
         }
     };
+    throttle::forgive(db, &keys).await?;
     let started = sessions::start(db, &user, user_agent, ip, sessions_policy, now).await?;
     let txn = db.write().await?;
-    throttle::clear(&*txn, &keys[0]).await?;
-    audit::record(&*txn, &user.ctx(), "auth.login", "user", user.id, None, Some(serde_json::json!({"ip": ip}))).await?;
+    audit::record(&txn, &user.ctx(), "auth.login", "user", user.id, None, Some(serde_json::json!({"ip": ip}))).await?;
     txn.commit().await?;
     Ok((user, started))
 }

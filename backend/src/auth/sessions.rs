@@ -39,7 +39,7 @@ pub async fn start(
 ) -> AppResult<Started> {
     let cookie = secret::random_hex();
     let csrf = secret::random_hex();
-    let txn = db.write().await?;
+    let txn = db.write_light().await?;
     // Ended sessions are swept here rather than by a timer.
     session::Entity::delete_many()
         .filter(
@@ -82,14 +82,14 @@ pub async fn resolve(db: &Db, cookie: &str, policy: SessionPolicy, now: DateTime
     let user = match user {
         Some(u) if u.active && !expired => User::try_from(u)?,
         _ => {
-            let txn = db.write().await?;
+            let txn = db.write_light().await?;
             session::Entity::delete_by_id(id_hash).exec(&*txn).await?;
             txn.commit().await?;
             return Ok(None);
         }
     };
     if (now - row.last_seen_at).num_seconds() >= TOUCH_EVERY {
-        let txn = db.write().await?;
+        let txn = db.write_light().await?;
         let mut am = row.clone().into_active_model();
         am.last_seen_at = Set(now);
         session::Entity::update(am).exec(&*txn).await?;
@@ -100,7 +100,7 @@ pub async fn resolve(db: &Db, cookie: &str, policy: SessionPolicy, now: DateTime
 
 /// Signs a session out: the cookie stops working everywhere at once.
 pub async fn end(db: &Db, id_hash: &str) -> AppResult<()> {
-    let txn = db.write().await?;
+    let txn = db.write_light().await?;
     session::Entity::delete_by_id(id_hash.to_owned()).exec(&*txn).await?;
     txn.commit().await?;
     Ok(())

@@ -1,13 +1,21 @@
 //! Login throttling, per account name and per client address, kept in the database so
-//! that every instance counts the same failures.
+//! that every instance counts the same attempts.
+//!
+//! An attempt is counted *before* its password is checked ([`reserve`]): in one
+//! transaction the key rows are created if missing, locked (`FOR UPDATE` on PostgreSQL, in
+//! key order; SQLite writers are serialised), checked against the limit and incremented.
+//! So however many attempts arrive at once, on one instance or several, at most
+//! `max_failures` of them are ever evaluated before the key locks. A successful attempt
+//! takes back only its own count ([`forgive`]): failures that arrived with it stay.
 //!
 //! After a few failures each further attempt must wait longer (1 s, 2 s, 4 s …); after
 //! `max_failures` the key is locked for a while. Keys are the name as typed, whether or not
 //! such an account exists, so a refusal never tells who exists.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
 
+use crate::db::Db;
 use crate::db::entities::login_throttle as lt;
 use crate::error::AppResult;
 
@@ -25,48 +33,35 @@ fn limit_for(key: &str, policy: &ThrottlePolicy) -> i32 {
     if key.starts_with("ip:") { policy.max_address_failures } else { policy.max_failures }
 }
 
-/// Seconds to wait before another attempt for these keys, or `None` if one may try now.
-pub async fn wait<C: ConnectionTrait>(
-    conn: &C,
-    keys: &[String],
-    policy: &ThrottlePolicy,
-    now: DateTime<Utc>,
-) -> AppResult<Option<i64>> {
-    let mut longest: Option<i64> = None;
-    for key in keys {
-        let Some(row) = lt::Entity::find_by_id(key.clone()).one(conn).await? else { continue };
-        let mut until = None;
-        if let Some(l) = row.locked_until
-            && l > now
-        {
-            until = Some(l);
-        } else if row.first_failure_at + policy.window > now
-            && row.failures > policy.free_failures
-            && !policy.backoff.is_zero()
-        {
-            let steps = (row.failures - policy.free_failures - 1).clamp(0, 16) as u32;
-            let next = row.last_failure_at + policy.backoff * 2i32.pow(steps);
-            if next > now {
-                until = Some(next);
-            }
-        }
-        if let Some(u) = until {
-            let secs = (u - now).num_milliseconds().div_euclid(1000) + 1;
-            longest = Some(longest.map_or(secs, |l| l.max(secs)));
-        }
-    }
-    Ok(longest)
+/// Whether a row's count still applies at `now` (failures older than the window, and
+/// locks that ran out, are forgotten).
+fn live(row: &lt::Model, policy: &ThrottlePolicy, now: DateTime<Utc>) -> bool {
+    row.locked_until.is_some_and(|l| l > now)
+        || (row.locked_until.is_none() && row.first_failure_at + policy.window > now)
 }
 
-/// Counts a failed attempt against every key.
-pub async fn fail<C: ConnectionTrait>(
-    conn: &C,
-    keys: &[String],
-    policy: &ThrottlePolicy,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    for key in keys {
-        let row = lt::Entity::find_by_id(key.clone()).one(conn).await?;
+/// Seconds until `row` lets another attempt through, or `None` if one may try now.
+fn wait_for(row: &lt::Model, policy: &ThrottlePolicy, now: DateTime<Utc>) -> Option<i64> {
+    let until = match row.locked_until {
+        Some(l) if l > now => Some(l),
+        _ if live(row, policy, now) && row.failures > policy.free_failures && !policy.backoff.is_zero() => {
+            let steps = (row.failures - policy.free_failures - 1).clamp(0, 16) as u32;
+            Some(row.last_failure_at + policy.backoff * 2i32.pow(steps)).filter(|next| *next > now)
+        }
+        _ => None,
+    }?;
+    // Whole seconds, rounded up, at least one.
+    Some(((until - now).num_milliseconds() + 999).div_euclid(1000).max(1))
+}
+
+/// Counts one attempt against every key, unless one of them must wait: then nothing is
+/// counted and the wait in seconds is returned.
+pub async fn reserve(db: &Db, keys: &[String], policy: &ThrottlePolicy, now: DateTime<Utc>) -> AppResult<Option<i64>> {
+    let mut keys: Vec<String> = keys.to_vec();
+    keys.sort();
+    keys.dedup();
+    let txn = db.write_light().await?;
+    for key in &keys {
         let fresh = lt::Model {
             key: key.clone(),
             failures: 0,
@@ -74,32 +69,101 @@ pub async fn fail<C: ConnectionTrait>(
             last_failure_at: now,
             locked_until: None,
         };
-        let (mut m, exists) = match row {
-            Some(r) if r.first_failure_at + policy.window > now && r.locked_until.is_none_or(|l| l > now) => (r, true),
-            Some(_) => (fresh, true),
-            None => (fresh, false),
-        };
-        m.failures += 1;
-        m.last_failure_at = now;
-        if m.failures >= limit_for(key, policy) {
-            m.locked_until = Some(now + policy.lock);
-        }
-        if exists {
-            let mut am = m.clone().into_active_model();
-            am.failures = Set(m.failures);
-            am.first_failure_at = Set(m.first_failure_at);
-            am.last_failure_at = Set(m.last_failure_at);
-            am.locked_until = Set(m.locked_until);
-            lt::Entity::update(am).exec(conn).await?;
-        } else {
-            lt::Entity::insert(m.into_active_model()).exec_without_returning(conn).await?;
-        }
+        lt::Entity::insert(fresh.into_active_model())
+            .on_conflict_do_nothing_on([lt::Column::Key])
+            .exec_without_returning(&*txn)
+            .await?;
     }
+    let rows = lt::Entity::find()
+        .filter(lt::Column::Key.is_in(keys.clone()))
+        .order_by_asc(lt::Column::Key)
+        .lock_exclusive()
+        .all(&*txn)
+        .await?;
+    let wait = rows.iter().filter_map(|r| wait_for(r, policy, now)).max();
+    if wait.is_some() {
+        return Ok(wait);
+    }
+    for row in rows {
+        let limit = limit_for(&row.key, policy);
+        let (failures, first) = if live(&row, policy, now) && row.failures > 0 {
+            (row.failures + 1, row.first_failure_at)
+        } else {
+            (1, now)
+        };
+        let mut am = row.into_active_model();
+        am.failures = Set(failures);
+        am.first_failure_at = Set(first);
+        am.last_failure_at = Set(now);
+        am.locked_until = Set((failures >= limit).then(|| now + policy.lock));
+        lt::Entity::update(am).exec(&*txn).await?;
+    }
+    txn.commit().await?;
+    Ok(None)
+}
+
+/// Takes back the count of one successful attempt on every key (it was not a failure):
+/// the failures counted with it stay, and so does a lock they caused.
+pub async fn forgive(db: &Db, keys: &[String]) -> AppResult<()> {
+    let mut keys: Vec<String> = keys.to_vec();
+    keys.sort();
+    keys.dedup();
+    let txn = db.write_light().await?;
+    let rows = lt::Entity::find()
+        .filter(lt::Column::Key.is_in(keys))
+        .order_by_asc(lt::Column::Key)
+        .lock_exclusive()
+        .all(&*txn)
+        .await?;
+    for row in rows {
+        let failures = (row.failures - 1).max(0);
+        let mut am = row.into_active_model();
+        am.failures = Set(failures);
+        lt::Entity::update(am).exec(&*txn).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 
-/// Forgets an account's failures after a successful sign-in (the address keeps its count).
-pub async fn clear<C: ConnectionTrait>(conn: &C, key: &str) -> AppResult<()> {
-    lt::Entity::delete_by_id(key.to_owned()).exec(conn).await?;
-    Ok(())
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone, Utc};
+
+    use super::*;
+
+    fn policy() -> ThrottlePolicy {
+        ThrottlePolicy {
+            max_failures: 5,
+            max_address_failures: 20,
+            window: Duration::minutes(15),
+            lock: Duration::minutes(15),
+            backoff: Duration::seconds(1),
+            free_failures: 2,
+        }
+    }
+
+    fn row(failures: i32, last_secs_ago: i64, locked_secs: Option<i64>) -> lt::Model {
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).single().expect("time");
+        lt::Model {
+            key: "user:x".into(),
+            failures,
+            first_failure_at: now - Duration::seconds(60),
+            last_failure_at: now - Duration::seconds(last_secs_ago),
+            locked_until: locked_secs.map(|s| now + Duration::seconds(s)),
+        }
+    }
+
+    #[test]
+    fn waits_double_after_the_free_failures_and_locks_hold() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).single().expect("time");
+        let p = policy();
+        assert_eq!(wait_for(&row(2, 0, None), &p, now), None, "two free failures");
+        // Third failure: 1 s after it; fourth: 2 s; fifth: 4 s (hand computed: 2^(n-3) s).
+        assert_eq!(wait_for(&row(3, 0, None), &p, now), Some(1));
+        assert_eq!(wait_for(&row(4, 0, None), &p, now), Some(2));
+        assert_eq!(wait_for(&row(4, 3, None), &p, now), None, "the wait has passed");
+        // Locked for 900 s: 900 000 ms rounds to 900 whole seconds.
+        assert_eq!(wait_for(&row(5, 0, Some(900)), &p, now), Some(900));
+        assert_eq!(wait_for(&row(5, 0, Some(-1)), &p, now), None, "an expired lock lets the next attempt through");
+    }
 }

@@ -91,7 +91,7 @@ pub async fn create(db: &Db, ctx: &Ctx, owner: UserId, input: NewToken) -> AppRe
     }
     api_token::Entity::insert(row.clone().into_active_model()).exec_without_returning(&*txn).await?;
     let info = TokenInfo::from(row);
-    audit::record(&*txn, ctx, "token.create", "token", info.id, None, snapshot(&info)).await?;
+    audit::record(&txn, ctx, "token.create", "token", info.id, None, snapshot(&info)).await?;
     txn.commit().await?;
     Ok(CreatedToken { info, token })
 }
@@ -123,7 +123,7 @@ pub async fn revoke(db: &Db, ctx: &Ctx, id: TokenId, by: &User) -> AppResult<Tok
     let mut am = row.into_active_model();
     am.revoked_at = Set(Some(ctx.now));
     let after = TokenInfo::from(api_token::Entity::update(am).exec(&*txn).await?);
-    audit::record(&*txn, ctx, "token.revoke", "token", id, snapshot(&before), snapshot(&after)).await?;
+    audit::record(&txn, ctx, "token.revoke", "token", id, snapshot(&before), snapshot(&after)).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -153,7 +153,7 @@ pub async fn authenticate(db: &Db, bearer: &str, now: DateTime<Utc>) -> AppResul
         return Ok(None);
     }
     if row.last_used_at.is_none_or(|t| (now - t).num_seconds() >= TOUCH_EVERY) {
-        let txn = db.write().await?;
+        let txn = db.write_light().await?;
         let mut am = row.into_active_model();
         am.last_used_at = Set(Some(now));
         api_token::Entity::update(am).exec(&*txn).await?;

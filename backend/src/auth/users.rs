@@ -74,7 +74,7 @@ async fn create_inner(db: &Db, ctx: &Ctx, input: NewUser, first: bool) -> AppRes
     };
     user::Entity::insert(row.clone().into_active_model()).exec_without_returning(&*txn).await?;
     let created = User::try_from(row)?;
-    audit::record(&*txn, ctx, "user.create", "user", created.id, None, snapshot(&created)).await?;
+    audit::record(&txn, ctx, "user.create", "user", created.id, None, snapshot(&created)).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -138,7 +138,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: UserId, patch: UserPatch) -> AppResu
         sessions::end_all_for(&*txn, id, None).await?;
     }
     let after = User::try_from(saved)?;
-    audit::record(&*txn, ctx, "user.update", "user", id, snapshot(&before), snapshot(&after)).await?;
+    audit::record(&txn, ctx, "user.update", "user", id, snapshot(&before), snapshot(&after)).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -177,7 +177,7 @@ pub async fn change_password(
     .await?;
     sessions::end_all_for(&*txn, id, keep).await?;
     audit::record(
-        &*txn,
+        &txn,
         ctx,
         "user.password",
         "user",

@@ -126,7 +126,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewModel) -> AppResult<HardwareMo
     am.created_at = Set(ctx.now);
     am.updated_at = Set(ctx.now);
     let created = HardwareModel::try_from(hm::Entity::insert(am).exec_with_returning(&*txn).await?)?;
-    audit::record(&*txn, ctx, "model.create", "model", created.id, None, snapshot(&created)).await?;
+    audit::record(&txn, ctx, "model.create", "model", created.id, None, snapshot(&created)).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -152,7 +152,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: ModelId, patch: ModelPatch) -> AppRe
     ensure_unique(&*txn, &key, Some(id)).await?;
     let saved = save_versioned::<hm::Entity, _>(&*txn, ctx.now, &row, Some(given), |am| am.set_from(fresh)).await?;
     let after = HardwareModel::try_from(saved)?;
-    audit::record(&*txn, ctx, "model.update", "model", id, snapshot(&current), snapshot(&after)).await?;
+    audit::record(&txn, ctx, "model.update", "model", id, snapshot(&current), snapshot(&after)).await?;
     txn.commit().await?;
     Ok(after)
 }

@@ -4,13 +4,23 @@
 //!
 //! Invariants:
 //! - SQLite runs in WAL mode with foreign keys on, a busy timeout and synchronous=NORMAL.
-//! - Every write goes through [`Db::write`]: on SQLite an in-process lock plus
-//!   `BEGIN IMMEDIATE`, so writers queue instead of failing with SQLITE_BUSY; on
-//!   PostgreSQL an ordinary transaction (row locks and version checks do the rest).
+//! - Every write that records (ledger or audit trail) goes through [`Db::write`]: on SQLite
+//!   an in-process lock plus `BEGIN IMMEDIATE`, so writers queue instead of failing with
+//!   SQLITE_BUSY; on PostgreSQL a transaction that takes the chain head's row lock first.
+//!   Every recording writer takes that one lock before any row lock, so writers sharing a
+//!   database (one instance or several) can never deadlock, and check-then-act rules (the
+//!   last active admin) hold. Housekeeping writes that record nothing (session and token
+//!   touches, sign-in throttling) use [`Db::write_light`] and never wait for it.
+//! - Mutable rows change only through [`save_versioned`] (compare-and-swap on `version`).
+//! - The chain key travels with the handle ([`Db::with_chain_key`]) and with each write
+//!   transaction, never through the database.
 
 pub mod entities;
 pub mod error;
+pub mod key;
 pub mod versioned;
+
+pub use key::ChainKey;
 
 pub use versioned::{Versioned, check_version, save_versioned};
 
@@ -33,6 +43,8 @@ pub struct Db {
     conn: DatabaseConnection,
     /// Serialises writers inside this process on SQLite (None on PostgreSQL).
     write_lock: Option<Arc<Mutex<()>>>,
+    /// The key that links the hash chain; writes that record need it.
+    chain_key: Option<Arc<ChainKey>>,
 }
 
 impl Db {
@@ -60,7 +72,18 @@ impl Db {
         let conn = Database::connect(opts)
             .await
             .with_context(|| format!("connecting to the database ({})", redact_url(url)))?;
-        Ok(Db { conn, write_lock: sqlite.then(|| Arc::new(Mutex::new(()))) })
+        Ok(Db { conn, write_lock: sqlite.then(|| Arc::new(Mutex::new(()))), chain_key: None })
+    }
+
+    /// The same handle, linking the chain with `key` from now on.
+    pub fn with_chain_key(mut self, key: ChainKey) -> Db {
+        self.chain_key = Some(Arc::new(key));
+        self
+    }
+
+    /// The chain key, if the handle has one (verification needs it).
+    pub fn chain_key(&self) -> Option<&ChainKey> {
+        self.chain_key.as_deref()
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
@@ -71,8 +94,27 @@ impl Db {
         self.conn.get_database_backend()
     }
 
-    /// Starts a write transaction (see the module invariants).
+    /// Starts a write transaction that may record in the ledger or the audit trail (see
+    /// the module invariants): on PostgreSQL it takes the chain head's lock first.
     pub async fn write(&self) -> Result<WriteTxn, DbErr> {
+        let txn = self.begin().await?;
+        if self.backend() == DbBackend::Postgres {
+            txn.execute_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT seq FROM chain_head WHERE name = 'main' FOR UPDATE",
+            ))
+            .await?;
+        }
+        Ok(txn)
+    }
+
+    /// Starts a write transaction for housekeeping that records nothing (session and token
+    /// touches, sign-in throttling): it does not wait for the chain head.
+    pub async fn write_light(&self) -> Result<WriteTxn, DbErr> {
+        self.begin().await
+    }
+
+    async fn begin(&self) -> Result<WriteTxn, DbErr> {
         let guard = match &self.write_lock {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
@@ -84,13 +126,13 @@ impl Db {
                 ..Default::default()
             })
             .await?;
-        Ok(WriteTxn { txn, _guard: guard })
+        Ok(WriteTxn { txn, _guard: guard, chain_key: self.chain_key.clone() })
     }
 
     /// Runs pending migrations in one transaction. On PostgreSQL an advisory lock makes
     /// instances that start together take turns instead of racing.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        let txn = self.write().await?;
+        let txn = self.begin().await?;
         if self.backend() == DbBackend::Postgres {
             txn.execute_raw(Statement::from_string(
                 DbBackend::Postgres,
@@ -129,13 +171,25 @@ impl Db {
     }
 }
 
-/// A write transaction; dropping it without `commit` rolls it back.
+/// A write transaction; dropping it without `commit` rolls it back. Ledger and audit
+/// entries are written only through one (`ledger::events::append`, `audit::record` take
+/// it), so every recorded change is inside a transaction that holds the chain key.
 pub struct WriteTxn {
     txn: DatabaseTransaction,
     _guard: Option<OwnedMutexGuard<()>>,
+    chain_key: Option<Arc<ChainKey>>,
 }
 
 impl WriteTxn {
+    /// The key that links the entries this transaction records.
+    pub fn chain_key(&self) -> Result<&ChainKey, crate::error::AppError> {
+        self.chain_key.as_deref().ok_or_else(|| {
+            crate::error::AppError::Internal(anyhow::anyhow!(
+                "this database handle has no chain key, so it cannot record changes"
+            ))
+        })
+    }
+
     pub async fn commit(self) -> Result<(), DbErr> {
         self.txn.commit().await
     }

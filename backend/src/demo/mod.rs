@@ -216,7 +216,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("reloop-demo-test-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let url = format!("sqlite://{}?mode=rwc", dir.join("demo.db").display());
-        let db = Db::connect(&url, 4).await.expect("connect");
+        let db = Db::connect(&url, 4).await.expect("connect").with_chain_key(crate::db::ChainKey::random());
         db.migrate().await.expect("migrate");
         let summary = load_if_empty(&db).await.expect("load").expect("loaded");
         assert!(summary.contains("5 sites"), "{summary}");

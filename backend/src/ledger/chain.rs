@@ -1,50 +1,114 @@
 //! The hash chain shared by the audit trail and the lifecycle ledger.
 //!
 //! Every entry of either table takes the next `seq` from the single `chain_head` row and
-//! stores `prev_hash` (the hash of entry `seq - 1`) and `hash` = SHA-256 of its canonical
-//! content, which includes `prev_hash`. Editing, inserting or deleting a row behind the
-//! application's back breaks the chain at that row, and [`verify`] names it.
+//! stores `prev_hash` (the link of entry `seq - 1`) and `hash`, the link of its canonical
+//! content, which includes `prev_hash`. A link is HMAC-SHA-256 under the chain key
+//! ([`ChainKey`]) from `keyed_from_seq` on, and plain SHA-256 before (entries written
+//! before the chain was keyed). The head row carries a seal (the key's MAC of the head),
+//! and verified positions can be kept as sealed checkpoints.
 //!
-//! Writers lock the head row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite writers are
-//! serialised anyway), so instances sharing a database extend one chain in one order.
-//! One head for both tables means one lock per transaction and no lock-order deadlocks.
+//! What verification detects, and what it cannot, is stated in the README ("Audit trail:
+//! what the chain proves"). In short: a row edited, inserted, deleted or reordered behind
+//! the application's back; a ledger row written outside the chain; a chain recomputed
+//! without the key; a head edited without the key; an asset row that disagrees with its
+//! ledger; and, against a checkpoint kept elsewhere, a chain cut back to an earlier head.
+//!
+//! Invariants:
+//! - Verification never writes. Sealing rows written outside the chain is an explicit,
+//!   audited admin action, and checkpoints are written by `reloop audit anchor` (both in
+//!   `audit::integrity`, one floor up, since they record in the trail).
+//! - Writers lock the head row (the first lock of every recording transaction on
+//!   PostgreSQL, see `db::Db::write`; SQLite writers are serialised anyway), so instances
+//!   sharing a database extend one chain in one order. A writer whose key does not open the
+//!   head's seal refuses to write: instances must share one key.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde::Serialize;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
-use crate::db::entities::{audit_entry, chain_head, lifecycle_event};
+use crate::db::entities::{asset, audit_entry, chain_checkpoint, chain_head, lifecycle_event};
+use crate::db::{ChainKey, WriteTxn};
 use crate::error::{AppError, AppResult};
+use crate::rules::EventKind;
 
-/// The hash before the first entry.
+/// The link before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 const HEAD: &str = "main";
+/// Rows per page when walking the chain.
+const PAGE: u64 = 2000;
+/// At most this many ids or mismatches are listed in a report (the counts are exact).
+const LIST_MAX: usize = 100;
+
+/// SHA-256 of the canonical content, lower-case hex: the link of unkeyed (legacy) entries.
+pub fn hash(canonical: &str) -> String {
+    Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The link of entry `seq`: keyed from `keyed_from` on, plain SHA-256 before.
+pub fn link(key: &ChainKey, keyed_from: Option<i64>, seq: i64, canonical: &str) -> String {
+    match keyed_from {
+        Some(k) if seq >= k => key.mac(canonical),
+        _ => hash(canonical),
+    }
+}
+
+fn head_content(seq: i64, hash: &str, keyed_from: Option<i64>) -> String {
+    serde_json::json!(["head", seq, hash, keyed_from]).to_string()
+}
+
+pub(crate) fn checkpoint_content(seq: i64, hash: &str) -> String {
+    serde_json::json!(["checkpoint", seq, hash]).to_string()
+}
 
 /// The chain's head, locked for the current transaction.
 pub struct Chain {
     seq: i64,
     hash: String,
+    keyed_from: Option<i64>,
+    key: ChainKey,
     dirty: bool,
 }
 
-/// Locks the head for the rest of the caller's transaction.
-pub async fn lock<C: ConnectionTrait>(conn: &C) -> AppResult<Chain> {
+/// Locks the head for the rest of the caller's transaction. The first write with a key
+/// keys the chain from the next position on.
+pub async fn lock(txn: &WriteTxn) -> AppResult<Chain> {
+    let key = txn.chain_key()?.clone();
     let head = chain_head::Entity::find_by_id(HEAD.to_owned())
         .lock_exclusive()
-        .one(conn)
+        .one(&**txn)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the chain head row is missing")))?;
-    Ok(Chain { seq: head.seq, hash: head.hash, dirty: false })
+    match (&head.seal, head.keyed_from_seq) {
+        (Some(seal), Some(_)) if *seal != key.mac(&head_content(head.seq, &head.hash, head.keyed_from_seq)) => {
+            Err(AppError::Internal(anyhow::anyhow!(
+                "the chain head is sealed with another key (or was edited): every instance sharing this database must use the same RELOOP_CHAIN_KEY; nothing was written"
+            )))
+        }
+        (_, Some(_)) => {
+            Ok(Chain { seq: head.seq, hash: head.hash, keyed_from: head.keyed_from_seq, key, dirty: false })
+        }
+        (_, None) => Ok(Chain { seq: head.seq, hash: head.hash, keyed_from: Some(head.seq + 1), key, dirty: true }),
+    }
 }
 
 impl Chain {
-    /// Places the next entry: returns its seq and the previous hash; the caller computes
-    /// the entry's hash with [`hash`] and hands it back through [`Chain::advance`].
+    /// Places the next entry: returns its seq and the previous link; the caller links the
+    /// entry with [`Chain::link`] and hands it back through [`Chain::advance`].
     pub fn next(&self) -> (i64, String) {
         (self.seq + 1, self.hash.clone())
+    }
+
+    /// The link of entry `seq` with this content.
+    pub fn link(&self, seq: i64, canonical: &str) -> String {
+        link(&self.key, self.keyed_from, seq, canonical)
     }
 
     pub fn advance(&mut self, seq: i64, hash: String) {
@@ -53,25 +117,22 @@ impl Chain {
         self.dirty = true;
     }
 
-    /// Writes the new head (in the same transaction as the entries).
-    pub async fn save<C: ConnectionTrait>(self, conn: &C) -> AppResult<()> {
+    /// Writes the new head and its seal (in the same transaction as the entries).
+    pub async fn save(self, txn: &WriteTxn) -> AppResult<()> {
         if self.dirty {
+            let seal = self.key.mac(&head_content(self.seq, &self.hash, self.keyed_from));
             chain_head::Entity::update(chain_head::ActiveModel {
                 name: Set(HEAD.to_owned()),
                 seq: Set(self.seq),
                 hash: Set(self.hash),
+                keyed_from_seq: Set(self.keyed_from),
+                seal: Set(Some(seal)),
             })
-            .exec(conn)
+            .exec(&**txn)
             .await?;
         }
         Ok(())
     }
-}
-
-/// SHA-256 of the canonical content, lower-case hex.
-pub fn hash(canonical: &str) -> String {
-    let digest = Sha256::digest(canonical.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// JSON with object keys sorted at every depth, so the same value always serialises to
@@ -136,25 +197,167 @@ pub fn audit_content(e: &audit_entry::Model, seq: i64, prev_hash: &str) -> Strin
     .to_string()
 }
 
-/// What `verify` found.
+// ------------------------------------------------------------------------------ checking
+
+/// A position of the chain an operator keeps elsewhere: `seq:hash`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl std::fmt::Display for Checkpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
+}
+
+impl std::str::FromStr for Checkpoint {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (seq, hash) =
+            s.trim().split_once(':').ok_or("a checkpoint is SEQ:HASH, as `reloop audit anchor` prints it")?;
+        let seq: i64 = seq.parse().map_err(|_| format!("{seq:?} is not a chain position"))?;
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err("a checkpoint's hash is 64 hexadecimal characters".into());
+        }
+        Ok(Checkpoint { seq, hash: hash.to_ascii_lowercase() })
+    }
+}
+
+/// What to check.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// Start from the newest sealed checkpoint stored in the database (when it still
+    /// matches its entry) instead of the first entry; assets are then compared only where
+    /// their ledger grew since.
+    pub incremental: bool,
+    /// A checkpoint kept outside the database: the chain must still hold it.
+    pub expect: Option<Checkpoint>,
+}
+
+/// What [`verify`] found.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ChainReport {
     pub ok: bool,
     /// Entries checked (audit entries and ledger entries together).
     pub entries: i64,
     pub head_seq: i64,
+    /// The first position checked (1, or the one after the stored checkpoint started from).
+    pub from_seq: i64,
+    /// Entries from this position on are linked with the chain key.
+    pub keyed_from_seq: Option<i64>,
+    /// The stored checkpoint the check started from, if any.
+    pub started_from: Option<Checkpoint>,
     /// The first entry where the chain breaks.
     pub broken: Option<Broken>,
+    /// Ledger rows written outside the chain (no position): how many, and the first ids.
+    pub outside_chain: i64,
+    pub outside_chain_ids: Vec<String>,
+    /// Asset rows that disagree with what their ledger says: how many, and the first ones.
+    pub mismatches: i64,
+    pub mismatch_list: Vec<Mismatch>,
+    /// Assets compared with their ledger.
+    pub assets_checked: i64,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Broken {
-    /// "audit" or "ledger".
+    /// "audit", "ledger" or "head".
     pub table: String,
     pub seq: i64,
     /// The row's id, when the row exists.
     pub id: Option<String>,
     pub reason: String,
+}
+
+/// An asset whose row says one thing and whose ledger another.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Mismatch {
+    pub asset_id: String,
+    pub asset_tag: String,
+    /// state, parent_id, site_id or workload_tier.
+    pub field: String,
+    /// What the row holds.
+    pub row: Option<String>,
+    /// What the ledger implies.
+    pub ledger: Option<String>,
+}
+
+impl ChainReport {
+    fn new(head: &chain_head::Model) -> ChainReport {
+        ChainReport {
+            ok: true,
+            entries: 0,
+            head_seq: head.seq,
+            from_seq: 1,
+            keyed_from_seq: head.keyed_from_seq,
+            started_from: None,
+            broken: None,
+            outside_chain: 0,
+            outside_chain_ids: Vec::new(),
+            mismatches: 0,
+            mismatch_list: Vec::new(),
+            assets_checked: 0,
+        }
+    }
+
+    fn break_at(&mut self, table: &str, seq: i64, id: Option<String>, reason: impl Into<String>) {
+        self.ok = false;
+        if self.broken.is_none() {
+            self.broken = Some(Broken { table: table.into(), seq, id, reason: reason.into() });
+        }
+    }
+
+    /// One sentence for a terminal, naming what broke first.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(b) = &self.broken {
+            parts.push(format!(
+                "BROKEN at {} entry seq {}{}: {}",
+                b.table,
+                b.seq,
+                b.id.as_ref().map(|i| format!(" (id {i})")).unwrap_or_default(),
+                b.reason
+            ));
+        }
+        if self.outside_chain > 0 {
+            parts.push(format!(
+                "{} ledger row(s) outside the chain (not sealed into it: written behind the application's back?): {}",
+                self.outside_chain,
+                self.outside_chain_ids.join(", ")
+            ));
+        }
+        if self.mismatches > 0 {
+            let first: Vec<String> = self
+                .mismatch_list
+                .iter()
+                .take(5)
+                .map(|m| {
+                    format!(
+                        "{} {}: row {} but ledger {}",
+                        m.asset_tag,
+                        m.field,
+                        m.row.as_deref().unwrap_or("none"),
+                        m.ledger.as_deref().unwrap_or("none")
+                    )
+                })
+                .collect();
+            parts.push(format!("{} asset field(s) disagree with the ledger: {}", self.mismatches, first.join("; ")));
+        }
+        let scope = match &self.started_from {
+            Some(c) => format!("from checkpoint seq {} to seq {}", c.seq, self.head_seq),
+            None => format!("head at seq {}", self.head_seq),
+        };
+        if parts.is_empty() {
+            format!(
+                "audit chain intact: {} entries verified ({scope}), {} assets agree with their ledger",
+                self.entries, self.assets_checked
+            )
+        } else {
+            format!("audit chain {} ({} entries checked before it, {scope})", parts.join("; "), self.entries)
+        }
+    }
 }
 
 /// One row of either table, in chain order.
@@ -172,29 +375,90 @@ impl Entry {
     }
 }
 
-const PAGE: u64 = 2000;
-
-/// Walks the whole chain in order and reports the first broken entry.
-pub async fn verify<C: ConnectionTrait>(conn: &C) -> AppResult<ChainReport> {
-    let head = chain_head::Entity::find_by_id(HEAD.to_owned())
+pub(crate) async fn head<C: ConnectionTrait>(conn: &C) -> AppResult<chain_head::Model> {
+    chain_head::Entity::find_by_id(HEAD.to_owned())
         .one(conn)
         .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the chain head row is missing")))?;
-    let unsealed = lifecycle_event::Entity::find()
-        .filter(lifecycle_event::Column::Seq.is_null())
-        .order_by_asc(lifecycle_event::Column::Id)
-        .one(conn)
-        .await?;
-    let mut prev = GENESIS.to_owned();
-    let mut expected = 1i64;
-    let mut after = 0i64;
-    let fail = |table: &str, seq: i64, id: Option<String>, reason: String, checked: i64| ChainReport {
-        ok: false,
-        entries: checked,
-        head_seq: head.seq,
-        broken: Some(Broken { table: table.into(), seq, id, reason }),
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the chain head row is missing")))
+}
+
+/// The stored link of the entry at `seq`, if one exists.
+async fn stored_link<C: ConnectionTrait>(conn: &C, seq: i64) -> AppResult<Option<String>> {
+    if let Some(e) = lifecycle_event::Entity::find().filter(lifecycle_event::Column::Seq.eq(seq)).one(conn).await? {
+        return Ok(e.hash);
+    }
+    Ok(audit_entry::Entity::find().filter(audit_entry::Column::Seq.eq(seq)).one(conn).await?.map(|a| a.hash))
+}
+
+/// The newest stored checkpoint whose seal opens with `key` and whose entry still has
+/// the link it recorded.
+async fn usable_checkpoint<C: ConnectionTrait>(conn: &C, key: &ChainKey) -> AppResult<Option<Checkpoint>> {
+    let rows =
+        chain_checkpoint::Entity::find().order_by_desc(chain_checkpoint::Column::Seq).limit(20).all(conn).await?;
+    for c in rows {
+        if c.seal == key.mac(&checkpoint_content(c.seq, &c.hash))
+            && stored_link(conn, c.seq).await?.as_deref() == Some(c.hash.as_str())
+        {
+            return Ok(Some(Checkpoint { seq: c.seq, hash: c.hash }));
+        }
+    }
+    Ok(None)
+}
+
+/// Checks the chain and the assets against their ledger; never writes. `progress` is
+/// told (checked, head) as the walk goes.
+pub async fn verify<C: ConnectionTrait>(
+    conn: &C,
+    key: &ChainKey,
+    opts: &VerifyOptions,
+    progress: &mut dyn FnMut(i64, i64),
+) -> AppResult<ChainReport> {
+    let head = head(conn).await?;
+    let mut report = ChainReport::new(&head);
+    // The head's seal, reported after the walk so that the earliest break is named first.
+    let seal_problem = match (&head.seal, head.keyed_from_seq) {
+        (Some(seal), Some(_)) if *seal == key.mac(&head_content(head.seq, &head.hash, head.keyed_from_seq)) => None,
+        (None, None) if head.seq == 0 => None,
+        (None, None) => Some(
+            "the chain is not keyed yet: start reloop once with its key (RELOOP_CHAIN_KEY) so that new entries are linked with it",
+        ),
+        _ => Some(
+            "the head's seal does not open with this key: the head was edited, or this is not the key the chain was written with",
+        ),
     };
-    loop {
+
+    // Rows outside the chain.
+    report.outside_chain =
+        lifecycle_event::Entity::find().filter(lifecycle_event::Column::Seq.is_null()).count(conn).await? as i64;
+    if report.outside_chain > 0 {
+        report.ok = false;
+        report.outside_chain_ids = lifecycle_event::Entity::find()
+            .select_only()
+            .column(lifecycle_event::Column::Id)
+            .filter(lifecycle_event::Column::Seq.is_null())
+            .order_by_asc(lifecycle_event::Column::Id)
+            .limit(LIST_MAX as u64)
+            .into_tuple::<Uuid>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|u| u.to_string())
+            .collect();
+    }
+
+    // Where to start.
+    let start = if opts.incremental { usable_checkpoint(conn, key).await? } else { None };
+    let (mut prev, mut after) = match &start {
+        Some(c) => (c.hash.clone(), c.seq),
+        None => (GENESIS.to_owned(), 0),
+    };
+    report.from_seq = after + 1;
+    report.started_from = start;
+    let mut expected = after + 1;
+    let mut touched: Vec<Uuid> = Vec::new();
+    let mut expect_seen = false;
+
+    'walk: loop {
         let events = lifecycle_event::Entity::find()
             .filter(lifecycle_event::Column::Seq.gt(after))
             .order_by_asc(lifecycle_event::Column::Seq)
@@ -227,13 +491,16 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> AppResult<ChainReport> {
         for entry in merged {
             let seq = entry.seq();
             let (table, id, stored_prev, stored_hash, content) = match &entry {
-                Entry::Event(e) => (
-                    "ledger",
-                    e.id.to_string(),
-                    e.prev_hash.clone().unwrap_or_default(),
-                    e.hash.clone().unwrap_or_default(),
-                    event_content(e, seq, &prev),
-                ),
+                Entry::Event(e) => {
+                    touched.push(e.asset_id);
+                    (
+                        "ledger",
+                        e.id.to_string(),
+                        e.prev_hash.clone().unwrap_or_default(),
+                        e.hash.clone().unwrap_or_default(),
+                        event_content(e, seq, &prev),
+                    )
+                }
                 Entry::Audit(a) => {
                     ("audit", a.id.to_string(), a.prev_hash.clone(), a.hash.clone(), audit_content(a, seq, &prev))
                 }
@@ -244,72 +511,198 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> AppResult<ChainReport> {
                 } else {
                     format!("entries {expected}..{} are missing (deleted?)", seq - 1)
                 };
-                return Ok(fail(table, expected.min(seq), Some(id), reason, expected - 1));
+                report.break_at(table, expected.min(seq), Some(id), reason);
+                break 'walk;
             }
             if stored_prev != prev {
-                return Ok(fail(
+                report.break_at(table, seq, Some(id), "its prev_hash does not match the previous entry's hash");
+                break 'walk;
+            }
+            if link(key, head.keyed_from_seq, seq, &content) != stored_hash {
+                report.break_at(
                     table,
                     seq,
                     Some(id),
-                    "its prev_hash does not match the previous entry's hash".into(),
-                    seq - 1,
-                ));
+                    "its content does not match its hash (edited, or linked without the chain key)",
+                );
+                break 'walk;
             }
-            if hash(&content) != stored_hash {
-                return Ok(fail(table, seq, Some(id), "its content does not match its hash (edited?)".into(), seq - 1));
+            if let Some(c) = &opts.expect
+                && c.seq == seq
+            {
+                expect_seen = true;
+                if c.hash != stored_hash {
+                    report.break_at(
+                        table,
+                        seq,
+                        Some(id),
+                        format!("the checkpoint {c} no longer holds: this position now has hash {stored_hash}"),
+                    );
+                    break 'walk;
+                }
             }
             prev = stored_hash;
             expected += 1;
             after = seq;
+            report.entries += 1;
+        }
+        progress(report.entries, head.seq);
+    }
+
+    if let Some(problem) = seal_problem
+        && report.broken.is_none()
+    {
+        report.break_at("head", head.seq, None, problem);
+    }
+    if report.broken.is_none() {
+        let last = expected - 1;
+        if last != head.seq || prev != head.hash {
+            report.break_at(
+                "head",
+                last + 1,
+                None,
+                format!("the chain ends at {last} but its head says {}: entries were removed from the end", head.seq),
+            );
         }
     }
-    let checked = expected - 1;
-    if checked != head.seq || prev != head.hash {
-        return Ok(fail(
-            "audit",
-            checked + 1,
-            None,
-            format!("the chain ends at {checked} but its head says {}: entries were removed from the end", head.seq),
-            checked,
-        ));
+    if let Some(c) = &opts.expect
+        && !expect_seen
+        && report.broken.is_none()
+    {
+        if c.seq > head.seq {
+            report.break_at(
+                "head",
+                head.seq + 1,
+                None,
+                format!(
+                    "the chain ends at seq {} but the checkpoint {c} was taken at seq {}: entries were cut from the end",
+                    head.seq, c.seq
+                ),
+            );
+        } else if (c.seq == 0 && c.hash != GENESIS)
+            || (c.seq > 0 && stored_link(conn, c.seq).await?.as_deref() != Some(c.hash.as_str()))
+        {
+            report.break_at("head", c.seq, None, format!("the checkpoint {c} no longer holds"));
+        }
     }
-    if let Some(e) = unsealed {
-        return Ok(fail("ledger", 0, Some(e.id.to_string()), "a ledger entry is outside the chain".into(), checked));
-    }
-    Ok(ChainReport { ok: true, entries: checked, head_seq: head.seq, broken: None })
+
+    // Assets against their ledger: all of them, or those whose ledger grew since the
+    // checkpoint started from.
+    let scope = if report.started_from.is_some() {
+        touched.sort();
+        touched.dedup();
+        Some(touched)
+    } else {
+        None
+    };
+    compare_assets(conn, scope, &mut report).await?;
+    Ok(report)
 }
 
-/// Seals ledger rows written before the chain existed (they have no seq), oldest first.
-pub async fn seal_backlog(db: &crate::db::Db) -> AppResult<u64> {
-    let mut sealed = 0;
-    loop {
-        let txn = db.write().await?;
-        let rows = lifecycle_event::Entity::find()
-            .filter(lifecycle_event::Column::Seq.is_null())
-            .order_by_asc(lifecycle_event::Column::Id)
-            .limit(PAGE)
-            .all(&*txn)
-            .await?;
-        if rows.is_empty() {
-            return Ok(sealed);
+/// What an asset's ledger says its row holds.
+#[derive(Default)]
+struct Projection {
+    registered: bool,
+    state: Option<String>,
+    parent: Option<String>,
+    site: Option<String>,
+    workload: Option<String>,
+}
+
+fn payload_text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(|x| x.as_str()).map(str::to_owned)
+}
+
+/// Folds an asset's entries (in chain order) into what its row must hold.
+fn project(events: &[lifecycle_event::Model]) -> Projection {
+    let mut p = Projection::default();
+    for e in events {
+        match EventKind::parse(&e.kind) {
+            Some(EventKind::Registered) => {
+                p.registered = true;
+                p.state = e.to_value.clone();
+                p.parent = payload_text(&e.payload, "parent_id");
+                p.site = payload_text(&e.payload, "site_id");
+                p.workload = payload_text(&e.payload, "workload_tier");
+            }
+            Some(EventKind::State) => p.state = e.to_value.clone(),
+            Some(EventKind::Parent) => p.parent = e.to_value.clone(),
+            Some(EventKind::Site) => p.site = e.to_value.clone(),
+            Some(EventKind::Workload) => p.workload = e.to_value.clone(),
+            Some(EventKind::ChildAdded | EventKind::ChildRemoved) | None => {}
         }
-        let mut chain = lock(&*txn).await?;
-        for row in rows {
-            let (seq, prev) = chain.next();
-            let h = hash(&event_content(&row, seq, &prev));
-            lifecycle_event::Entity::update(lifecycle_event::ActiveModel {
-                id: Set(row.id),
-                seq: Set(Some(seq)),
-                prev_hash: Set(Some(prev)),
-                hash: Set(Some(h.clone())),
-                ..Default::default()
-            })
-            .exec(&*txn)
-            .await?;
-            chain.advance(seq, h);
-            sealed += 1;
-        }
-        chain.save(&*txn).await?;
-        txn.commit().await?;
     }
+    p
+}
+
+/// Compares asset rows with their ledger, in pages by id.
+async fn compare_assets<C: ConnectionTrait>(
+    conn: &C,
+    scope: Option<Vec<Uuid>>,
+    report: &mut ChainReport,
+) -> AppResult<()> {
+    let mut cursor: Option<Uuid> = None;
+    let mut scoped = scope.map(|ids| ids.into_iter());
+    loop {
+        let rows: Vec<asset::Model> = match &mut scoped {
+            Some(ids) => {
+                let chunk: Vec<Uuid> = ids.by_ref().take(500).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                asset::Entity::find().filter(asset::Column::Id.is_in(chunk)).all(conn).await?
+            }
+            None => {
+                let mut q = asset::Entity::find().order_by_asc(asset::Column::Id).limit(500);
+                if let Some(c) = cursor {
+                    q = q.filter(asset::Column::Id.gt(c));
+                }
+                let rows = q.all(conn).await?;
+                if rows.is_empty() {
+                    break;
+                }
+                cursor = rows.last().map(|r| r.id);
+                rows
+            }
+        };
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut ledgers: HashMap<Uuid, Vec<lifecycle_event::Model>> = HashMap::new();
+        for e in lifecycle_event::Entity::find()
+            .filter(lifecycle_event::Column::AssetId.is_in(ids))
+            .filter(lifecycle_event::Column::Seq.is_not_null())
+            .order_by_asc(lifecycle_event::Column::Seq)
+            .all(conn)
+            .await?
+        {
+            ledgers.entry(e.asset_id).or_default().push(e);
+        }
+        for row in rows {
+            report.assets_checked += 1;
+            let p = project(ledgers.get(&row.id).map(Vec::as_slice).unwrap_or(&[]));
+            let mut differ = |field: &str, row_value: Option<String>, ledger: Option<String>| {
+                if row_value != ledger {
+                    report.ok = false;
+                    report.mismatches += 1;
+                    if report.mismatch_list.len() < LIST_MAX {
+                        report.mismatch_list.push(Mismatch {
+                            asset_id: row.id.to_string(),
+                            asset_tag: row.asset_tag.clone(),
+                            field: field.to_owned(),
+                            row: row_value,
+                            ledger,
+                        });
+                    }
+                }
+            };
+            if !p.registered {
+                differ("registered", Some("yes".into()), None);
+                continue;
+            }
+            differ("state", Some(row.state.clone()), p.state);
+            differ("parent_id", row.parent_id.map(|u| u.to_string()), p.parent);
+            differ("site_id", row.site_id.map(|u| u.to_string()), p.site);
+            differ("workload_tier", row.workload_tier.clone(), p.workload);
+        }
+    }
+    Ok(())
 }

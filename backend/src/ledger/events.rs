@@ -8,13 +8,17 @@
 //! (`lifecycle::history`), where the registry is known.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::chain;
 use crate::context::Ctx;
+use crate::db::WriteTxn;
 use crate::db::entities::lifecycle_event as ev;
 use crate::error::{AppError, AppResult};
 use crate::ids::{AssetId, EventId};
@@ -101,11 +105,12 @@ impl TryFrom<ev::Model> for Event {
 const CHUNK: usize = 500;
 
 /// Appends entries in order, in the caller's transaction, extending the hash chain.
-pub async fn append<C: ConnectionTrait>(conn: &C, ctx: &Ctx, events: Vec<NewEvent>) -> AppResult<()> {
+pub async fn append(txn: &WriteTxn, ctx: &Ctx, events: Vec<NewEvent>) -> AppResult<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let mut chain = chain::lock(conn).await?;
+    let conn: &DatabaseTransaction = txn;
+    let mut chain = chain::lock(txn).await?;
     let mut rows = Vec::with_capacity(events.len().min(CHUNK));
     for e in events {
         let (seq, prev) = chain.next();
@@ -125,7 +130,7 @@ pub async fn append<C: ConnectionTrait>(conn: &C, ctx: &Ctx, events: Vec<NewEven
             prev_hash: Some(prev.clone()),
             hash: None,
         };
-        let h = chain::hash(&chain::event_content(&row, seq, &prev));
+        let h = chain.link(seq, &chain::event_content(&row, seq, &prev));
         row.hash = Some(h.clone());
         chain.advance(seq, h);
         rows.push(row.into_active_model());
@@ -136,7 +141,7 @@ pub async fn append<C: ConnectionTrait>(conn: &C, ctx: &Ctx, events: Vec<NewEven
     if !rows.is_empty() {
         ev::Entity::insert_many(rows).exec_without_returning(conn).await?;
     }
-    chain.save(conn).await
+    chain.save(txn).await
 }
 
 /// An item's ledger, newest first, keyset-paginated by entry id.

@@ -11,5 +11,5 @@
 pub mod chain;
 pub mod events;
 
-pub use chain::{ChainReport, verify};
+pub use chain::{ChainReport, Checkpoint, VerifyOptions, verify};
 pub use events::{Event, NewEvent, append, history};

@@ -1,13 +1,13 @@
 //! Moving an item from one lifecycle state to another, with what it carries along.
 
-use sea_orm::{ActiveValue::Set, ConnectionTrait};
+use sea_orm::{ActiveValue::Set, DatabaseTransaction};
 
 use super::model::{Carried, TransitionOutcome, TransitionRequest};
 use crate::assets::{Asset, repo};
 use crate::audit::{self, snapshot};
 use crate::context::Ctx;
 use crate::db::entities::asset;
-use crate::db::{Db, check_version};
+use crate::db::{Db, WriteTxn, check_version};
 use crate::error::{AppError, AppResult, Problems};
 use crate::ids::AssetId;
 use crate::ledger::{self, NewEvent};
@@ -41,7 +41,7 @@ pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest)
         ));
     }
     let before = Asset::try_from(row.clone())?;
-    let outcome = apply(&*txn, ctx, row, to, &reason, payload, workload).await?;
+    let outcome = apply(&txn, ctx, row, to, &reason, payload, workload).await?;
     let mut after = snapshot(&outcome.asset);
     if let Some(obj) = after.as_mut().and_then(|v| v.as_object_mut()) {
         obj.insert(
@@ -51,7 +51,7 @@ pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest)
         obj.insert("detached".into(), serde_json::json!(outcome.detached));
         obj.insert("reason".into(), serde_json::json!(reason));
     }
-    audit::record(&*txn, ctx, "asset.transition", "asset", id, snapshot(&before), after).await?;
+    audit::record(&txn, ctx, "asset.transition", "asset", id, snapshot(&before), after).await?;
     txn.commit().await?;
     Ok(outcome)
 }
@@ -76,8 +76,8 @@ fn illegal(row: &asset::Model, message: String) -> AppError {
 }
 
 /// Applies a transition in the caller's transaction (install and remove compose it).
-pub(super) async fn apply<C: ConnectionTrait>(
-    conn: &C,
+pub(super) async fn apply(
+    txn: &WriteTxn,
     ctx: &Ctx,
     row: asset::Model,
     to: State,
@@ -85,6 +85,7 @@ pub(super) async fn apply<C: ConnectionTrait>(
     payload: serde_json::Value,
     workload: Option<WorkloadTier>,
 ) -> AppResult<TransitionOutcome> {
+    let conn: &DatabaseTransaction = txn;
     let (kind, from) = repo::kind_state(&row)?;
     if let Some(why) = from.refusal(kind, to) {
         return Err(illegal(&row, why));
@@ -177,6 +178,6 @@ pub(super) async fn apply<C: ConnectionTrait>(
         repo::save(conn, ctx, c, |am| am.parent_id = Set(None)).await?;
         detached_ids.push(cid);
     }
-    ledger::append(conn, ctx, events).await?;
+    ledger::append(txn, ctx, events).await?;
     Ok(TransitionOutcome { asset: saved.try_into()?, carried, detached: detached_ids })
 }

@@ -138,21 +138,21 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
         .await?;
     }
     let parent_saved = repo::save(&*txn, ctx, &parent, |_| {}).await?;
-    ledger::append(&*txn, ctx, events).await?;
+    ledger::append(&txn, ctx, events).await?;
 
     // A part takes on the operational state of the item it goes into (a spare installed
     // in a deployed server is deployed; its own parts follow), recorded as an ordinary
     // transition.
     let operational = |s: State| s == State::InStock || s.is_in_service();
     let child_final = if operational(ps) && operational(cs) && cs != ps && cs.allowed_next(ck).contains(&ps) {
-        apply(&*txn, ctx, child_saved, ps, &format!("installed in {}", parent.asset_tag), serde_json::json!({}), None)
+        apply(&txn, ctx, child_saved, ps, &format!("installed in {}", parent.asset_tag), serde_json::json!({}), None)
             .await?
             .asset
     } else {
         child_saved.try_into()?
     };
     let before = Asset::try_from(child)?;
-    audit::record(&*txn, ctx, "asset.install", "asset", cid, snapshot(&before), snapshot(&child_final)).await?;
+    audit::record(&txn, ctx, "asset.install", "asset", cid, snapshot(&before), snapshot(&child_final)).await?;
     txn.commit().await?;
     Ok(TreeChange { parent: parent_saved.try_into()?, child: child_final })
 }
@@ -219,14 +219,14 @@ pub async fn remove(
     ];
     let child_saved = repo::save(&*txn, ctx, &child, |am| am.parent_id = Set(None)).await?;
     let parent_saved = repo::save(&*txn, ctx, &parent, |_| {}).await?;
-    ledger::append(&*txn, ctx, events).await?;
+    ledger::append(&txn, ctx, events).await?;
     let why = if reason.is_empty() { format!("removed from {}", parent.asset_tag) } else { reason.clone() };
     let child_final = match target {
-        Some(s) => apply(&*txn, ctx, child_saved, s, &why, serde_json::json!({}), None).await?.asset,
+        Some(s) => apply(&txn, ctx, child_saved, s, &why, serde_json::json!({}), None).await?.asset,
         None => child_saved.try_into()?,
     };
     audit::record(
-        &*txn,
+        &txn,
         ctx,
         "asset.remove",
         "asset",

@@ -57,7 +57,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewSite) -> AppResult<Site> {
         updated_at: Set(ctx.now),
     };
     let site = Site::from(site::Entity::insert(row).exec_with_returning(&*txn).await?);
-    audit::record(&*txn, ctx, "site.create", "site", site.id, None, snapshot(&site)).await?;
+    audit::record(&txn, ctx, "site.create", "site", site.id, None, snapshot(&site)).await?;
     txn.commit().await?;
     Ok(site)
 }
@@ -86,7 +86,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: SiteId, patch: SitePatch) -> AppResu
     })
     .await?;
     let after = Site::from(saved);
-    audit::record(&*txn, ctx, "site.update", "site", id, snapshot(&Site::from(current)), snapshot(&after)).await?;
+    audit::record(&txn, ctx, "site.update", "site", id, snapshot(&Site::from(current)), snapshot(&after)).await?;
     txn.commit().await?;
     Ok(after)
 }

@@ -25,6 +25,7 @@ use chrono::Utc;
 
 use super::csrf;
 use super::error::{ApiError, PageError};
+use super::hygiene;
 use super::identity::{Identity, SESSION_COOKIE, is_api};
 use super::state::AppState;
 use crate::auth::{sessions, tokens};
@@ -82,6 +83,15 @@ impl RouteTable {
         &self.rules
     }
 
+    /// The methods `pattern` answers (for a 405's `Allow`), HEAD with GET.
+    pub fn methods_for(&self, pattern: &str) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = self.rules.iter().filter(|r| r.path == pattern).map(|r| r.method).collect();
+        if out.contains(&"GET") {
+            out.push("HEAD");
+        }
+        out
+    }
+
     /// The rule for `method` on `pattern` (HEAD is answered like GET).
     pub fn rule(&self, method: &str, pattern: &str) -> Option<&Rule> {
         let method = if method == "HEAD" { "GET" } else { method };
@@ -130,9 +140,25 @@ pub async fn guard(
         return Ok(refuse(req, AppError::Internal(anyhow::anyhow!("application state missing"))));
     };
     let Some(rule) = table.rule(req.method().as_str(), &pattern).cloned() else {
+        let allowed = table.methods_for(&pattern);
+        if !allowed.is_empty() {
+            // A known path asked with a method it does not answer.
+            let allow = allowed.join(", ");
+            let err = AppError::MethodNotAllowed { method: req.method().to_string(), allowed: allow.clone() };
+            let mut resp = refuse(req, err);
+            if let Ok(v) = header::HeaderValue::from_str(&allow) {
+                resp.headers_mut().insert(header::ALLOW, v);
+            }
+            return Ok(resp);
+        }
         tracing::error!(method = %req.method(), pattern, "route without an access rule refused");
         return Ok(refuse(req, AppError::Forbidden("this route has no access rule".into())));
     };
+    // Input hygiene at the edge: no NUL or other control character in any query or path
+    // value (PostgreSQL cannot even store NUL), whatever the handler does with it.
+    if let Err(e) = hygiene::query_and_path(&req) {
+        return Ok(refuse(req, e));
+    }
     // Static files, health checks and the OpenAPI document never need to know who asks:
     // skipping the session lookup keeps them free of database work.
     let needs_identity = rule.perm != Permission::Public || rule.family == Family::Ui;
@@ -185,7 +211,27 @@ pub async fn guard(
     if let Some(token) = new_anon_token {
         resp.response_mut().add_cookie(&csrf::anon_cookie(token, state.settings.secure_cookies))?;
     }
+    if state.settings.secure_cookies {
+        secure_every_cookie(resp.response_mut())?;
+    }
     Ok(resp)
+}
+
+/// Marks every cookie the response sets `Secure` (the flash message's included), so no
+/// handler can forget it when reloop is served over HTTPS.
+fn secure_every_cookie(resp: &mut HttpResponse) -> Result<(), actix_web::Error> {
+    let plain: Vec<actix_web::cookie::Cookie<'static>> =
+        resp.cookies().filter(|c| c.secure() != Some(true)).map(|c| c.into_owned()).collect();
+    if plain.is_empty() {
+        return Ok(());
+    }
+    let mut kept: Vec<actix_web::cookie::Cookie<'static>> = resp.cookies().map(|c| c.into_owned()).collect();
+    resp.headers_mut().remove(header::SET_COOKIE);
+    for c in kept.iter_mut() {
+        c.set_secure(true);
+        resp.add_cookie(c)?;
+    }
+    Ok(())
 }
 
 /// Sends an anonymous visitor to the sign-in page, coming back here afterwards.

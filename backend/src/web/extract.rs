@@ -146,6 +146,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for FormBody<T> {
                 return Err(PageError(AppError::UnsupportedMediaType("expected a submitted HTML form".into())));
             }
             let bytes = read_body(body_limit(&req), &req, payload).await?;
+            super::hygiene::form(&bytes)?;
             let de = serde_urlencoded::Deserializer::new(url_parse(&bytes));
             let value = serde_path_to_error::deserialize(de).map_err(|e| path_error(e, "invalid form"))?;
             Ok(FormBody(value))

@@ -21,15 +21,32 @@ pub(super) fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
-/// The client's address: the peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
-pub fn client_ip(req: &actix_web::HttpRequest, trust_proxy: bool) -> String {
-    if trust_proxy
-        && let Some(first) =
-            req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
-    {
-        return first.trim().to_owned();
+/// The client's address. Without trusted proxies it is the peer. Behind them, it is the
+/// rightmost `X-Forwarded-For` hop that is not a trusted proxy: each proxy appends the
+/// address it received from, so everything left of that hop was written by the client and
+/// proves nothing. A hop that is not an address ends the walk at the proxy that passed it on.
+pub fn client_ip(req: &actix_web::HttpRequest, settings: &crate::settings::Settings) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else { return String::new() };
+    if !settings.is_trusted_proxy(peer) {
+        return peer.to_string();
     }
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+    let hops: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .collect();
+    let mut nearest = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) if settings.is_trusted_proxy(ip) => nearest = ip,
+            Ok(ip) => return ip.to_string(),
+            Err(_) => break,
+        }
+    }
+    nearest.to_string()
 }
 
 /// The signed-in user, for handlers behind a non-public rule.

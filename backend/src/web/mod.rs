@@ -14,7 +14,9 @@ pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod hygiene;
 pub mod identity;
+pub mod redirect;
 pub mod routes;
 pub mod state;
 pub mod static_files;
@@ -70,7 +72,7 @@ pub fn server(listener: TcpListener, db: Db, settings: Arc<Settings>) -> std::io
         settings.workers
     };
     let table = web::Data::new(routes::table().map_err(std::io::Error::other)?);
-    let state = web::Data::new(AppState { db, settings });
+    let state = web::Data::new(AppState::new(db, settings));
     let server = HttpServer::new(move || {
         let (app, mut doc) = App::new()
             .into_utoipa_app()

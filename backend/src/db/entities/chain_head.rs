@@ -7,6 +7,11 @@ pub struct Model {
     pub name: String,
     pub seq: i64,
     pub hash: String,
+    /// Entries from this position on are linked with the keyed MAC (None until an instance
+    /// first opens the database with its key).
+    pub keyed_from_seq: Option<i64>,
+    /// The key's MAC over (seq, hash, keyed_from_seq).
+    pub seal: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

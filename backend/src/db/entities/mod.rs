@@ -4,6 +4,7 @@
 pub mod api_token;
 pub mod asset;
 pub mod audit_entry;
+pub mod chain_checkpoint;
 pub mod chain_head;
 pub mod hardware_model;
 pub mod lifecycle_event;
