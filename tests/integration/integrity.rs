@@ -464,3 +464,54 @@ db_test! {
         assert!(again.header("age").is_some());
     }
 }
+
+/// Every query parameter of every list endpoint, API and UI.
+const LIST_PARAMS: &[(&str, &[&str])] = &[
+    ("/api/v1/assets", &["kind", "state", "site_id", "model_id", "q", "cursor", "limit"]),
+    ("/api/v1/models", &["kind", "q", "cursor", "limit"]),
+    ("/api/v1/audit", &["actor", "action", "target_type", "target_id", "cursor", "limit"]),
+    ("/api/v1/assets/lookup", &["code"]),
+    ("/assets", &["kind", "state", "site_id", "model_id", "q", "cursor"]),
+    ("/models", &["kind", "q", "cursor"]),
+    ("/audit", &["actor", "action", "target_type", "target_id", "cursor"]),
+    ("/scan", &["code"]),
+];
+
+db_test! {
+    async fn no_list_parameter_value_gives_a_server_error(app: TestApp) {
+        use proptest::strategy::{Strategy, ValueTree};
+        let a = app.asset("PROP-1", "server", json!({})).await;
+        // Any characters, with control characters, NUL, percent signs, quotes and non-ASCII
+        // weighted in; also plausible values (wire words, ids, numbers).
+        let any_text = proptest::string::string_regex("(.|[\\x00-\\x1f\\x7f%'\"\\\\]|é|💥){0,12}").expect("regex");
+        let id = s(&a, "id");
+        let plausible = proptest::sample::select(vec![
+            "server".to_owned(), "in_stock".to_owned(), id.clone(), "0".to_owned(), "500".to_owned(), "-1".to_owned(),
+            "99999999999999999999".to_owned(), String::new(), "PROP".to_owned(),
+        ]);
+        let value = proptest::prop_oneof![3 => any_text, 1 => plausible];
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let mut checked = 0;
+        for (path, params) in LIST_PARAMS {
+            for param in *params {
+                for _ in 0..16 {
+                    let v = value.new_tree(&mut runner).expect("value").current();
+                    let q: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
+                    let r = app.get(&format!("{path}?{param}={q}")).await;
+                    assert!(r.status < 500, "{path}?{param}={v:?} answered {}: {}", r.status, r.text);
+                    if v.chars().any(char::is_control) {
+                        assert_eq!(r.status, 400, "{path}?{param}={v:?}");
+                        let names_it = if path.starts_with("/api/") {
+                            r.error().1.as_deref() == Some(param)
+                        } else {
+                            r.text.contains(&format!("query parameter {param}"))
+                        };
+                        assert!(names_it, "{path}?{param}={v:?} does not name the parameter: {}", r.text);
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 16 * LIST_PARAMS.iter().map(|(_, p)| p.len()).sum::<usize>());
+    }
+}

@@ -13,6 +13,7 @@ mod catalog_sites;
 mod health_openapi;
 mod integrity;
 mod lifecycle;
+mod openapi;
 mod pagination;
 mod registry;
 mod seams;

@@ -83,7 +83,7 @@ pub fn server(listener: TcpListener, db: Db, settings: Arc<Settings>) -> std::io
             .route("/api/v1/openapi.json", web::get().to(api::openapi_json))
             .service(api::scope())
             .split_for_parts();
-        api::document_permissions(&mut doc);
+        api::complete_document(&mut doc);
         app.app_data(web::Data::new(doc))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .wrap(actix_web::middleware::from_fn(access::guard))

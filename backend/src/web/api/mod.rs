@@ -129,8 +129,19 @@ fn rules_of<H: utoipa::Path>(perm: Permission) -> Vec<Rule> {
 )]
 pub struct ApiDoc;
 
-/// Writes each operation's permission into its description, from the route table.
-pub fn document_permissions(doc: &mut utoipa::openapi::OpenApi) {
+/// Completes the document from the route table and the edge's own rules: each
+/// operation's permission in its description, and every status the edge itself can answer
+/// with, each with the error schema (401 without a valid token; 403 for roles without the
+/// permission; 400 for an unreadable query, path or body, control characters included;
+/// 404 for an unknown id in the path; 413/415/422 where a body is read; 500).
+pub fn complete_document(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{Content, Ref, ResponseBuilder};
+    let error = |why: &str| {
+        ResponseBuilder::new()
+            .description(why)
+            .content("application/json", Content::new(Some(Ref::from_schema_name("ErrorBody"))))
+            .build()
+    };
     for rule in rules() {
         let Some(item) = doc.paths.paths.get_mut(rule.path.as_ref()) else { continue };
         let op = match rule.method {
@@ -148,6 +159,35 @@ pub fn document_permissions(doc: &mut utoipa::openapi::OpenApi) {
             Some(d) if !d.is_empty() => format!("{d}\n\n{note}"),
             _ => note,
         });
+        let has_body = op.request_body.is_some();
+        let has_query =
+            op.parameters.iter().flatten().any(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Query);
+        let has_path_params = rule.path.contains('{');
+        let mut add = |status: &str, why: &str| {
+            op.responses.responses.entry(status.to_owned()).or_insert_with(|| error(why).into());
+        };
+        add(
+            "400",
+            "The request could not be read: a malformed body or parameter, an unknown field, or a control character in a value",
+        );
+        if rule.perm != Permission::Public {
+            add("401", "No API token, or one that is unknown, expired or revoked");
+        }
+        if roles.len() < Role::ALL.len() {
+            add("403", "The caller's role does not hold the permission");
+        }
+        if has_path_params {
+            add("404", "No such record");
+        }
+        if has_body {
+            add("413", "The body is larger than RELOOP_MAX_BODY_BYTES");
+            add("415", "The body is not JSON (Content-Type: application/json)");
+            add("422", "A field breaks a rule; the message names it");
+        }
+        if has_query {
+            add("422", "A parameter is out of range (a page size, say); the message names it");
+        }
+        add("500", "Something went wrong on the server; the details are in its log");
     }
 }
 

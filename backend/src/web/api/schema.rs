@@ -78,8 +78,10 @@ impl ToSchema for Grade {
     }
 }
 
-/// The documentation twin of `rules::Page` for response bodies: `body = PageDoc<Asset>`.
+/// The documentation twin of `rules::Page` for response bodies: `body = PageDoc<Asset>`
+/// (documented as `Page`, so generated clients read `PageAsset`).
 #[derive(utoipa::ToSchema)]
+#[schema(as = Page)]
 #[allow(dead_code)]
 pub struct PageDoc<T> {
     pub items: Vec<T>,

@@ -1,0 +1,235 @@
+//! The OpenAPI document is a contract a generated client can rely on: every real response
+//! of every operation has a documented status and matches its documented schema, and every
+//! vocabulary the document lists is what the API accepts and returns.
+
+use std::collections::{BTreeSet, HashSet};
+
+use reloop::rules::Role;
+use serde_json::Value;
+
+use super::*;
+
+/// Checks responses against the document and remembers which operations were exercised.
+struct Contract {
+    doc: Value,
+    seen: BTreeSet<(String, String)>,
+    statuses: HashSet<(String, String, u16)>,
+}
+
+impl Contract {
+    async fn load(app: &TestApp) -> Contract {
+        let doc = app.get("/api/v1/openapi.json").await.json();
+        Contract { doc, seen: BTreeSet::new(), statuses: HashSet::new() }
+    }
+
+    /// Asserts `r`, the answer to `method template`, is documented with its status and matches
+    /// the documented schema. Returns the body.
+    fn check(&mut self, method: &str, template: &str, r: &Resp) -> Value {
+        let m = method.to_lowercase();
+        let op = &self.doc["paths"][template][&m];
+        assert!(op.is_object(), "{method} {template} is not in the document");
+        let status = r.status.to_string();
+        let documented = &op["responses"][&status];
+        let known: Vec<&String> = op["responses"].as_object().map(|o| o.keys().collect()).unwrap_or_default();
+        assert!(
+            documented.is_object(),
+            "{method} {template} answered {status}, documented: {known:?}; body: {}",
+            r.text
+        );
+        let body: Value = if r.text.is_empty() { Value::Null } else { r.json() };
+        let schema = &documented["content"]["application/json"]["schema"];
+        assert!(schema.is_object(), "{method} {template} {status}: no JSON schema documented");
+        let root = serde_json::json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "components": self.doc["components"].clone(),
+            "allOf": [schema.clone()],
+        });
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("{method} {template} {status}: the documented schema does not compile: {e}"));
+        let errors: Vec<String> =
+            validator.iter_errors(&body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {template} {status}: the body does not match the document: {errors:?}\n{body}"
+        );
+        self.seen.insert((m.clone(), template.to_owned()));
+        self.statuses.insert((m, template.to_owned(), r.status));
+        body
+    }
+
+    /// Whether `body` matches the component schema `name` (the validator's self-check).
+    fn matches(&self, name: &str, body: &Value) -> bool {
+        let root = serde_json::json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "components": self.doc["components"].clone(),
+            "$ref": format!("#/components/schemas/{name}"),
+        });
+        jsonschema::options().with_draft(jsonschema::Draft::Draft202012).build(&root).expect("compiles").is_valid(body)
+    }
+
+    /// Every operation in the document was exercised.
+    fn all_seen(&self) {
+        let mut missing = Vec::new();
+        for (path, ops) in self.doc["paths"].as_object().expect("paths") {
+            for m in ops.as_object().expect("operations").keys() {
+                if !self.seen.contains(&(m.clone(), path.clone())) {
+                    missing.push(format!("{m} {path}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "not exercised: {missing:?}");
+    }
+}
+
+db_test! {
+    async fn every_operation_answers_as_the_document_says(app: TestApp) {
+        let mut c = Contract::load(app).await;
+        // The validator itself: it refuses what the schemas forbid, through their references.
+        assert!(c.matches("ErrorBody", &json!({"error": {"code": "x", "message": "y"}})));
+        assert!(!c.matches("ErrorBody", &json!({"error": {"code": 1, "message": "y"}})), "a number for a string");
+        assert!(!c.matches("ErrorBody", &json!({"oops": true})), "a missing required field");
+        assert!(!c.matches("Site", &json!({"id": "x"})), "an incomplete site");
+        let auditor = app.user("contract-auditor", Role::Auditor).await;
+        let anon = app.anon();
+        let nobody = uuid::Uuid::now_v7().to_string();
+
+        // Account.
+        c.check("GET", "/api/v1/me", &app.get("/api/v1/me").await);
+        c.check("GET", "/api/v1/me", &anon.get("/api/v1/me").await);
+        c.check("GET", "/api/v1/tokens", &app.get("/api/v1/tokens").await);
+        let token = c.check("POST", "/api/v1/tokens", &app.post_json("/api/v1/tokens", &json!({"name": "contract"})).await);
+        c.check("POST", "/api/v1/tokens", &app.post_json("/api/v1/tokens", &json!({"expires_in_days": 3})).await);
+        c.check("POST", "/api/v1/tokens", &app.post_json("/api/v1/tokens", &json!({"name": "x", "expires_in_days": 0})).await);
+        c.check("DELETE", "/api/v1/tokens/{id}", &app.delete(&format!("/api/v1/tokens/{}", s(&token, "id"))).await);
+        c.check("DELETE", "/api/v1/tokens/{id}", &app.delete(&format!("/api/v1/tokens/{nobody}")).await);
+
+        // Sites.
+        let site = c.check("POST", "/api/v1/sites", &app.post_json("/api/v1/sites", &json!({"name": "Contract", "country": "DE"})).await);
+        let sid = s(&site, "id");
+        c.check("POST", "/api/v1/sites", &app.post_json("/api/v1/sites", &json!({"name": "Contract", "country": "DE"})).await);
+        c.check("POST", "/api/v1/sites", &app.post_json("/api/v1/sites", &json!({"name": "", "country": "Germany"})).await);
+        c.check("POST", "/api/v1/sites", &auditor.post_json("/api/v1/sites", &json!({"name": "A", "country": "DE"})).await);
+        c.check("GET", "/api/v1/sites", &app.get("/api/v1/sites").await);
+        c.check("GET", "/api/v1/sites/{id}", &app.get(&format!("/api/v1/sites/{sid}")).await);
+        c.check("GET", "/api/v1/sites/{id}", &app.get(&format!("/api/v1/sites/{nobody}")).await);
+        c.check("PATCH", "/api/v1/sites/{id}", &app.patch_json(&format!("/api/v1/sites/{sid}"), &json!({"version": 1, "pue": 1.2})).await);
+        c.check("PATCH", "/api/v1/sites/{id}", &app.patch_json(&format!("/api/v1/sites/{sid}"), &json!({"version": 1, "pue": 1.3})).await);
+
+        // Catalog.
+        let model = c.check("POST", "/api/v1/models", &app.post_json("/api/v1/models", &json!({"manufacturer": "Dell", "model_number": "R640", "kind": "server", "mass_kg": 14.2})).await);
+        let mid = s(&model, "id");
+        c.check("POST", "/api/v1/models", &app.post_json("/api/v1/models", &json!({"manufacturer": "Dell", "model_number": "R640", "kind": "server"})).await);
+        c.check("POST", "/api/v1/models", &app.post_json("/api/v1/models", &json!({"manufacturer": "Dell", "model_number": "X", "kind": "toaster"})).await);
+        c.check("GET", "/api/v1/models", &app.get("/api/v1/models?kind=server").await);
+        c.check("GET", "/api/v1/models", &app.get("/api/v1/models?limit=0").await);
+        c.check("GET", "/api/v1/models/{id}", &app.get(&format!("/api/v1/models/{mid}")).await);
+        c.check("GET", "/api/v1/models/{id}", &app.get(&format!("/api/v1/models/{nobody}")).await);
+        c.check("PATCH", "/api/v1/models/{id}", &app.patch_json(&format!("/api/v1/models/{mid}"), &json!({"version": 1, "max_w": 750})).await);
+        c.check("PATCH", "/api/v1/models/{id}", &app.patch_json(&format!("/api/v1/models/{mid}"), &json!({"version": 2, "idle_w": 900})).await);
+
+        // Assets: registration and edits.
+        let server = c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "CT-1", "model_id": mid, "site_id": sid, "state": "deployed", "workload_tier": "web_services"})).await);
+        let id = s(&server, "id");
+        let dimm = c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "CT-D1", "kind": "dimm"})).await);
+        let did = s(&dimm, "id");
+        c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "ct-1", "kind": "server"})).await);
+        c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "CT-2"})).await);
+        c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "CT-3", "kind": "server", "colour": "blue"})).await);
+        c.check("POST", "/api/v1/assets", &app.post_raw("/api/v1/assets", "text/plain", "asset_tag=CT-4").await);
+        c.check("POST", "/api/v1/assets", &app.post_raw("/api/v1/assets", "application/json", format!("{{\"asset_tag\": \"{}\"}}", "x".repeat(300 * 1024))).await);
+        c.check("POST", "/api/v1/assets", &anon.post_json("/api/v1/assets", &json!({"asset_tag": "CT-5", "kind": "server"})).await);
+        c.check("GET", "/api/v1/assets", &app.get("/api/v1/assets?kind=server&limit=1").await);
+        c.check("GET", "/api/v1/assets", &app.get("/api/v1/assets?kind=toaster").await);
+        c.check("GET", "/api/v1/assets", &app.get("/api/v1/assets?q=a%00b").await);
+        c.check("GET", "/api/v1/assets/lookup", &app.get("/api/v1/assets/lookup?code=CT-1").await);
+        c.check("GET", "/api/v1/assets/lookup", &app.get("/api/v1/assets/lookup?code=nothing").await);
+        c.check("GET", "/api/v1/assets/{id}", &app.get(&format!("/api/v1/assets/{id}")).await);
+        c.check("GET", "/api/v1/assets/{id}", &app.get(&format!("/api/v1/assets/{nobody}")).await);
+        c.check("PATCH", "/api/v1/assets/{id}", &app.patch_json(&format!("/api/v1/assets/{id}"), &json!({"version": 1, "custodian": "Ops"})).await);
+        c.check("PATCH", "/api/v1/assets/{id}", &app.patch_json(&format!("/api/v1/assets/{id}"), &json!({"version": 1, "custodian": "Stale"})).await);
+        c.check("PATCH", "/api/v1/assets/{id}", &app.patch_json(&format!("/api/v1/assets/{id}"), &json!({"version": 2, "mass_override_kg": -1})).await);
+
+        // Tree and lifecycle.
+        c.check("POST", "/api/v1/assets/{id}/children", &app.post_json(&format!("/api/v1/assets/{id}/children"), &json!({"child_id": did})).await);
+        c.check("POST", "/api/v1/assets/{id}/children", &app.post_json(&format!("/api/v1/assets/{id}/children"), &json!({"child_id": did})).await);
+        c.check("POST", "/api/v1/assets/{id}/children", &app.post_json(&format!("/api/v1/assets/{did}/children"), &json!({"child_id": id})).await);
+        c.check("GET", "/api/v1/assets/{id}/tree", &app.get(&format!("/api/v1/assets/{id}/tree")).await);
+        c.check("GET", "/api/v1/assets/{id}/tree", &app.get(&format!("/api/v1/assets/{nobody}/tree")).await);
+        c.check("DELETE", "/api/v1/assets/{id}/children/{child_id}", &app.delete_json(&format!("/api/v1/assets/{id}/children/{did}"), &json!({"reason": "contract"})).await);
+        c.check("DELETE", "/api/v1/assets/{id}/children/{child_id}", &app.delete(&format!("/api/v1/assets/{id}/children/{did}")).await);
+        c.check("POST", "/api/v1/assets/{id}/transition", &app.post_json(&format!("/api/v1/assets/{id}/transition"), &json!({"to": "retired", "reason": "contract"})).await);
+        c.check("POST", "/api/v1/assets/{id}/transition", &app.post_json(&format!("/api/v1/assets/{id}/transition"), &json!({"to": "deployed"})).await);
+        c.check("POST", "/api/v1/assets/{id}/transition", &app.post_json(&format!("/api/v1/assets/{id}/transition"), &json!({"to": "sanitized", "payload": [1]})).await);
+        c.check("POST", "/api/v1/assets/{id}/transition", &auditor.post_json(&format!("/api/v1/assets/{id}/transition"), &json!({"to": "sanitized"})).await);
+        c.check("GET", "/api/v1/assets/{id}/events", &app.get(&format!("/api/v1/assets/{id}/events?limit=2")).await);
+        c.check("GET", "/api/v1/assets/{id}/events", &app.get(&format!("/api/v1/assets/{id}/events?limit=0")).await);
+
+        // Users and the trail.
+        c.check("GET", "/api/v1/users", &app.get("/api/v1/users").await);
+        c.check("GET", "/api/v1/users", &auditor.get("/api/v1/users").await);
+        let user = c.check("POST", "/api/v1/users", &app.post_json("/api/v1/users", &json!({"username": "contract-user", "role": "refurbisher", "password": "violet tractor sings at noon"})).await);
+        c.check("POST", "/api/v1/users", &app.post_json("/api/v1/users", &json!({"username": "contract-weak", "role": "refurbisher", "password": "password"})).await);
+        c.check("PATCH", "/api/v1/users/{id}", &app.patch_json(&format!("/api/v1/users/{}", s(&user, "id")), &json!({"version": 1, "role": "sustainability"})).await);
+        c.check("PATCH", "/api/v1/users/{id}", &app.patch_json(&format!("/api/v1/users/{nobody}"), &json!({"version": 1})).await);
+        c.check("GET", "/api/v1/audit", &app.get("/api/v1/audit?limit=3").await);
+        c.check("GET", "/api/v1/audit", &app.get("/api/v1/audit?limit=9999").await);
+        c.check("GET", "/api/v1/audit", &app.get("/api/v1/audit?cursor=abc").await);
+        c.check("GET", "/api/v1/audit/verify", &app.get("/api/v1/audit/verify").await);
+        c.check("GET", "/api/v1/audit/verify", &anon.get("/api/v1/audit/verify").await);
+
+        c.all_seen();
+        // Each operation was seen succeeding and failing in the ways its callers meet most.
+        for (m, p, st) in [("post", "/api/v1/assets", 201u16), ("post", "/api/v1/assets", 409), ("post", "/api/v1/assets", 413), ("post", "/api/v1/assets", 415), ("post", "/api/v1/assets", 401), ("patch", "/api/v1/assets/{id}", 409), ("post", "/api/v1/assets/{id}/transition", 403)] {
+            assert!(c.statuses.contains(&(m.to_owned(), p.to_owned(), st)), "{m} {p} never answered {st}");
+        }
+    }
+}
+
+db_test! {
+    async fn every_documented_vocabulary_value_round_trips(app: TestApp) {
+        let doc = app.get("/api/v1/openapi.json").await.json();
+        let values = |name: &str| -> Vec<String> {
+            doc["components"]["schemas"][name]["enum"].as_array().unwrap_or_else(|| panic!("{name} has no enum")).iter().map(|v| v.as_str().expect("string").to_owned()).collect()
+        };
+        // Kinds: register one item of each, and read the kind back.
+        for (i, kind) in values("AssetKind").iter().enumerate() {
+            let a = app.post_json("/api/v1/assets", &json!({"asset_tag": format!("RT-{i}"), "kind": kind})).await;
+            assert_eq!(a.status, 201, "{kind}: {}", a.text);
+            assert_eq!(a.json()["kind"].as_str(), Some(kind.as_str()));
+            let listed = app.get(&format!("/api/v1/assets?kind={kind}")).await;
+            assert_eq!(listed.status, 200);
+            assert_eq!(listed.json()["items"][0]["asset_tag"].as_str(), Some(format!("RT-{i}").as_str()));
+        }
+        // States: each is a filter the list accepts; registrable ones come back as sent.
+        for state in values("State") {
+            assert_eq!(app.get(&format!("/api/v1/assets?state={state}")).await.status, 200, "{state}");
+        }
+        for (i, state) in ["in_stock", "deployed", "in_repair", "redeployed", "retired"].iter().enumerate() {
+            assert!(values("State").contains(&state.to_string()));
+            let a = app.post_json("/api/v1/assets", &json!({"asset_tag": format!("ST-{i}"), "kind": "server", "state": state, "workload_tier": "ci_build"})).await;
+            assert_eq!(a.json()["state"].as_str(), Some(*state), "{}", a.text);
+        }
+        // Workload tiers on an item, roles on an account, event kinds in a ledger.
+        let a = app.post_json("/api/v1/assets", &json!({"asset_tag": "WL-1", "kind": "server"})).await.json();
+        let first = a["version"].as_i64().expect("version");
+        for (version, tier) in (first..).zip(values("WorkloadTier")) {
+            let r = app.patch_json(&format!("/api/v1/assets/{}", s(&a, "id")), &json!({"version": version, "workload_tier": tier})).await;
+            assert_eq!(r.json()["workload_tier"].as_str(), Some(tier.as_str()), "{}", r.text);
+        }
+        for (i, role) in values("Role").iter().enumerate() {
+            let r = app.post_json("/api/v1/users", &json!({"username": format!("rt-user-{i}"), "role": role, "password": "violet tractor sings at noon"})).await;
+            assert_eq!(r.json()["role"].as_str(), Some(role.as_str()), "{}", r.text);
+        }
+        let kinds = values("EventKind");
+        for e in app.events(&s(&a, "id")).await {
+            assert!(kinds.contains(&s(&e, "kind")), "{e}");
+        }
+        // The Rust variant spellings are nowhere in the document.
+        let text = doc.to_string();
+        for rust in ["\"InStock\"", "\"AssetManager\"", "\"AiTraining\"", "\"ChildAdded\""] {
+            assert!(!text.contains(rust), "{rust} leaked into the document");
+        }
+    }
+}
