@@ -138,9 +138,16 @@ pub fn init_logging(filter: &str) {
 /// the key file on first use; `audit verify` only reads an existing key.
 pub async fn open(settings: &Settings, create_key: bool) -> anyhow::Result<Db> {
     let key = chain_key(settings, create_key)?;
-    let db = Db::connect(&settings.database_url, settings.db_max_connections).await?;
+    let db = Db::connect(&settings.database_url, settings.db_max_connections).await?.with_chain_key(key);
     db.migrate().await?;
-    Ok(db.with_chain_key(key))
+    if create_key
+        && let Some(from) = crate::audit::integrity::adopt_key(&db, &Ctx::new("reloop"))
+            .await
+            .map_err(|e| anyhow::anyhow!("keying the audit chain: {e}"))?
+    {
+        tracing::info!(keyed_from_seq = from, "the audit chain is keyed from this position on");
+    }
+    Ok(db)
 }
 
 /// The chain key: `RELOOP_CHAIN_KEY`, else the key file (created, readable by its owner

@@ -147,28 +147,8 @@ db_test! {
         sql(app, &format!("UPDATE lifecycle_events SET reason = 'never happened' WHERE id = {}", uuid_lit(app, &victim))).await;
         let victim_seq: i64 = row(app, &format!("SELECT seq FROM lifecycle_events WHERE id = {}", uuid_lit(app, &victim)), &["seq"]).await[0]
             .as_deref().expect("seq").parse().expect("int");
-        use sea_orm::{EntityTrait, QueryFilter, QueryOrder, ColumnTrait};
-        use reloop::db::entities::{audit_entry, lifecycle_event};
-        let evs = lifecycle_event::Entity::find().filter(lifecycle_event::Column::Seq.gte(victim_seq)).order_by_asc(lifecycle_event::Column::Seq).all(app.db.conn()).await.expect("events");
-        let auds = audit_entry::Entity::find().filter(audit_entry::Column::Seq.gte(victim_seq)).order_by_asc(audit_entry::Column::Seq).all(app.db.conn()).await.expect("audit");
-        let mut prev = evs[0].prev_hash.clone().expect("prev");
-        let mut all: Vec<(i64, bool, usize)> = evs.iter().enumerate().map(|(i, e)| (e.seq.unwrap_or(0), true, i)).chain(auds.iter().enumerate().map(|(i, a)| (a.seq, false, i))).collect();
-        all.sort();
-        for (seq, is_event, i) in all {
-            let (table, rid, content) = if is_event {
-                let mut e = evs[i].clone();
-                e.prev_hash = Some(prev.clone());
-                ("lifecycle_events", e.id.to_string(), reloop::ledger::chain::event_content(&e, seq, &prev))
-            } else {
-                let mut a = auds[i].clone();
-                a.prev_hash = prev.clone();
-                ("audit_log", a.id.to_string(), reloop::ledger::chain::audit_content(&a, seq, &prev))
-            };
-            let h = reloop::ledger::chain::hash(&content);
-            sql(app, &format!("UPDATE {table} SET prev_hash = '{prev}', hash = '{h}' WHERE id = {}", uuid_lit(app, &rid))).await;
-            prev = h;
-        }
-        sql(app, &format!("UPDATE chain_head SET hash = '{prev}'")).await;
+        relink_plain(app, victim_seq).await;
+
         let (ok, msg) = reloop::cli::verify_audit(&app.db).await.expect("verify");
         assert!(!ok, "{msg}");
         assert!(msg.contains(&victim) && msg.contains("does not match its hash"), "caught at the rewritten entry: {msg}");
@@ -192,6 +172,91 @@ db_test! {
         assert_eq!(report["mismatches"].as_i64(), Some(2), "{report}");
         let fields: Vec<&str> = report["mismatch_list"].as_array().expect("list").iter().filter_map(|m| m["field"].as_str()).collect();
         assert_eq!(fields, ["state", "site_id"]);
+    }
+}
+
+/// Recomputes every link from position `from` on the way someone without the chain key can:
+/// plain SHA-256, the head's hash included. Returns the new head hash.
+async fn relink_plain(app: &TestApp, from: i64) -> String {
+    use reloop::db::entities::{audit_entry, lifecycle_event};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let evs = lifecycle_event::Entity::find()
+        .filter(lifecycle_event::Column::Seq.gte(from))
+        .order_by_asc(lifecycle_event::Column::Seq)
+        .all(app.db.conn())
+        .await
+        .expect("events");
+    let auds = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Seq.gte(from))
+        .order_by_asc(audit_entry::Column::Seq)
+        .all(app.db.conn())
+        .await
+        .expect("audit");
+    let first_prev = evs
+        .iter()
+        .find(|e| e.seq == Some(from))
+        .and_then(|e| e.prev_hash.clone())
+        .or_else(|| auds.iter().find(|a| a.seq == from).map(|a| a.prev_hash.clone()));
+    let mut prev = first_prev.expect("an entry at that position");
+    let mut all: Vec<(i64, bool, usize)> = evs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.seq.unwrap_or(0), true, i))
+        .chain(auds.iter().enumerate().map(|(i, a)| (a.seq, false, i)))
+        .collect();
+    all.sort();
+    for (seq, is_event, i) in all {
+        let (table, rid, content) = if is_event {
+            let mut e = evs[i].clone();
+            e.prev_hash = Some(prev.clone());
+            ("lifecycle_events", e.id.to_string(), reloop::ledger::chain::event_content(&e, seq, &prev))
+        } else {
+            let mut a = auds[i].clone();
+            a.prev_hash = prev.clone();
+            ("audit_log", a.id.to_string(), reloop::ledger::chain::audit_content(&a, seq, &prev))
+        };
+        let h = reloop::ledger::chain::hash(&content);
+        sql(app, &format!("UPDATE {table} SET prev_hash = '{prev}', hash = '{h}' WHERE id = {}", uuid_lit(app, &rid)))
+            .await;
+        prev = h;
+    }
+    sql(app, &format!("UPDATE chain_head SET hash = '{prev}'")).await;
+    prev
+}
+
+db_test! {
+    async fn a_chain_from_before_keying_is_keyed_once_at_start_and_a_stripped_marker_is_refused(app: TestApp) {
+        for i in 0..3 {
+            app.site(&format!("Legacy {i}")).await;
+        }
+        // What an earlier version left: plain SHA-256 links from the first entry, no marker.
+        relink_plain(app, 1).await;
+        sql(app, "UPDATE chain_head SET keyed_from_seq = NULL, seal = NULL").await;
+        let old_head: i64 = row(app, "SELECT seq FROM chain_head", &["seq"]).await[0].as_deref().expect("seq").parse().expect("int");
+        let (ok, msg) = reloop::cli::verify_audit(&app.db).await.expect("verify");
+        assert!(!ok && msg.contains("not keyed yet"), "{msg}");
+        // A writing command keys it from the next position on, and says so in the trail.
+        reloop(app, &["migrate"]).await.expect("migrate keys the chain");
+        let (ok, msg) = reloop::cli::verify_audit(&app.db).await.expect("verify");
+        assert!(ok, "{msg}");
+        let report = app.get("/api/v1/audit/verify").await.json();
+        assert_eq!(report["keyed_from_seq"].as_i64(), Some(old_head + 1), "{report}");
+        let keyed = app.get("/api/v1/audit?action=chain.keyed").await.json();
+        assert_eq!(keyed["items"][0]["seq"].as_i64(), Some(old_head + 1), "the record is the first keyed entry: {keyed}");
+        app.site("Keyed").await;
+        reloop(app, &["migrate"]).await.expect("a second start changes nothing");
+        assert_eq!(app.get("/api/v1/audit?action=chain.keyed").await.json()["items"].as_array().map(Vec::len), Some(1));
+        // Someone strips the marker to relink the keyed part without the key: the next start
+        // refuses instead of keying again, writes are refused, and verification reports it.
+        relink_plain(app, old_head + 1).await;
+        sql(app, "UPDATE chain_head SET keyed_from_seq = NULL, seal = NULL").await;
+        let err = reloop(app, &["migrate"]).await.expect_err("refused");
+        assert!(err.to_string().contains(&format!("keyed at seq {}", old_head + 1)), "{err}");
+        let r = app.post_json("/api/v1/sites", &json!({"name": "After the strip", "country": "DE"})).await;
+        assert!(r.status >= 500, "a write must not extend a stripped chain: {}", r.text);
+        assert_eq!(app.get("/api/v1/sites").await.json().as_array().map(|a| a.iter().any(|s| s["name"] == "After the strip")), Some(false));
+        let (ok, msg) = reloop::cli::verify_audit(&app.db).await.expect("verify");
+        assert!(!ok, "{msg}");
     }
 }
 

@@ -10,7 +10,7 @@ use crate::db::Db;
 use crate::db::entities::{chain_checkpoint, lifecycle_event};
 use crate::error::{AppError, AppResult};
 use crate::ledger::chain::{
-    ChainReport, Checkpoint, VerifyOptions, checkpoint_content, event_content, head, lock, verify,
+    self, ChainReport, Checkpoint, VerifyOptions, checkpoint_content, event_content, head, lock, verify,
 };
 
 /// Seals ledger rows that have no chain position (rows written before the chain existed),
@@ -99,4 +99,52 @@ pub async fn anchor(db: &Db, ctx: &Ctx, progress: &mut dyn FnMut(i64, i64)) -> A
     }
     txn.commit().await?;
     Ok((checkpoint, report))
+}
+
+/// The audit action that records when the chain was keyed.
+pub const KEYED_ACTION: &str = "chain.keyed";
+
+/// Keys an unkeyed chain from its next position on, recording the act in the trail (the
+/// entry is itself the first keyed one). Writing commands call it when they open the
+/// database, so an upgraded database is keyed at its first start. Refuses when the trail
+/// says the chain was keyed before but its head has lost the marker: that head was edited
+/// behind reloop's back, and keying it again would launder whatever was recomputed.
+/// Returns the position keying starts from, when this call keyed the chain.
+pub async fn adopt_key(db: &Db, ctx: &Ctx) -> AppResult<Option<i64>> {
+    let txn = db.write().await?;
+    let h = head(&*txn).await?;
+    if h.keyed_from_seq.is_some() {
+        return Ok(None);
+    }
+    let earlier = crate::db::entities::audit_entry::Entity::find()
+        .filter(crate::db::entities::audit_entry::Column::Action.eq(KEYED_ACTION))
+        .order_by_asc(crate::db::entities::audit_entry::Column::Seq)
+        .one(&*txn)
+        .await?;
+    if let Some(e) = earlier {
+        return Err(AppError::conflict(
+            "chain_broken",
+            None,
+            format!(
+                "the chain was keyed at seq {} (audit entry {}) but its head no longer says so: the head was edited behind reloop's back. Nothing was written; verify against a checkpoint kept elsewhere and restore the database from a backup",
+                e.seq, e.id
+            ),
+        ));
+    }
+    let from = h.seq + 1;
+    // Mark the head keyed from the next position, sealed; the record below is that position.
+    let key = txn.chain_key()?.clone();
+    crate::db::entities::chain_head::Entity::update(crate::db::entities::chain_head::ActiveModel {
+        name: Set(h.name.clone()),
+        seq: Set(h.seq),
+        hash: Set(h.hash.clone()),
+        keyed_from_seq: Set(Some(from)),
+        seal: Set(Some(key.mac(&chain::head_content(h.seq, &h.hash, Some(from))))),
+    })
+    .exec(&*txn)
+    .await?;
+    super::record(&txn, ctx, KEYED_ACTION, "chain", from, None, Some(serde_json::json!({"keyed_from_seq": from})))
+        .await?;
+    txn.commit().await?;
+    Ok(Some(from))
 }

@@ -60,7 +60,7 @@ pub fn link(key: &ChainKey, keyed_from: Option<i64>, seq: i64, canonical: &str) 
     }
 }
 
-fn head_content(seq: i64, hash: &str, keyed_from: Option<i64>) -> String {
+pub(crate) fn head_content(seq: i64, hash: &str, keyed_from: Option<i64>) -> String {
     serde_json::json!(["head", seq, hash, keyed_from]).to_string()
 }
 
@@ -77,8 +77,10 @@ pub struct Chain {
     dirty: bool,
 }
 
-/// Locks the head for the rest of the caller's transaction. The first write with a key
-/// keys the chain from the next position on.
+/// Locks the head for the rest of the caller's transaction. An empty chain is keyed from
+/// its first entry; a chain with entries but no key marker is refused (it is keyed, and the
+/// act recorded, by `audit::integrity::adopt_key` when a writing command opens the
+/// database; keying it silently here would launder a head edited to drop its marker).
 pub async fn lock(txn: &WriteTxn) -> AppResult<Chain> {
     let key = txn.chain_key()?.clone();
     let head = chain_head::Entity::find_by_id(HEAD.to_owned())
@@ -95,7 +97,10 @@ pub async fn lock(txn: &WriteTxn) -> AppResult<Chain> {
         (_, Some(_)) => {
             Ok(Chain { seq: head.seq, hash: head.hash, keyed_from: head.keyed_from_seq, key, dirty: false })
         }
-        (_, None) => Ok(Chain { seq: head.seq, hash: head.hash, keyed_from: Some(head.seq + 1), key, dirty: true }),
+        (_, None) if head.seq == 0 => Ok(Chain { seq: 0, hash: head.hash, keyed_from: Some(1), key, dirty: true }),
+        (_, None) => Err(AppError::Internal(anyhow::anyhow!(
+            "the audit chain has entries but is not keyed: start reloop (or run `reloop migrate`) to key it, which is recorded in the trail; nothing was written"
+        ))),
     }
 }
 
