@@ -354,11 +354,24 @@ impl ChainReport {
             Some(c) => format!("from checkpoint seq {} to seq {}", c.seq, self.head_seq),
             None => format!("head at seq {}", self.head_seq),
         };
+        let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let assets = match (&self.started_from, self.assets_checked) {
+            (Some(_), 0) => "no asset changed since".to_owned(),
+            (Some(_), n) => format!(
+                "{} changed since {} with {} ledger",
+                plural(n, "asset", "assets"),
+                if n == 1 { "agrees" } else { "agree" },
+                if n == 1 { "its" } else { "their" }
+            ),
+            (None, n) => format!(
+                "{} {} with {} ledger",
+                plural(n, "asset", "assets"),
+                if n == 1 { "agrees" } else { "agree" },
+                if n == 1 { "its" } else { "their" }
+            ),
+        };
         if parts.is_empty() {
-            format!(
-                "audit chain intact: {} entries verified ({scope}), {} assets agree with their ledger",
-                self.entries, self.assets_checked
-            )
+            format!("audit chain intact: {} verified ({scope}); {assets}", plural(self.entries, "entry", "entries"))
         } else {
             format!("audit chain {} ({} entries checked before it, {scope})", parts.join("; "), self.entries)
         }

@@ -11,14 +11,18 @@ use crate::error::{AppError, AppResult};
 use crate::ledger::chain::{self, ChainReport, VerifyOptions};
 use crate::settings::Settings;
 
-/// How long a verification result is served again before the chain is checked anew.
+/// How long a verification result is served again before the chain is checked anew: at
+/// least this, and ten times as long as the check took, so that asking for it over and
+/// over keeps the server busy with checking at most a tenth of the time.
 pub const VERIFY_REUSE: Duration = Duration::from_secs(10);
+const VERIFY_REUSE_FACTOR: u32 = 10;
 
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
-    /// One verification at a time; the last result and when it was made.
-    verified: Mutex<Option<(Instant, ChainReport)>>,
+    /// One verification at a time; the last result, when it was made and how long it may
+    /// be served again.
+    verified: Mutex<Option<(Instant, Duration, ChainReport)>>,
 }
 
 impl AppState {
@@ -27,15 +31,16 @@ impl AppState {
     }
 
     /// The chain checked from the newest stored checkpoint (see `ledger::chain::verify`),
-    /// reusing a result younger than [`VERIFY_REUSE`]. Concurrent callers wait for the one
+    /// reusing a recent result (see [`VERIFY_REUSE`]). Concurrent callers wait for the one
     /// check in progress instead of starting their own. Returns the report and its age.
     pub async fn verify_chain(&self) -> AppResult<(ChainReport, Duration)> {
         let mut last = self.verified.lock().await;
-        if let Some((at, report)) = last.as_ref()
-            && at.elapsed() < VERIFY_REUSE
+        if let Some((at, reuse, report)) = last.as_ref()
+            && at.elapsed() < *reuse
         {
             return Ok((report.clone(), at.elapsed()));
         }
+        let started = Instant::now();
         let key = self
             .db
             .chain_key()
@@ -43,7 +48,8 @@ impl AppState {
             .clone();
         let opts = VerifyOptions { incremental: true, expect: None };
         let report = chain::verify(self.db.conn(), &key, &opts, &mut |_, _| {}).await?;
-        *last = Some((Instant::now(), report.clone()));
+        let reuse = VERIFY_REUSE.max(started.elapsed() * VERIFY_REUSE_FACTOR);
+        *last = Some((Instant::now(), reuse, report.clone()));
         Ok((report, Duration::ZERO))
     }
 }

@@ -19,7 +19,8 @@ pub async fn list(state: Data<AppState>, ApiQuery(q): ApiQuery<AuditQuery>) -> A
 
 /// Checks the hash chain from the newest stored checkpoint (`reloop audit anchor`) to the
 /// head, the ledger rows outside the chain, and the assets whose ledger grew since, against
-/// their rows. A result is reused for 10 s (its age is in the `Age` header), and one check
+/// their rows. A result is reused for 10 s, or ten times as long as the check took (its age is in
+/// the `Age` header), and one check
 /// runs at a time. The full walk from the first entry is `reloop audit verify`.
 #[utoipa::path(
     tag = "audit",
