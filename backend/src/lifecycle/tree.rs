@@ -18,25 +18,33 @@ use crate::assets::{Asset, repo, service};
 use crate::audit::{self, snapshot};
 use crate::context::Ctx;
 use crate::db::entities::asset;
-use crate::db::{Db, check_version};
+use crate::db::{Db, WriteTxn, check_version};
 use crate::error::{AppError, AppResult, Problems};
 use crate::ids::{AssetId, SiteId};
 use crate::ledger::{self, NewEvent};
 use crate::rules::{EventKind, State};
 use crate::text;
 
-fn reason_of(p: &mut Problems, r: Option<&str>) -> String {
-    text::optional_line(p, "reason", r, text::REASON_MAX).unwrap_or_default()
+/// What install and remove start with: the reason checked, a write transaction, and the
+/// parent at the version the caller saw.
+async fn begin(
+    db: &Db,
+    parent_id: AssetId,
+    version: Option<i32>,
+    reason: Option<&str>,
+) -> AppResult<(String, WriteTxn, asset::Model)> {
+    let mut p = Problems::default();
+    let reason = text::optional_line(&mut p, "reason", reason, text::REASON_MAX).unwrap_or_default();
+    p.into_result()?;
+    let txn = db.write().await?;
+    let parent = repo::find(&*txn, parent_id).await?;
+    check_version::<asset::Entity>(&parent, version)?;
+    Ok((reason, txn, parent))
 }
 
 /// Installs a part in `parent_id`, moving it out of its current parent if it has one.
 pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest) -> AppResult<TreeChange> {
-    let mut p = Problems::default();
-    let reason = reason_of(&mut p, req.reason.as_deref());
-    p.into_result()?;
-    let txn = db.write().await?;
-    let parent = repo::find(&*txn, parent_id).await?;
-    check_version::<asset::Entity>(&parent, req.version)?;
+    let (reason, txn, parent) = begin(db, parent_id, req.version, req.reason.as_deref()).await?;
     let (child, field) = match (req.child_id, req.child_tag.as_deref().map(str::trim).filter(|t| !t.is_empty())) {
         (Some(_), Some(_)) => return Err(AppError::invalid("child_tag", "give child_id or child_tag, not both")),
         (Some(id), None) => match repo::find(&*txn, id).await {
@@ -178,12 +186,7 @@ pub async fn remove(
     child_id: AssetId,
     req: RemoveRequest,
 ) -> AppResult<TreeChange> {
-    let mut p = Problems::default();
-    let reason = reason_of(&mut p, req.reason.as_deref());
-    p.into_result()?;
-    let txn = db.write().await?;
-    let parent = repo::find(&*txn, parent_id).await?;
-    check_version::<asset::Entity>(&parent, req.version)?;
+    let (reason, txn, parent) = begin(db, parent_id, req.version, req.reason.as_deref()).await?;
     let child = repo::find(&*txn, child_id).await?;
     if child.parent_id != Some(parent.id) {
         return Err(AppError::conflict(

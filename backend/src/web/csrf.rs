@@ -7,10 +7,7 @@
 use actix_web::HttpMessage;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceRequest};
-use actix_web::http::header;
-use actix_web::web::{Bytes, BytesMut};
 use form_urlencoded::parse as url_parse;
-use futures_util::StreamExt;
 
 use super::identity::Identity;
 use crate::auth::secret;
@@ -53,7 +50,8 @@ pub async fn verify(req: &mut ServiceRequest, limit: usize) -> Result<(), AppErr
     };
     let mut given = req.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     if given.is_none() && req.content_type() == "application/x-www-form-urlencoded" {
-        let body = read_body(req, limit).await?;
+        let payload = req.parts_mut().1.take();
+        let body = super::extract::read_limited(req.headers(), payload, limit).await?;
         given = url_parse(&body).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned());
         req.set_payload(Payload::from(body));
     }
@@ -63,23 +61,4 @@ pub async fn verify(req: &mut ServiceRequest, limit: usize) -> Result<(), AppErr
             "this form has expired or did not come from reloop; reload the page and submit it again".into(),
         )),
     }
-}
-
-/// Reads the whole body, refusing (413) one larger than `limit` before buffering it all.
-async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, AppError> {
-    let declared =
-        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(AppError::PayloadTooLarge { limit });
-    }
-    let mut payload = req.parts_mut().1.take();
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::bad_request(None, format!("could not read the request body: {e}")))?;
-        if buf.len() + chunk.len() > limit {
-            return Err(AppError::PayloadTooLarge { limit });
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf.freeze())
 }

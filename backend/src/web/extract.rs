@@ -4,6 +4,7 @@
 //! reach a handler only after the access middleware has checked their CSRF token.)
 
 use actix_web::dev::Payload;
+use actix_web::http::header::{CONTENT_LENGTH, HeaderMap};
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use form_urlencoded::parse as url_parse;
@@ -15,12 +16,11 @@ use super::error::{ApiError, PageError};
 use super::state::AppState;
 use crate::error::AppError;
 
-async fn read_body(limit: usize, req: &HttpRequest, mut payload: Payload) -> Result<Bytes, AppError> {
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+/// Reads a whole body, refusing (413) one larger than `limit` before buffering it all:
+/// at once when the declared length says so, else as soon as the chunks pass it. The one
+/// body reader of the edge (the CSRF check uses it too).
+pub async fn read_limited(headers: &HeaderMap, mut payload: Payload, limit: usize) -> Result<Bytes, AppError> {
+    let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
         return Err(AppError::PayloadTooLarge { limit });
     }
@@ -33,6 +33,10 @@ async fn read_body(limit: usize, req: &HttpRequest, mut payload: Payload) -> Res
         buf.extend_from_slice(&chunk);
     }
     Ok(buf.freeze())
+}
+
+async fn read_body(limit: usize, req: &HttpRequest, payload: Payload) -> Result<Bytes, AppError> {
+    read_limited(req.headers(), payload, limit).await
 }
 
 fn body_limit(req: &HttpRequest) -> usize {
