@@ -13,6 +13,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_create_registry;
 mod m20261129_000002_create_accounts_audit;
 mod m20261201_000001_key_the_chain;
+mod m20261201_000002_count_sign_ins_in_flight;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_registry::Migration),
             Box::new(m20261129_000002_create_accounts_audit::Migration),
             Box::new(m20261201_000001_key_the_chain::Migration),
+            Box::new(m20261201_000002_count_sign_ins_in_flight::Migration),
         ]
     }
 }

@@ -54,14 +54,15 @@ pub async fn login(
     let row = if username.trim().is_empty() { None } else { users::find_by_username(db.conn(), username).await? };
     let hash = row.as_ref().map(|r| r.password_hash.clone());
     let matches = password::verify(password.to_owned(), hash).await;
+    let ok = matches && row.as_ref().is_some_and(|r| r.active);
+    throttle::settle(db, &keys, !ok, throttle_policy, Utc::now()).await?;
     let user = match row {
-        Some(r) if matches && r.active => User::try_from(r)?,
+        Some(r) if ok => User::try_from(r)?,
         _ => {
             tracing::warn!(username = %username.chars().take(64).collect::<String>(), ip, "sign-in refused");
             return Err(LoginError::Invalid);
         }
     };
-    throttle::forgive(db, &keys).await?;
     let started = sessions::start(db, &user, user_agent, ip, sessions_policy, now).await?;
     let txn = db.write().await?;
     audit::record(&txn, &user.ctx(), "auth.login", "user", user.id, None, Some(serde_json::json!({"ip": ip}))).await?;

@@ -1,12 +1,16 @@
 //! Login throttling, per account name and per client address, kept in the database so
 //! that every instance counts the same attempts.
 //!
-//! An attempt is counted *before* its password is checked ([`reserve`]): in one
+//! An attempt takes a slot *before* its password is checked ([`reserve`]): in one
 //! transaction the key rows are created if missing, locked (`FOR UPDATE` on PostgreSQL, in
-//! key order; SQLite writers are serialised), checked against the limit and incremented.
-//! So however many attempts arrive at once, on one instance or several, at most
-//! `max_failures` of them are ever evaluated before the key locks. A successful attempt
-//! takes back only its own count ([`forgive`]): failures that arrived with it stay.
+//! key order; SQLite writers are serialised), and refused when the failures so far plus
+//! the attempts in flight have reached the limit. When the check is done ([`settle`]) the
+//! slot is given back, and a failure is counted. So however many attempts arrive at once,
+//! on one instance or several, at most `max_failures` wrong passwords are checked before
+//! the key locks. A success counts nothing and clears nothing: it cannot buy a burst (or an
+//! attacker holding one valid account) a fresh budget on the name or the address. Slots
+//! not given back within [`PENDING_MAX`] of the last settled attempt (their process died)
+//! are reclaimed.
 //!
 //! After a few failures each further attempt must wait longer (1 s, 2 s, 4 s …); after
 //! `max_failures` the key is locked for a while. Keys are the name as typed, whether or not
@@ -33,17 +37,37 @@ fn limit_for(key: &str, policy: &ThrottlePolicy) -> i32 {
     if key.starts_with("ip:") { policy.max_address_failures } else { policy.max_failures }
 }
 
-/// Whether a row's count still applies at `now` (failures older than the window, and
+/// An attempt in flight longer than this is taken to have died with its process.
+pub const PENDING_MAX: chrono::Duration = chrono::Duration::seconds(60);
+
+/// Whether a row's failures still apply at `now` (failures older than the window, and
 /// locks that ran out, are forgotten).
 fn live(row: &lt::Model, policy: &ThrottlePolicy, now: DateTime<Utc>) -> bool {
     row.locked_until.is_some_and(|l| l > now)
         || (row.locked_until.is_none() && row.first_failure_at + policy.window > now)
 }
 
+/// The attempts in flight that still count at `now`.
+fn in_flight(row: &lt::Model, now: DateTime<Utc>) -> i32 {
+    match row.pending_since {
+        Some(since) if since + PENDING_MAX > now => row.pending.max(0),
+        _ => 0,
+    }
+}
+
+/// The failures that still count at `now`.
+fn failures(row: &lt::Model, policy: &ThrottlePolicy, now: DateTime<Utc>) -> i32 {
+    if live(row, policy, now) { row.failures } else { 0 }
+}
+
 /// Seconds until `row` lets another attempt through, or `None` if one may try now.
 fn wait_for(row: &lt::Model, policy: &ThrottlePolicy, now: DateTime<Utc>) -> Option<i64> {
     let until = match row.locked_until {
         Some(l) if l > now => Some(l),
+        _ if failures(row, policy, now) + in_flight(row, now) >= limit_for(&row.key, policy) => {
+            // The last slots are taken by attempts still being checked: try again shortly.
+            Some(now + chrono::Duration::seconds(1))
+        }
         _ if live(row, policy, now) && row.failures > policy.free_failures && !policy.backoff.is_zero() => {
             let steps = (row.failures - policy.free_failures - 1).clamp(0, 16) as u32;
             Some(row.last_failure_at + policy.backoff * 2i32.pow(steps)).filter(|next| *next > now)
@@ -54,12 +78,17 @@ fn wait_for(row: &lt::Model, policy: &ThrottlePolicy, now: DateTime<Utc>) -> Opt
     Some(((until - now).num_milliseconds() + 999).div_euclid(1000).max(1))
 }
 
-/// Counts one attempt against every key, unless one of them must wait: then nothing is
-/// counted and the wait in seconds is returned.
-pub async fn reserve(db: &Db, keys: &[String], policy: &ThrottlePolicy, now: DateTime<Utc>) -> AppResult<Option<i64>> {
-    let mut keys: Vec<String> = keys.to_vec();
+fn sorted(keys: &[String]) -> Vec<String> {
+    let mut keys = keys.to_vec();
     keys.sort();
     keys.dedup();
+    keys
+}
+
+/// Takes a slot for one attempt on every key, unless one of them must wait: then nothing
+/// is taken and the wait in seconds is returned.
+pub async fn reserve(db: &Db, keys: &[String], policy: &ThrottlePolicy, now: DateTime<Utc>) -> AppResult<Option<i64>> {
+    let keys = sorted(keys);
     let txn = db.write_light().await?;
     for key in &keys {
         let fresh = lt::Model {
@@ -68,6 +97,8 @@ pub async fn reserve(db: &Db, keys: &[String], policy: &ThrottlePolicy, now: Dat
             first_failure_at: now,
             last_failure_at: now,
             locked_until: None,
+            pending: 0,
+            pending_since: None,
         };
         lt::Entity::insert(fresh.into_active_model())
             .on_conflict_do_nothing_on([lt::Column::Key])
@@ -85,29 +116,26 @@ pub async fn reserve(db: &Db, keys: &[String], policy: &ThrottlePolicy, now: Dat
         return Ok(wait);
     }
     for row in rows {
-        let limit = limit_for(&row.key, policy);
-        let (failures, first) = if live(&row, policy, now) && row.failures > 0 {
-            (row.failures + 1, row.first_failure_at)
-        } else {
-            (1, now)
-        };
+        let pending = in_flight(&row, now);
+        let since = if pending > 0 { row.pending_since } else { Some(now) };
         let mut am = row.into_active_model();
-        am.failures = Set(failures);
-        am.first_failure_at = Set(first);
-        am.last_failure_at = Set(now);
-        am.locked_until = Set((failures >= limit).then(|| now + policy.lock));
+        am.pending = Set(pending + 1);
+        am.pending_since = Set(since);
         lt::Entity::update(am).exec(&*txn).await?;
     }
     txn.commit().await?;
     Ok(None)
 }
 
-/// Takes back the count of one successful attempt on every key (it was not a failure):
-/// the failures counted with it stay, and so does a lock they caused.
-pub async fn forgive(db: &Db, keys: &[String]) -> AppResult<()> {
-    let mut keys: Vec<String> = keys.to_vec();
-    keys.sort();
-    keys.dedup();
+/// Gives back the slots [`reserve`] took, counting a failure when the attempt `failed`.
+pub async fn settle(
+    db: &Db,
+    keys: &[String],
+    failed: bool,
+    policy: &ThrottlePolicy,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let keys = sorted(keys);
     let txn = db.write_light().await?;
     let rows = lt::Entity::find()
         .filter(lt::Column::Key.is_in(keys))
@@ -116,9 +144,22 @@ pub async fn forgive(db: &Db, keys: &[String]) -> AppResult<()> {
         .all(&*txn)
         .await?;
     for row in rows {
-        let failures = (row.failures - 1).max(0);
+        let pending = (in_flight(&row, now) - 1).max(0);
+        let limit = limit_for(&row.key, policy);
+        let (count, first) = match failures(&row, policy, now) {
+            0 => (0, now),
+            n => (n, row.first_failure_at),
+        };
+        let locked = row.locked_until.filter(|l| *l > now);
         let mut am = row.into_active_model();
-        am.failures = Set(failures);
+        am.pending = Set(pending);
+        am.pending_since = Set((pending > 0).then_some(now));
+        if failed {
+            am.failures = Set(count + 1);
+            am.first_failure_at = Set(first);
+            am.last_failure_at = Set(now);
+            am.locked_until = Set(locked.or_else(|| (count + 1 >= limit).then(|| now + policy.lock)));
+        }
         lt::Entity::update(am).exec(&*txn).await?;
     }
     txn.commit().await?;
@@ -150,6 +191,8 @@ mod tests {
             first_failure_at: now - Duration::seconds(60),
             last_failure_at: now - Duration::seconds(last_secs_ago),
             locked_until: locked_secs.map(|s| now + Duration::seconds(s)),
+            pending: 0,
+            pending_since: None,
         }
     }
 
@@ -165,5 +208,13 @@ mod tests {
         // Locked for 900 s: 900 000 ms rounds to 900 whole seconds.
         assert_eq!(wait_for(&row(5, 0, Some(900)), &p, now), Some(900));
         assert_eq!(wait_for(&row(5, 0, Some(-1)), &p, now), None, "an expired lock lets the next attempt through");
+        // Three failures and two attempts in flight fill the five slots: the next waits.
+        let mut busy = row(3, 10, None);
+        busy.pending = 2;
+        busy.pending_since = Some(now - Duration::seconds(5));
+        assert_eq!(wait_for(&busy, &p, now), Some(1));
+        // Slots held longer than a minute are reclaimed (their process died).
+        busy.pending_since = Some(now - Duration::seconds(61));
+        assert_eq!(wait_for(&busy, &p, now), None);
     }
 }

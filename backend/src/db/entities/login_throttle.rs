@@ -9,6 +9,10 @@ pub struct Model {
     pub first_failure_at: DateTimeUtc,
     pub last_failure_at: DateTimeUtc,
     pub locked_until: Option<DateTimeUtc>,
+    /// Attempts whose password is being checked now.
+    pub pending: i32,
+    /// When the oldest of them began (a slot older than a minute is reclaimed).
+    pub pending_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
