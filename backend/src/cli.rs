@@ -243,19 +243,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Some(Command::Audit(AuditCommand::Anchor)) => {
             let db = open(&settings, true).await?;
-            let bar = progress_bar(true);
-            let mut tick = |done: i64, total: i64| {
-                if let Some(b) = &bar {
-                    b.set_length(total.max(0) as u64);
-                    b.set_position(done.max(0) as u64);
-                }
-            };
-            let (checkpoint, report) = crate::audit::integrity::anchor(&db, &Ctx::new("cli"), &mut tick)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
-            if let Some(b) = bar {
-                b.finish_and_clear();
-            }
+            let bar = Progress::new(true);
+            let (checkpoint, report) =
+                crate::audit::integrity::anchor(&db, &Ctx::new("cli"), &mut |d, t| bar.tick(d, t))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            bar.finish();
             eprintln!("{}", report.summary());
             println!("{checkpoint}");
             Ok(())
@@ -331,33 +324,43 @@ pub async fn verify_audit(db: &Db) -> anyhow::Result<(bool, String)> {
 
 /// Verification with a progress bar on a terminal.
 async fn verify_with(db: &Db, opts: &VerifyOptions, show_progress: bool) -> anyhow::Result<ChainReport> {
-    let key = db.chain_key().ok_or_else(|| anyhow::anyhow!("no chain key"))?.clone();
-    let bar = progress_bar(show_progress);
-    let mut tick = |done: i64, total: i64| {
-        if let Some(b) = &bar {
-            b.set_length(total.max(0) as u64);
-            b.set_position(done.max(0) as u64);
-        }
-    };
-    let r = crate::ledger::chain::verify(db.conn(), &key, opts, &mut tick).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    let bar = Progress::new(show_progress);
+    let r =
+        crate::ledger::chain::verify(db, opts, &mut |d, t| bar.tick(d, t)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish();
     Ok(r)
 }
 
-fn progress_bar(wanted: bool) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if !wanted || !std::io::stderr().is_terminal() {
-        return None;
+/// The chain walk's progress bar: on a terminal when wanted, nothing otherwise.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(wanted: bool) -> Progress {
+        use std::io::IsTerminal;
+        if !wanted || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("checking the chain {bar:40} {pos}/{len} entries ({eta})")
+        {
+            bar.set_style(style);
+        }
+        Progress(Some(bar))
     }
-    let bar = indicatif::ProgressBar::new(0);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("checking the chain {bar:40} {pos}/{len} entries ({eta})")
-    {
-        bar.set_style(style);
+
+    fn tick(&self, done: i64, total: i64) {
+        if let Some(b) = &self.0 {
+            b.set_length(total.max(0) as u64);
+            b.set_position(done.max(0) as u64);
+        }
     }
-    Some(bar)
+
+    fn finish(self) {
+        if let Some(b) = self.0 {
+            b.finish_and_clear();
+        }
+    }
 }
 
 fn describe(e: &crate::error::AppError) -> String {

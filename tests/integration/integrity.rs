@@ -538,6 +538,33 @@ db_test! {
     }
 }
 
+db_test! {
+    async fn verification_during_writes_sees_one_consistent_chain(app: TestApp) {
+        // Writers keep extending the chain (and moving assets) while the check walks it: every
+        // check must describe one moment, so none may report a break or a mismatch.
+        let writes = async {
+            for i in 0..40 {
+                let a = app.asset(&format!("LIVE-{i}"), "server", json!({})).await;
+                assert_eq!(app.transition(&s(&a, "id"), "deployed").await.status, 200);
+            }
+        };
+        let checks = async {
+            let mut reports = Vec::new();
+            for _ in 0..40 {
+                reports.push(reloop::cli::verify_audit(&app.db).await.expect("verify"));
+                tokio::task::yield_now().await;
+            }
+            reports
+        };
+        let ((), reports) = tokio::join!(writes, checks);
+        for (ok, msg) in &reports {
+            assert!(*ok, "{msg}");
+        }
+        let (ok, msg) = reloop::cli::verify_audit(&app.db).await.expect("verify");
+        assert!(ok && msg.contains("40 assets agree"), "{msg}");
+    }
+}
+
 /// Every query parameter of every list endpoint, API and UI.
 const LIST_PARAMS: &[(&str, &[&str])] = &[
     ("/api/v1/assets", &["kind", "state", "site_id", "model_id", "q", "cursor", "limit"]),

@@ -7,11 +7,9 @@ use uuid::Uuid;
 
 use crate::context::Ctx;
 use crate::db::Db;
-use crate::db::entities::{chain_checkpoint, lifecycle_event};
+use crate::db::entities::{audit_entry, chain_checkpoint, lifecycle_event};
 use crate::error::{AppError, AppResult};
-use crate::ledger::chain::{
-    self, ChainReport, Checkpoint, VerifyOptions, checkpoint_content, event_content, head, lock, verify,
-};
+use crate::ledger::chain::{self, ChainReport, Checkpoint, VerifyOptions, event_content, head, lock, verify};
 
 /// Seals ledger rows that have no chain position (rows written before the chain existed),
 /// oldest first, and records the action in the audit trail with the ids sealed. An admin
@@ -44,7 +42,7 @@ pub async fn seal_unsealed(db: &Db, ctx: &Ctx) -> AppResult<Vec<Uuid>> {
         chain.advance(seq, h);
         ids.push(row.id);
     }
-    chain.save(&txn).await?;
+    chain.save(&txn);
     let sealed: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     super::record(
         &txn,
@@ -60,30 +58,40 @@ pub async fn seal_unsealed(db: &Db, ctx: &Ctx) -> AppResult<Vec<Uuid>> {
     Ok(ids)
 }
 
+/// Verifies the chain from the newest usable stored checkpoint: the cheap check the API
+/// and the anchor run (the full walk is `reloop audit verify`).
+pub async fn verify_from_checkpoint(db: &Db, progress: &mut dyn FnMut(i64, i64)) -> AppResult<ChainReport> {
+    verify(db, &VerifyOptions { incremental: true, expect: None }, progress).await
+}
+
 /// Verifies the chain (from the newest usable checkpoint) and, when it holds, stores the
-/// head as a sealed checkpoint and returns it for the operator to keep elsewhere. Refuses
-/// when the chain does not verify.
+/// head it verified as a sealed checkpoint and returns it for the operator to keep
+/// elsewhere (entries written meanwhile are left for the next check). Refuses when the
+/// chain does not verify.
 pub async fn anchor(db: &Db, ctx: &Ctx, progress: &mut dyn FnMut(i64, i64)) -> AppResult<(Checkpoint, ChainReport)> {
-    let key = db
-        .chain_key()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("this database handle has no chain key")))?
-        .clone();
-    let report = verify(db.conn(), &key, &VerifyOptions { incremental: true, expect: None }, progress).await?;
+    let key = db.chain_key()?;
+    let report = verify_from_checkpoint(db, progress).await?;
     if !report.ok {
         return Err(AppError::conflict("chain_broken", None, format!("no checkpoint taken: {}", report.summary())));
     }
+    let seq = report.head_seq;
     let txn = db.write().await?;
-    let h = head(&*txn).await?;
-    let checkpoint = Checkpoint { seq: h.seq, hash: h.hash.clone() };
-    if h.seq > 0 {
+    let hash = match seq {
+        0 => chain::GENESIS.to_owned(),
+        _ => chain::stored_link(&*txn, seq)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the verified entry {seq} is gone")))?,
+    };
+    let checkpoint = Checkpoint { seq, hash };
+    if seq > 0 {
         let row = chain_checkpoint::Model {
-            seq: h.seq,
-            hash: h.hash.clone(),
-            seal: key.mac(&checkpoint_content(h.seq, &h.hash)),
+            seq,
+            hash: checkpoint.hash.clone(),
+            seal: chain::checkpoint_seal(key, seq, &checkpoint.hash),
             created_at: ctx.now,
             created_by: ctx.actor.name.clone(),
         };
-        if chain_checkpoint::Entity::find_by_id(h.seq).one(&*txn).await?.is_none() {
+        if chain_checkpoint::Entity::find_by_id(seq).one(&*txn).await?.is_none() {
             chain_checkpoint::Entity::insert(row.into_active_model()).exec_without_returning(&*txn).await?;
         }
         super::record(
@@ -91,7 +99,7 @@ pub async fn anchor(db: &Db, ctx: &Ctx, progress: &mut dyn FnMut(i64, i64)) -> A
             ctx,
             "audit.anchor",
             "chain",
-            h.seq,
+            seq,
             None,
             Some(serde_json::json!({"checkpoint": checkpoint.to_string()})),
         )
@@ -111,14 +119,17 @@ pub const KEYED_ACTION: &str = "chain.keyed";
 /// behind reloop's back, and keying it again would launder whatever was recomputed.
 /// Returns the position keying starts from, when this call keyed the chain.
 pub async fn adopt_key(db: &Db, ctx: &Ctx) -> AppResult<Option<i64>> {
-    let txn = db.write().await?;
-    let h = head(&*txn).await?;
-    if h.keyed_from_seq.is_some() {
+    // Almost always keyed already: say so without waiting for the writers' lock.
+    if head(db.conn()).await?.keyed_from_seq.is_some() {
         return Ok(None);
     }
-    let earlier = crate::db::entities::audit_entry::Entity::find()
-        .filter(crate::db::entities::audit_entry::Column::Action.eq(KEYED_ACTION))
-        .order_by_asc(crate::db::entities::audit_entry::Column::Seq)
+    let txn = db.write().await?;
+    if chain::held_head(&txn).await?.row.keyed_from_seq.is_some() {
+        return Ok(None);
+    }
+    let earlier = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq(KEYED_ACTION))
+        .order_by_asc(audit_entry::Column::Seq)
         .one(&*txn)
         .await?;
     if let Some(e) = earlier {
@@ -131,18 +142,8 @@ pub async fn adopt_key(db: &Db, ctx: &Ctx) -> AppResult<Option<i64>> {
             ),
         ));
     }
-    let from = h.seq + 1;
     // Mark the head keyed from the next position, sealed; the record below is that position.
-    let key = txn.chain_key()?.clone();
-    crate::db::entities::chain_head::Entity::update(crate::db::entities::chain_head::ActiveModel {
-        name: Set(h.name.clone()),
-        seq: Set(h.seq),
-        hash: Set(h.hash.clone()),
-        keyed_from_seq: Set(Some(from)),
-        seal: Set(Some(key.mac(&chain::head_content(h.seq, &h.hash, Some(from))))),
-    })
-    .exec(&*txn)
-    .await?;
+    let from = chain::key_from_next(&txn).await?;
     super::record(&txn, ctx, KEYED_ACTION, "chain", from, None, Some(serde_json::json!({"keyed_from_seq": from})))
         .await?;
     txn.commit().await?;

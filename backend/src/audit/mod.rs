@@ -11,4 +11,5 @@
 pub mod integrity;
 pub mod trail;
 
+pub use integrity::verify_from_checkpoint;
 pub use trail::{AuditEntry, AuditQuery, list, record, snapshot};

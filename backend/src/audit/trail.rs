@@ -44,7 +44,8 @@ pub async fn record(
     row.hash = chain.link(seq, &chain::audit_content(&row, seq, &prev));
     chain.advance(seq, row.hash.clone());
     ae::Entity::insert(row.into_active_model()).exec_without_returning(&**txn).await?;
-    chain.save(txn).await
+    chain.save(txn);
+    Ok(())
 }
 
 /// A value as audit JSON (what the API would show for it).

@@ -56,7 +56,7 @@ async fn create_inner(db: &Db, ctx: &Ctx, input: NewUser, first: bool) -> AppRes
     if first && count(&*txn).await? > 0 {
         return Err(AppError::conflict("already_set_up", None, "reloop is already set up; sign in instead"));
     }
-    if user::Entity::find().filter(user::Column::UsernameKey.eq(text::key(&username))).one(&*txn).await?.is_some() {
+    if find_by_username(&*txn, &username).await?.is_some() {
         return Err(AppError::conflict("duplicate", Some("username"), format!("the username {username} is taken")));
     }
     let row = user::Model {

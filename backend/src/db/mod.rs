@@ -12,8 +12,11 @@
 //!   last active admin) hold. Housekeeping writes that record nothing (session and token
 //!   touches, sign-in throttling) use [`Db::write_light`] and never wait for it.
 //! - Mutable rows change only through [`save_versioned`] (compare-and-swap on `version`).
-//! - The chain key travels with the handle ([`Db::with_chain_key`]) and with each write
-//!   transaction, never through the database.
+//! - The chain key travels with the handle ([`Db::with_chain_key`]) and with each recording
+//!   write transaction, never through the database; a light transaction has none, so it
+//!   cannot record.
+//! - A write transaction reads (and locks) the chain head once, holds it while entries are
+//!   recorded, and writes it back once, at commit.
 
 pub mod entities;
 pub mod error;
@@ -32,8 +35,9 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    AccessMode, ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, IntoActiveModel, IsolationLevel, QuerySelect, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -81,9 +85,9 @@ impl Db {
         self
     }
 
-    /// The chain key, if the handle has one (verification needs it).
-    pub fn chain_key(&self) -> Option<&ChainKey> {
-        self.chain_key.as_deref()
+    /// The chain key (recording and verification need it).
+    pub fn chain_key(&self) -> Result<&ChainKey, crate::error::AppError> {
+        key_or_refuse(self.chain_key.as_deref())
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
@@ -97,24 +101,38 @@ impl Db {
     /// Starts a write transaction that may record in the ledger or the audit trail (see
     /// the module invariants): on PostgreSQL it takes the chain head's lock first.
     pub async fn write(&self) -> Result<WriteTxn, DbErr> {
-        let txn = self.begin().await?;
-        if self.backend() == DbBackend::Postgres {
-            txn.execute_raw(Statement::from_string(
-                DbBackend::Postgres,
-                "SELECT seq FROM chain_head WHERE name = 'main' FOR UPDATE",
-            ))
-            .await?;
+        let txn = self.begin(self.chain_key.clone()).await?;
+        if self.backend() == DbBackend::Postgres
+            && let Some(row) = entities::chain_head::Entity::find_by_id(entities::chain_head::MAIN)
+                .lock_exclusive()
+                .one(&txn.txn)
+                .await?
+        {
+            txn.hold_head(HeldHead { row, checked: false, dirty: false });
         }
         Ok(txn)
     }
 
-    /// Starts a write transaction for housekeeping that records nothing (session and token
-    /// touches, sign-in throttling): it does not wait for the chain head.
-    pub async fn write_light(&self) -> Result<WriteTxn, DbErr> {
-        self.begin().await
+    /// A read-only transaction whose queries all see one consistent snapshot (REPEATABLE
+    /// READ on PostgreSQL; on SQLite a read transaction sees one state of the WAL), for
+    /// checks that read many rows over a while. It never blocks writers.
+    pub async fn read_snapshot(&self) -> Result<DatabaseTransaction, DbErr> {
+        match self.backend() {
+            DbBackend::Postgres => {
+                self.conn.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await
+            }
+            _ => self.conn.begin().await,
+        }
     }
 
-    async fn begin(&self) -> Result<WriteTxn, DbErr> {
+    /// Starts a write transaction for housekeeping that records nothing (session and token
+    /// touches, sign-in throttling): it does not wait for the chain head, and it has no
+    /// chain key, so recording through it is refused.
+    pub async fn write_light(&self) -> Result<WriteTxn, DbErr> {
+        self.begin(None).await
+    }
+
+    async fn begin(&self, chain_key: Option<Arc<ChainKey>>) -> Result<WriteTxn, DbErr> {
         let guard = match &self.write_lock {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
@@ -126,13 +144,13 @@ impl Db {
                 ..Default::default()
             })
             .await?;
-        Ok(WriteTxn { txn, _guard: guard, chain_key: self.chain_key.clone() })
+        Ok(WriteTxn { txn, _guard: guard, chain_key, head: std::sync::Mutex::new(None) })
     }
 
     /// Runs pending migrations in one transaction. On PostgreSQL an advisory lock makes
     /// instances that start together take turns instead of racing.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        let txn = self.begin().await?;
+        let txn = self.begin(None).await?;
         if self.backend() == DbBackend::Postgres {
             txn.execute_raw(Statement::from_string(
                 DbBackend::Postgres,
@@ -178,19 +196,49 @@ pub struct WriteTxn {
     txn: DatabaseTransaction,
     _guard: Option<OwnedMutexGuard<()>>,
     chain_key: Option<Arc<ChainKey>>,
+    head: std::sync::Mutex<Option<HeldHead>>,
+}
+
+/// The chain head as a write transaction holds it (see `ledger::chain::lock`).
+#[derive(Clone, Debug)]
+pub struct HeldHead {
+    pub row: entities::chain_head::Model,
+    /// Whether its seal has been checked against this transaction's key.
+    pub checked: bool,
+    /// Whether it has moved on and must be written back at commit.
+    pub dirty: bool,
+}
+
+fn key_or_refuse(key: Option<&ChainKey>) -> Result<&ChainKey, crate::error::AppError> {
+    key.ok_or_else(|| {
+        crate::error::AppError::Internal(anyhow::anyhow!(
+            "this database handle (or transaction) has no chain key, so it cannot record or verify changes"
+        ))
+    })
 }
 
 impl WriteTxn {
     /// The key that links the entries this transaction records.
     pub fn chain_key(&self) -> Result<&ChainKey, crate::error::AppError> {
-        self.chain_key.as_deref().ok_or_else(|| {
-            crate::error::AppError::Internal(anyhow::anyhow!(
-                "this database handle has no chain key, so it cannot record changes"
-            ))
-        })
+        key_or_refuse(self.chain_key.as_deref())
     }
 
+    /// The chain head this transaction holds, if it has read it yet.
+    pub fn held_head(&self) -> Option<HeldHead> {
+        self.head.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Holds `head` for the rest of the transaction (written back at commit when dirty).
+    pub fn hold_head(&self, head: HeldHead) {
+        *self.head.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(head);
+    }
+
+    /// Writes back the chain head if entries moved it, then commits.
     pub async fn commit(self) -> Result<(), DbErr> {
+        let head = self.head.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(HeldHead { row, dirty: true, .. }) = head {
+            entities::chain_head::Entity::update(row.into_active_model().reset_all()).exec(&self.txn).await?;
+        }
         self.txn.commit().await
     }
 }

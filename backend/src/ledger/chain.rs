@@ -20,32 +20,30 @@
 //! - Writers lock the head row (the first lock of every recording transaction on
 //!   PostgreSQL, see `db::Db::write`; SQLite writers are serialised anyway), so instances
 //!   sharing a database extend one chain in one order. A writer whose key does not open the
-//!   head's seal refuses to write: instances must share one key.
+//!   head's seal refuses to write: instances must share one key. The transaction holds the
+//!   head from its first read to its commit ([`crate::db::HeldHead`]), so a change that
+//!   records several entries reads, checks and writes the head once.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::entities::{asset, audit_entry, chain_checkpoint, chain_head, lifecycle_event};
-use crate::db::{ChainKey, WriteTxn};
+pub use super::agreement::Mismatch;
+use super::agreement::{LIST_MAX, compare_assets};
+use crate::db::entities::{audit_entry, chain_checkpoint, chain_head, lifecycle_event};
+use crate::db::{ChainKey, Db, HeldHead, WriteTxn};
 use crate::error::{AppError, AppResult};
-use crate::rules::EventKind;
 
 /// The link before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-const HEAD: &str = "main";
 /// Rows per page when walking the chain.
 const PAGE: u64 = 2000;
-/// At most this many ids or mismatches are listed in a report (the counts are exact).
-const LIST_MAX: usize = 100;
 
 /// SHA-256 of the canonical content, lower-case hex: the link of unkeyed (legacy) entries.
 pub fn hash(canonical: &str) -> String {
@@ -60,12 +58,19 @@ pub fn link(key: &ChainKey, keyed_from: Option<i64>, seq: i64, canonical: &str) 
     }
 }
 
-pub(crate) fn head_content(seq: i64, hash: &str, keyed_from: Option<i64>) -> String {
-    serde_json::json!(["head", seq, hash, keyed_from]).to_string()
+/// The key's seal over a head position.
+fn head_seal(key: &ChainKey, seq: i64, hash: &str, keyed_from: Option<i64>) -> String {
+    key.mac(&serde_json::json!(["head", seq, hash, keyed_from]).to_string())
 }
 
-pub(crate) fn checkpoint_content(seq: i64, hash: &str) -> String {
-    serde_json::json!(["checkpoint", seq, hash]).to_string()
+/// Whether `head` carries a seal that opens with `key`.
+fn seal_opens(head: &chain_head::Model, key: &ChainKey) -> bool {
+    head.seal.as_deref() == Some(head_seal(key, head.seq, &head.hash, head.keyed_from_seq).as_str())
+}
+
+/// The key's seal over a checkpoint.
+pub(crate) fn checkpoint_seal(key: &ChainKey, seq: i64, hash: &str) -> String {
+    key.mac(&serde_json::json!(["checkpoint", seq, hash]).to_string())
 }
 
 /// The chain's head, locked for the current transaction.
@@ -83,25 +88,52 @@ pub struct Chain {
 /// database; keying it silently here would launder a head edited to drop its marker).
 pub async fn lock(txn: &WriteTxn) -> AppResult<Chain> {
     let key = txn.chain_key()?.clone();
-    let head = chain_head::Entity::find_by_id(HEAD.to_owned())
+    let held = held_head(txn).await?;
+    let head = held.row;
+    let chain = match head.keyed_from_seq {
+        Some(_) if !held.checked && !seal_opens(&head, &key) => {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "the chain head is sealed with another key (or was edited): every instance sharing this database must use the same RELOOP_CHAIN_KEY; nothing was written"
+            )));
+        }
+        Some(_) => Chain { seq: head.seq, hash: head.hash.clone(), keyed_from: head.keyed_from_seq, key, dirty: false },
+        None if head.seq == 0 => Chain { seq: 0, hash: head.hash.clone(), keyed_from: Some(1), key, dirty: true },
+        None => {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "the audit chain has entries but is not keyed: start reloop (or run `reloop migrate`) to key it, which is recorded in the trail; nothing was written"
+            )));
+        }
+    };
+    txn.hold_head(HeldHead { row: head, checked: true, dirty: held.dirty });
+    Ok(chain)
+}
+
+/// The head as `txn` holds it: read and locked on first use (on PostgreSQL
+/// `db::Db::write` has read it already).
+pub(crate) async fn held_head(txn: &WriteTxn) -> AppResult<HeldHead> {
+    if let Some(held) = txn.held_head() {
+        return Ok(held);
+    }
+    let row = chain_head::Entity::find_by_id(chain_head::MAIN)
         .lock_exclusive()
         .one(&**txn)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the chain head row is missing")))?;
-    match (&head.seal, head.keyed_from_seq) {
-        (Some(seal), Some(_)) if *seal != key.mac(&head_content(head.seq, &head.hash, head.keyed_from_seq)) => {
-            Err(AppError::Internal(anyhow::anyhow!(
-                "the chain head is sealed with another key (or was edited): every instance sharing this database must use the same RELOOP_CHAIN_KEY; nothing was written"
-            )))
-        }
-        (_, Some(_)) => {
-            Ok(Chain { seq: head.seq, hash: head.hash, keyed_from: head.keyed_from_seq, key, dirty: false })
-        }
-        (_, None) if head.seq == 0 => Ok(Chain { seq: 0, hash: head.hash, keyed_from: Some(1), key, dirty: true }),
-        (_, None) => Err(AppError::Internal(anyhow::anyhow!(
-            "the audit chain has entries but is not keyed: start reloop (or run `reloop migrate`) to key it, which is recorded in the trail; nothing was written"
-        ))),
-    }
+    let held = HeldHead { row, checked: false, dirty: false };
+    txn.hold_head(held.clone());
+    Ok(held)
+}
+
+/// Marks an unkeyed chain as keyed from its next position on, sealed with `txn`'s key,
+/// and returns that position (`audit::integrity::adopt_key` decides when, and records it).
+pub(crate) async fn key_from_next(txn: &WriteTxn) -> AppResult<i64> {
+    let key = txn.chain_key()?;
+    let mut row = held_head(txn).await?.row;
+    let from = row.seq + 1;
+    row.keyed_from_seq = Some(from);
+    row.seal = Some(head_seal(key, row.seq, &row.hash, row.keyed_from_seq));
+    txn.hold_head(HeldHead { row, checked: true, dirty: true });
+    Ok(from)
 }
 
 impl Chain {
@@ -122,21 +154,20 @@ impl Chain {
         self.dirty = true;
     }
 
-    /// Writes the new head and its seal (in the same transaction as the entries).
-    pub async fn save(self, txn: &WriteTxn) -> AppResult<()> {
+    /// Hands the new head and its seal back to the transaction, which writes it with the
+    /// entries at commit.
+    pub fn save(self, txn: &WriteTxn) {
         if self.dirty {
-            let seal = self.key.mac(&head_content(self.seq, &self.hash, self.keyed_from));
-            chain_head::Entity::update(chain_head::ActiveModel {
-                name: Set(HEAD.to_owned()),
-                seq: Set(self.seq),
-                hash: Set(self.hash),
-                keyed_from_seq: Set(self.keyed_from),
-                seal: Set(Some(seal)),
-            })
-            .exec(&**txn)
-            .await?;
+            let seal = head_seal(&self.key, self.seq, &self.hash, self.keyed_from);
+            let row = chain_head::Model {
+                name: chain_head::MAIN.to_owned(),
+                seq: self.seq,
+                hash: self.hash,
+                keyed_from_seq: self.keyed_from,
+                seal: Some(seal),
+            };
+            txn.hold_head(HeldHead { row, checked: true, dirty: true });
         }
-        Ok(())
     }
 }
 
@@ -276,19 +307,6 @@ pub struct Broken {
     pub reason: String,
 }
 
-/// An asset whose row says one thing and whose ledger another.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Mismatch {
-    pub asset_id: String,
-    pub asset_tag: String,
-    /// state, parent_id, site_id or workload_tier.
-    pub field: String,
-    /// What the row holds.
-    pub row: Option<String>,
-    /// What the ledger implies.
-    pub ledger: Option<String>,
-}
-
 impl ChainReport {
     fn new(head: &chain_head::Model) -> ChainReport {
         ChainReport {
@@ -355,20 +373,17 @@ impl ChainReport {
             None => format!("head at seq {}", self.head_seq),
         };
         let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let assets = match (&self.started_from, self.assets_checked) {
-            (Some(_), 0) => "no asset changed since".to_owned(),
-            (Some(_), n) => format!(
-                "{} changed since {} with {} ledger",
+        let n = self.assets_checked;
+        let since = if self.started_from.is_some() { " changed since" } else { "" };
+        let assets = if n == 0 && self.started_from.is_some() {
+            "no asset changed since".to_owned()
+        } else {
+            format!(
+                "{}{since} {} with {} ledger",
                 plural(n, "asset", "assets"),
                 if n == 1 { "agrees" } else { "agree" },
                 if n == 1 { "its" } else { "their" }
-            ),
-            (None, n) => format!(
-                "{} {} with {} ledger",
-                plural(n, "asset", "assets"),
-                if n == 1 { "agrees" } else { "agree" },
-                if n == 1 { "its" } else { "their" }
-            ),
+            )
         };
         if parts.is_empty() {
             format!("audit chain intact: {} verified ({scope}); {assets}", plural(self.entries, "entry", "entries"))
@@ -394,14 +409,14 @@ impl Entry {
 }
 
 pub(crate) async fn head<C: ConnectionTrait>(conn: &C) -> AppResult<chain_head::Model> {
-    chain_head::Entity::find_by_id(HEAD.to_owned())
+    chain_head::Entity::find_by_id(chain_head::MAIN)
         .one(conn)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the chain head row is missing")))
 }
 
 /// The stored link of the entry at `seq`, if one exists.
-async fn stored_link<C: ConnectionTrait>(conn: &C, seq: i64) -> AppResult<Option<String>> {
+pub(crate) async fn stored_link<C: ConnectionTrait>(conn: &C, seq: i64) -> AppResult<Option<String>> {
     if let Some(e) = lifecycle_event::Entity::find().filter(lifecycle_event::Column::Seq.eq(seq)).one(conn).await? {
         return Ok(e.hash);
     }
@@ -414,7 +429,7 @@ async fn usable_checkpoint<C: ConnectionTrait>(conn: &C, key: &ChainKey) -> AppR
     let rows =
         chain_checkpoint::Entity::find().order_by_desc(chain_checkpoint::Column::Seq).limit(20).all(conn).await?;
     for c in rows {
-        if c.seal == key.mac(&checkpoint_content(c.seq, &c.hash))
+        if c.seal == checkpoint_seal(key, c.seq, &c.hash)
             && stored_link(conn, c.seq).await?.as_deref() == Some(c.hash.as_str())
         {
             return Ok(Some(Checkpoint { seq: c.seq, hash: c.hash }));
@@ -423,9 +438,19 @@ async fn usable_checkpoint<C: ConnectionTrait>(conn: &C, key: &ChainKey) -> AppR
     Ok(None)
 }
 
-/// Checks the chain and the assets against their ledger; never writes. `progress` is
-/// told (checked, head) as the walk goes.
-pub async fn verify<C: ConnectionTrait>(
+/// Checks the chain and the assets against their ledger with `db`'s key; never writes.
+/// Every query reads one snapshot ([`Db::read_snapshot`]), so writers working meanwhile
+/// cannot make a moment's chain look cut or an asset look edited. `progress` is told
+/// (checked, head) as the walk goes.
+pub async fn verify(db: &Db, opts: &VerifyOptions, progress: &mut dyn FnMut(i64, i64)) -> AppResult<ChainReport> {
+    let key = db.chain_key()?;
+    let snapshot = db.read_snapshot().await?;
+    let report = verify_in(&snapshot, key, opts, progress).await?;
+    snapshot.commit().await?;
+    Ok(report)
+}
+
+async fn verify_in<C: ConnectionTrait>(
     conn: &C,
     key: &ChainKey,
     opts: &VerifyOptions,
@@ -435,7 +460,7 @@ pub async fn verify<C: ConnectionTrait>(
     let mut report = ChainReport::new(&head);
     // The head's seal, reported after the walk so that the earliest break is named first.
     let seal_problem = match (&head.seal, head.keyed_from_seq) {
-        (Some(seal), Some(_)) if *seal == key.mac(&head_content(head.seq, &head.hash, head.keyed_from_seq)) => None,
+        (Some(_), Some(_)) if seal_opens(&head, key) => None,
         (None, None) if head.seq == 0 => None,
         (None, None) => Some(
             "the chain is not keyed yet: start reloop once with its key (RELOOP_CHAIN_KEY) so that new entries are linked with it",
@@ -471,9 +496,10 @@ pub async fn verify<C: ConnectionTrait>(
         None => (GENESIS.to_owned(), 0),
     };
     report.from_seq = after + 1;
-    report.started_from = start;
     let mut expected = after + 1;
-    let mut touched: Vec<Uuid> = Vec::new();
+    // Assets whose ledger grew since the checkpoint started from (only then compared alone).
+    let mut touched: Option<HashSet<Uuid>> = start.is_some().then(HashSet::new);
+    report.started_from = start;
     let mut expect_seen = false;
 
     'walk: loop {
@@ -510,7 +536,9 @@ pub async fn verify<C: ConnectionTrait>(
             let seq = entry.seq();
             let (table, id, stored_prev, stored_hash, content) = match &entry {
                 Entry::Event(e) => {
-                    touched.push(e.asset_id);
+                    if let Some(t) = touched.as_mut() {
+                        t.insert(e.asset_id);
+                    }
                     (
                         "ledger",
                         e.id.to_string(),
@@ -606,121 +634,10 @@ pub async fn verify<C: ConnectionTrait>(
 
     // Assets against their ledger: all of them, or those whose ledger grew since the
     // checkpoint started from.
-    let scope = if report.started_from.is_some() {
-        touched.sort();
-        touched.dedup();
-        Some(touched)
-    } else {
-        None
-    };
-    compare_assets(conn, scope, &mut report).await?;
+    let agreement = compare_assets(conn, touched.map(|t| t.into_iter().collect())).await?;
+    report.ok &= agreement.mismatches == 0;
+    report.assets_checked = agreement.checked;
+    report.mismatches = agreement.mismatches;
+    report.mismatch_list = agreement.listed;
     Ok(report)
-}
-
-/// What an asset's ledger says its row holds.
-#[derive(Default)]
-struct Projection {
-    registered: bool,
-    state: Option<String>,
-    parent: Option<String>,
-    site: Option<String>,
-    workload: Option<String>,
-}
-
-fn payload_text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(|x| x.as_str()).map(str::to_owned)
-}
-
-/// Folds an asset's entries (in chain order) into what its row must hold.
-fn project(events: &[lifecycle_event::Model]) -> Projection {
-    let mut p = Projection::default();
-    for e in events {
-        match EventKind::parse(&e.kind) {
-            Some(EventKind::Registered) => {
-                p.registered = true;
-                p.state = e.to_value.clone();
-                p.parent = payload_text(&e.payload, "parent_id");
-                p.site = payload_text(&e.payload, "site_id");
-                p.workload = payload_text(&e.payload, "workload_tier");
-            }
-            Some(EventKind::State) => p.state = e.to_value.clone(),
-            Some(EventKind::Parent) => p.parent = e.to_value.clone(),
-            Some(EventKind::Site) => p.site = e.to_value.clone(),
-            Some(EventKind::Workload) => p.workload = e.to_value.clone(),
-            Some(EventKind::ChildAdded | EventKind::ChildRemoved) | None => {}
-        }
-    }
-    p
-}
-
-/// Compares asset rows with their ledger, in pages by id.
-async fn compare_assets<C: ConnectionTrait>(
-    conn: &C,
-    scope: Option<Vec<Uuid>>,
-    report: &mut ChainReport,
-) -> AppResult<()> {
-    let mut cursor: Option<Uuid> = None;
-    let mut scoped = scope.map(|ids| ids.into_iter());
-    loop {
-        let rows: Vec<asset::Model> = match &mut scoped {
-            Some(ids) => {
-                let chunk: Vec<Uuid> = ids.by_ref().take(500).collect();
-                if chunk.is_empty() {
-                    break;
-                }
-                asset::Entity::find().filter(asset::Column::Id.is_in(chunk)).all(conn).await?
-            }
-            None => {
-                let mut q = asset::Entity::find().order_by_asc(asset::Column::Id).limit(500);
-                if let Some(c) = cursor {
-                    q = q.filter(asset::Column::Id.gt(c));
-                }
-                let rows = q.all(conn).await?;
-                if rows.is_empty() {
-                    break;
-                }
-                cursor = rows.last().map(|r| r.id);
-                rows
-            }
-        };
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-        let mut ledgers: HashMap<Uuid, Vec<lifecycle_event::Model>> = HashMap::new();
-        for e in lifecycle_event::Entity::find()
-            .filter(lifecycle_event::Column::AssetId.is_in(ids))
-            .filter(lifecycle_event::Column::Seq.is_not_null())
-            .order_by_asc(lifecycle_event::Column::Seq)
-            .all(conn)
-            .await?
-        {
-            ledgers.entry(e.asset_id).or_default().push(e);
-        }
-        for row in rows {
-            report.assets_checked += 1;
-            let p = project(ledgers.get(&row.id).map(Vec::as_slice).unwrap_or(&[]));
-            let mut differ = |field: &str, row_value: Option<String>, ledger: Option<String>| {
-                if row_value != ledger {
-                    report.ok = false;
-                    report.mismatches += 1;
-                    if report.mismatch_list.len() < LIST_MAX {
-                        report.mismatch_list.push(Mismatch {
-                            asset_id: row.id.to_string(),
-                            asset_tag: row.asset_tag.clone(),
-                            field: field.to_owned(),
-                            row: row_value,
-                            ledger,
-                        });
-                    }
-                }
-            };
-            if !p.registered {
-                differ("registered", Some("yes".into()), None);
-                continue;
-            }
-            differ("state", Some(row.state.clone()), p.state);
-            differ("parent_id", row.parent_id.map(|u| u.to_string()), p.parent);
-            differ("site_id", row.site_id.map(|u| u.to_string()), p.site);
-            differ("workload_tier", row.workload_tier.clone(), p.workload);
-        }
-    }
-    Ok(())
 }

@@ -141,7 +141,8 @@ pub async fn append(txn: &WriteTxn, ctx: &Ctx, events: Vec<NewEvent>) -> AppResu
     if !rows.is_empty() {
         ev::Entity::insert_many(rows).exec_without_returning(conn).await?;
     }
-    chain.save(txn).await
+    chain.save(txn);
+    Ok(())
 }
 
 /// An item's ledger, newest first, keyset-paginated by entry id.

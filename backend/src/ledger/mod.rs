@@ -6,8 +6,11 @@
 //! - Every ledger entry and every audit entry takes the next position in one hash chain
 //!   ([`chain`]), under a lock on the single head row, so a change made behind the
 //!   application's back breaks the chain where it was made.
-//! - This module knows rows and the chain; it knows nothing of assets, sites or HTTP.
+//! - This module knows rows and the chain; it knows nothing of the features above it or
+//!   HTTP. Verification reads the registry columns of the asset rows to compare them with
+//!   what their ledger implies ([`agreement`]); nothing else here touches another table.
 
+mod agreement;
 pub mod chain;
 pub mod events;
 

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 use crate::db::Db;
-use crate::error::{AppError, AppResult};
-use crate::ledger::chain::{self, ChainReport, VerifyOptions};
+use crate::error::AppResult;
+use crate::ledger::chain::ChainReport;
 use crate::settings::Settings;
 
 /// How long a verification result is served again before the chain is checked anew: at
@@ -41,13 +41,7 @@ impl AppState {
             return Ok((report.clone(), at.elapsed()));
         }
         let started = Instant::now();
-        let key = self
-            .db
-            .chain_key()
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the server has no chain key")))?
-            .clone();
-        let opts = VerifyOptions { incremental: true, expect: None };
-        let report = chain::verify(self.db.conn(), &key, &opts, &mut |_, _| {}).await?;
+        let report = crate::audit::verify_from_checkpoint(&self.db, &mut |_, _| {}).await?;
         let reuse = VERIFY_REUSE.max(started.elapsed() * VERIFY_REUSE_FACTOR);
         *last = Some((Instant::now(), reuse, report.clone()));
         Ok((report, Duration::ZERO))

@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+/// The name of the one head row.
+pub const MAIN: &str = "main";
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "chain_head")]
 pub struct Model {
