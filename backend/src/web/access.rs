@@ -59,24 +59,27 @@ impl Rule {
     }
 }
 
-/// Every route's rule, looked up by method and route pattern.
+/// Every route's rule, looked up by route pattern, then method.
 #[derive(Clone, Debug)]
 pub struct RouteTable {
     rules: Vec<Rule>,
-    index: HashMap<(String, String), usize>,
+    /// Pattern → its methods with their rule's index, in declaration order.
+    by_pattern: HashMap<Cow<'static, str>, Vec<(&'static str, usize)>>,
 }
 
 impl RouteTable {
     /// Builds the table; a route declared twice is a programming error reported at start.
     pub fn new(rules: impl IntoIterator<Item = Rule>) -> Result<RouteTable, String> {
         let rules: Vec<Rule> = rules.into_iter().collect();
-        let mut index = HashMap::with_capacity(rules.len());
+        let mut by_pattern: HashMap<Cow<'static, str>, Vec<(&'static str, usize)>> = HashMap::new();
         for (i, r) in rules.iter().enumerate() {
-            if index.insert((r.method.to_owned(), r.path.to_string()), i).is_some() {
+            let methods = by_pattern.entry(r.path.clone()).or_default();
+            if methods.iter().any(|&(m, _)| m == r.method) {
                 return Err(format!("the route {} {} is declared twice", r.method, r.path));
             }
+            methods.push((r.method, i));
         }
-        Ok(RouteTable { rules, index })
+        Ok(RouteTable { rules, by_pattern })
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -85,7 +88,8 @@ impl RouteTable {
 
     /// The methods `pattern` answers (for a 405's `Allow`), HEAD with GET.
     pub fn methods_for(&self, pattern: &str) -> Vec<&'static str> {
-        let mut out: Vec<&'static str> = self.rules.iter().filter(|r| r.path == pattern).map(|r| r.method).collect();
+        let mut out: Vec<&'static str> =
+            self.by_pattern.get(pattern).map(|ms| ms.iter().map(|&(m, _)| m).collect()).unwrap_or_default();
         if out.contains(&"GET") {
             out.push("HEAD");
         }
@@ -95,7 +99,8 @@ impl RouteTable {
     /// The rule for `method` on `pattern` (HEAD is answered like GET).
     pub fn rule(&self, method: &str, pattern: &str) -> Option<&Rule> {
         let method = if method == "HEAD" { "GET" } else { method };
-        self.index.get(&(method.to_owned(), pattern.to_owned())).map(|&i| &self.rules[i])
+        let &(_, i) = self.by_pattern.get(pattern)?.iter().find(|&&(m, _)| m == method)?;
+        Some(&self.rules[i])
     }
 }
 
@@ -139,7 +144,7 @@ pub async fn guard(
     else {
         return Ok(refuse(req, AppError::Internal(anyhow::anyhow!("application state missing"))));
     };
-    let Some(rule) = table.rule(req.method().as_str(), &pattern).cloned() else {
+    let Some(&Rule { perm, family, .. }) = table.rule(req.method().as_str(), &pattern) else {
         let allowed = table.methods_for(&pattern);
         if !allowed.is_empty() {
             // A known path asked with a method it does not answer.
@@ -156,16 +161,16 @@ pub async fn guard(
     };
     // Input hygiene at the edge: no NUL or other control character in any query or path
     // value (PostgreSQL cannot even store NUL), whatever the handler does with it.
-    if let Err(e) = hygiene::query_and_path(&req) {
+    if let Err(e) = hygiene::query_and_path(&req, &pattern) {
         return Ok(refuse(req, e));
     }
     // Static files, health checks and the OpenAPI document never need to know who asks:
     // skipping the session lookup keeps them free of database work.
-    let needs_identity = rule.perm != Permission::Public || rule.family == Family::Ui;
+    let needs_identity = perm != Permission::Public || family == Family::Ui;
     let identity = match if needs_identity { identify(&state, &req).await } else { Ok(None) } {
         Ok(i) => i,
         // Public routes (health checks above all) answer even when the database does not.
-        Err(e) if rule.perm == Permission::Public => {
+        Err(e) if perm == Permission::Public => {
             tracing::warn!(error = %e, "could not identify the caller of a public route");
             None
         }
@@ -176,32 +181,32 @@ pub async fn guard(
     }
     // Forms shown before sign-in (sign-in, setup) need a CSRF token too: a random one in
     // a strict cookie, echoed by the form.
-    let new_anon_token = if rule.family == Family::Ui && identity.is_none() && req.cookie(csrf::ANON_COOKIE).is_none() {
+    let new_anon_token = if family == Family::Ui && identity.is_none() && req.cookie(csrf::ANON_COOKIE).is_none() {
         let token = crate::auth::secret::random_hex();
         req.extensions_mut().insert(csrf::AnonToken(token.clone()));
         Some(token)
     } else {
         None
     };
-    if rule.perm != Permission::Public {
+    if perm != Permission::Public {
         match &identity {
-            None if rule.family == Family::Api => return Ok(refuse(req, AppError::Unauthorized)),
+            None if family == Family::Api => return Ok(refuse(req, AppError::Unauthorized)),
             None => {
                 let resp = to_sign_in(&req);
                 return Ok(req.into_response(resp));
             }
-            Some(id) if !id.user.role.allows(rule.perm) => {
+            Some(id) if !id.user.role.allows(perm) => {
                 let msg = format!(
                     "your role ({}) does not allow this: it needs {}",
                     id.user.role,
-                    rule.perm.label().to_lowercase()
+                    perm.label().to_lowercase()
                 );
                 return Ok(refuse(req, AppError::Forbidden(msg)));
             }
             Some(_) => {}
         }
     }
-    if rule.family == Family::Ui
+    if family == Family::Ui
         && !matches!(*req.method(), Method::GET | Method::HEAD)
         && let Err(e) = csrf::verify(&mut req, state.settings.max_body_bytes).await
     {

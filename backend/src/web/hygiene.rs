@@ -15,8 +15,9 @@ fn refuse(kind: &str, name: &str) -> AppError {
     )
 }
 
-/// Checks every query parameter (name and value) and every path segment.
-pub fn query_and_path(req: &ServiceRequest) -> Result<(), AppError> {
+/// Checks every query parameter (name and value) and every path segment; `pattern` is
+/// the route's pattern, which names the segments.
+pub fn query_and_path(req: &ServiceRequest, pattern: &str) -> Result<(), AppError> {
     for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
         if k.chars().any(char::is_control) {
             return Err(AppError::bad_request(None, "a query parameter's name contains a control character"));
@@ -27,7 +28,6 @@ pub fn query_and_path(req: &ServiceRequest) -> Result<(), AppError> {
     }
     // Path segments, named by the route's pattern (the router has not filled in the
     // match info yet when the access middleware runs).
-    let pattern = req.match_pattern().unwrap_or_default();
     let names: Vec<&str> = pattern.split('/').collect();
     for (i, segment) in req.path().split('/').enumerate() {
         let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
