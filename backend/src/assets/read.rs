@@ -9,12 +9,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::model::Asset;
+use super::query::AssetQuery;
 use super::repo;
 use crate::catalog::{self, HardwareModel};
 use crate::db::entities::asset;
 use crate::error::AppResult;
 use crate::ids::{AssetId, ModelId, SiteId};
-use crate::rules::{AssetKind, State};
+use crate::rules::{AssetKind, Page, State};
 use crate::sites::{self, Site};
 use crate::text;
 
@@ -83,6 +84,12 @@ pub async fn labelled<C: ConnectionTrait>(conn: &C, assets: Vec<Asset>) -> AppRe
             asset: a,
         })
         .collect())
+}
+
+/// A page of the asset list, labelled: [`super::list`] then [`labelled`].
+pub async fn list_labelled<C: ConnectionTrait>(conn: &C, query: &AssetQuery) -> AppResult<Page<LabelledAsset>> {
+    let page = super::query::list(conn, query).await?;
+    Ok(Page { items: labelled(conn, page.items).await?, next_cursor: page.next_cursor })
 }
 
 /// One item in a subtree view.

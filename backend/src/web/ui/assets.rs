@@ -78,9 +78,9 @@ pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
         page.filters = f;
         return render(&req, StatusCode::BAD_REQUEST, &page);
     }
-    match assets::list(conn, &query).await {
+    match assets::list_labelled(conn, &query).await {
         Ok(result) => {
-            page.rows = views::rows(assets::labelled(conn, result.items).await?);
+            page.rows = views::rows(result.items);
             let params: Vec<(&str, &str)> = FILTERS.iter().map(|k| (*k, f.val(k))).collect();
             page.next_url = result.next_cursor.map(|c| {
                 let mut p = params.clone();

@@ -73,7 +73,8 @@ pub struct ShowPage {
 pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<ModelId>) -> PageResult<HttpResponse> {
     let conn = state.db.conn();
     let m = catalog::get(conn, *id).await?;
-    let page = assets::list(conn, &AssetQuery { model_id: Some(*id), limit: Some(10), ..Default::default() }).await?;
+    let page =
+        assets::list_labelled(conn, &AssetQuery { model_id: Some(*id), limit: Some(10), ..Default::default() }).await?;
     let text = |s: &str| if s.is_empty() { "—".to_owned() } else { s.to_owned() };
     let facts = vec![
         ("Kind", m.kind.label().to_owned()),
@@ -97,7 +98,7 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<ModelId>) ->
         l: Layout::new(&req, "models"),
         specs: serde_json::to_string_pretty(&m.specs).unwrap_or_default(),
         facts,
-        recent: views::rows(assets::labelled(conn, page.items).await?),
+        recent: views::rows(page.items),
         m,
     };
     ok(&req, &view)

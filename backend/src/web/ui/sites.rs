@@ -46,13 +46,14 @@ pub struct ShowPage {
 pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<SiteId>) -> PageResult<HttpResponse> {
     let conn = state.db.conn();
     let site = sites::get(conn, *id).await?;
-    let page = assets::list(conn, &AssetQuery { site_id: Some(*id), limit: Some(20), ..Default::default() }).await?;
+    let page =
+        assets::list_labelled(conn, &AssetQuery { site_id: Some(*id), limit: Some(20), ..Default::default() }).await?;
     let view = ShowPage {
         l: Layout::new(&req, "sites"),
         grid: num(site.grid_ci_g_per_kwh, "gCO2e/kWh"),
         pue: num(site.pue, ""),
         more: page.next_cursor.is_some(),
-        recent: views::rows(assets::labelled(conn, page.items).await?),
+        recent: views::rows(page.items),
         site,
     };
     ok(&req, &view)
