@@ -10,7 +10,7 @@ use askama::Template;
 use super::flash::{done, see_other};
 use super::forms::{FormState, Submitted};
 use super::layout::{Layout, ok, render};
-use super::views::{self, AssetRow, EventView, kg, num, query_map, url_with};
+use super::views::{self, AssetRow, EventView, kg, num, pager_links, query_map, url_with};
 use crate::assets::{self, Asset, AssetPatch, AssetQuery, MassSummary, NewAsset, TreeNode};
 use crate::catalog::{self, HardwareModel, ModelQuery};
 use crate::error::AppError;
@@ -74,22 +74,15 @@ pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
         filters: FormState::default(),
     };
     if f.has_errors() {
-        page.error = Some(f.errors.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("; "));
+        page.error = Some(f.errors_line());
         page.filters = f;
         return render(&req, StatusCode::BAD_REQUEST, &page);
     }
     match assets::list_labelled(conn, &query).await {
         Ok(result) => {
             page.rows = views::rows(result.items);
-            let params: Vec<(&str, &str)> = FILTERS.iter().map(|k| (*k, f.val(k))).collect();
-            page.next_url = result.next_cursor.map(|c| {
-                let mut p = params.clone();
-                p.push(("cursor", &c));
-                url_with("/assets", &p)
-            });
-            if query.cursor.is_some() {
-                page.first_url = Some(url_with("/assets", &params));
-            }
+            (page.first_url, page.next_url) =
+                pager_links("/assets", &f, &FILTERS, query.cursor.is_some(), result.next_cursor.as_deref());
         }
         Err(e @ AppError::Invalid(_)) => page.error = Some(e.to_string()),
         Err(e) => return Err(e.into()),

@@ -7,7 +7,7 @@ use askama::Template;
 
 use super::forms::FormState;
 use super::layout::{Layout, render};
-use super::views::{query_map, short_time, url_with};
+use super::views::{pager_links, query_map, short_time};
 use crate::audit::{self, AuditEntry, AuditQuery};
 use crate::ledger::chain::ChainReport;
 use crate::web::error::PageResult;
@@ -68,15 +68,7 @@ async fn page(req: &HttpRequest, state: &AppState, report: Option<ChainReport>) 
         .into_iter()
         .map(|e| Row { when: short_time(e.occurred_at), before: compact(&e.before), after: compact(&e.after), e })
         .collect();
-    let params: Vec<(&str, &str)> = FILTERS.iter().map(|k| (*k, f.val(k))).collect();
-    p.next_url = result.next_cursor.map(|c| {
-        let mut params = params.clone();
-        params.push(("cursor", &c));
-        url_with("/audit", &params)
-    });
-    if q.cursor.is_some() {
-        p.first_url = Some(url_with("/audit", &params));
-    }
+    (p.first_url, p.next_url) = pager_links("/audit", &f, &FILTERS, q.cursor.is_some(), result.next_cursor.as_deref());
     p.filters = f;
     Ok((StatusCode::OK, p))
 }

@@ -61,6 +61,12 @@ impl FormState {
         !self.errors.is_empty() || self.general.is_some()
     }
 
+    /// The field errors on one line ("kind must be one of …; site_id is not a known
+    /// site"), for a filter form whose refusal shows above the list.
+    pub fn errors_line(&self) -> String {
+        self.errors.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("; ")
+    }
+
     pub fn fail(&mut self, field: &str, message: impl Into<String>) {
         self.errors.entry(field.to_owned()).or_insert_with(|| message.into());
     }

@@ -10,7 +10,7 @@ use askama::Template;
 use super::flash::done;
 use super::forms::{FormState, Submitted};
 use super::layout::{Layout, ok, render};
-use super::views::{self, AssetRow, input_num, kg, num, query_map, url_with};
+use super::views::{self, AssetRow, input_num, kg, num, pager_links, query_map};
 use crate::assets::{self, AssetQuery};
 use crate::catalog::{self, HardwareModel, ModelPatch, ModelQuery, NewModel};
 use crate::ids::ModelId;
@@ -45,17 +45,14 @@ pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
         error: None,
     };
     if f.has_errors() {
-        page.error = Some(f.errors.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("; "));
+        page.error = Some(f.errors_line());
         page.filters = f;
         return render(&req, StatusCode::BAD_REQUEST, &page);
     }
     let result = catalog::list(state.db.conn(), &query).await?;
     page.models = result.items;
-    let params = [("kind", f.val("kind")), ("q", f.val("q"))];
-    page.next_url = result.next_cursor.map(|c| url_with("/models", &[params[0], params[1], ("cursor", &c)]));
-    if query.cursor.is_some() {
-        page.first_url = Some(url_with("/models", &params));
-    }
+    (page.first_url, page.next_url) =
+        pager_links("/models", &f, &["kind", "q"], query.cursor.is_some(), result.next_cursor.as_deref());
     page.filters = f;
     ok(&req, &page)
 }

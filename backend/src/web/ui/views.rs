@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::forms::FormState;
 use crate::assets::LabelledAsset;
 use crate::ids::AssetId;
 use crate::lifecycle::HistoryEntry;
@@ -102,6 +103,24 @@ pub fn url_with(base: &str, params: &[(&str, &str)]) -> String {
     }
     let q = s.finish();
     if q.is_empty() { base.to_owned() } else { format!("{base}?{q}") }
+}
+
+/// Keyset paging links of a filtered list at `base`, both keeping the `filters` named
+/// `names`: (back to the first page, when `past_first`; on to the next, when there is one).
+pub fn pager_links(
+    base: &str,
+    filters: &FormState,
+    names: &[&str],
+    past_first: bool,
+    next_cursor: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    let params: Vec<(&str, &str)> = names.iter().map(|k| (*k, filters.val(k))).collect();
+    let next = next_cursor.map(|c| {
+        let mut p = params.clone();
+        p.push(("cursor", c));
+        url_with(base, &p)
+    });
+    (past_first.then(|| url_with(base, &params)), next)
 }
 
 /// The query string as a map (a repeated key keeps its last value).
