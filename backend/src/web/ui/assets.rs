@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::flash::{done, see_other};
-use super::forms::{FormState, Submitted};
+use super::forms::{FormState, Submitted, refusal};
 use super::layout::{Layout, ok, render};
 use super::views::{self, AssetRow, EventView, kg, num, pager_links, query_map, url_with};
 use crate::assets::{self, Asset, AssetPatch, AssetQuery, MassSummary, NewAsset, TreeNode};
@@ -18,7 +18,7 @@ use crate::ids::{AssetId, EventId};
 use crate::lifecycle::{self, InstallRequest, ItemView, RemoveRequest, TransitionRequest};
 use crate::rules::{AssetKind, CosmeticGrade, FunctionalGrade, Grade, RetailGrade, State, WorkloadTier};
 use crate::sites::{self, Site};
-use crate::web::error::{PageError, PageResult, status_of};
+use crate::web::error::PageResult;
 use crate::web::extract::FormBody;
 use crate::web::identity::Me;
 use crate::web::state::AppState;
@@ -248,10 +248,7 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) ->
 
 /// Shows the item again with the refusal of an action on it.
 async fn refused(req: &HttpRequest, state: &AppState, id: AssetId, err: AppError) -> PageResult<HttpResponse> {
-    let status = status_of(&err);
-    if status.is_server_error() || matches!(err, AppError::NotFound { .. }) {
-        return Err(PageError(err));
-    }
+    let (status, err) = refusal(err)?;
     let view = lifecycle::item(state.db.conn(), id, None, EVENTS_PER_PAGE).await?;
     render(req, status, &ShowPage::new(Layout::new(req, "assets"), view, Some(err.to_string())))
 }

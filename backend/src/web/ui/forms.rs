@@ -24,6 +24,17 @@ pub enum Submitted<T> {
     Refused(StatusCode),
 }
 
+/// A refusal for the page it concerns to show, with the status to answer with; or, when
+/// it is not that page's to show (a server error, a vanished record), the error itself,
+/// which becomes the error page.
+pub fn refusal(e: AppError) -> Result<(StatusCode, AppError), PageError> {
+    let status = status_of(&e);
+    if status.is_server_error() || matches!(e, AppError::NotFound { .. }) {
+        return Err(PageError(e));
+    }
+    Ok((status, e))
+}
+
 /// A form's values (as typed) and its errors (by field name).
 #[derive(Clone, Debug, Default)]
 pub struct FormState {
@@ -138,13 +149,9 @@ impl FormState {
     }
 
     /// Takes on a refusal to show the form again: returns the status to answer with, or
-    /// the error itself when it is not the form's to show (a server error, a vanished
-    /// record).
+    /// the error itself when it is not the form's to show (see [`refusal`]).
     pub fn refused(&mut self, e: AppError) -> Result<StatusCode, PageError> {
-        let status = status_of(&e);
-        if status.is_server_error() || matches!(e, AppError::NotFound { .. }) {
-            return Err(PageError(e));
-        }
+        let (status, e) = refusal(e)?;
         self.absorb(&e);
         Ok(status)
     }
