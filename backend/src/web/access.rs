@@ -214,7 +214,7 @@ pub async fn guard(
     }
     let mut resp = next.call(req).await?.map_into_boxed_body();
     if let Some(token) = new_anon_token {
-        resp.response_mut().add_cookie(&csrf::anon_cookie(token, state.settings.secure_cookies))?;
+        resp.response_mut().add_cookie(&csrf::anon_cookie(token))?;
     }
     if state.settings.secure_cookies {
         secure_every_cookie(resp.response_mut())?;
@@ -225,9 +225,7 @@ pub async fn guard(
 /// Marks every cookie the response sets `Secure` (the flash message's included), so no
 /// handler can forget it when reloop is served over HTTPS.
 fn secure_every_cookie(resp: &mut HttpResponse) -> Result<(), actix_web::Error> {
-    let plain: Vec<actix_web::cookie::Cookie<'static>> =
-        resp.cookies().filter(|c| c.secure() != Some(true)).map(|c| c.into_owned()).collect();
-    if plain.is_empty() {
+    if resp.cookies().all(|c| c.secure() == Some(true)) {
         return Ok(());
     }
     let mut kept: Vec<actix_web::cookie::Cookie<'static>> = resp.cookies().map(|c| c.into_owned()).collect();

@@ -36,9 +36,10 @@ pub fn token_for(req: &actix_web::HttpRequest) -> String {
     }
 }
 
-/// The strict cookie that carries an anonymous token.
-pub fn anon_cookie(token: String, secure: bool) -> Cookie<'static> {
-    Cookie::build(ANON_COOKIE, token).path("/").http_only(true).secure(secure).same_site(SameSite::Strict).finish()
+/// The strict cookie that carries an anonymous token (the access middleware marks it
+/// `Secure`, like every cookie, when reloop is served over HTTPS).
+pub fn anon_cookie(token: String) -> Cookie<'static> {
+    Cookie::build(ANON_COOKIE, token).path("/").http_only(true).same_site(SameSite::Strict).finish()
 }
 
 /// Checks the request's token against the one it must carry. The body is read (within

@@ -34,11 +34,11 @@ pub struct LoginPage {
     error: Option<String>,
 }
 
+/// The session cookie (`Secure` when configured: the access middleware marks every cookie).
 fn session_cookie(state: &AppState, value: &str) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, value.to_owned())
         .path("/")
         .http_only(true)
-        .secure(state.settings.secure_cookies)
         .same_site(SameSite::Lax)
         .max_age(Duration::hours(state.settings.session_max_hours))
         .finish()
