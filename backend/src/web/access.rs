@@ -20,13 +20,13 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::web::Data;
-use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpResponse};
 use chrono::Utc;
 
 use super::csrf;
-use super::error::{ApiError, PageError};
+use super::error::{is_api, respond};
 use super::hygiene;
-use super::identity::{Identity, SESSION_COOKIE, is_api};
+use super::identity::{Identity, SESSION_COOKIE};
 use super::state::AppState;
 use crate::auth::{sessions, tokens};
 use crate::error::AppError;
@@ -125,7 +125,7 @@ async fn identify(state: &AppState, req: &ServiceRequest) -> Result<Option<Ident
 }
 
 fn refuse(req: ServiceRequest, err: AppError) -> ServiceResponse<BoxBody> {
-    let resp = if is_api(req.path()) { ApiError(err).error_response() } else { PageError(err).error_response() };
+    let resp = respond(req.path(), err);
     req.into_response(resp)
 }
 

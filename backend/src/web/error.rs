@@ -162,5 +162,21 @@ impl ResponseError for PageError {
     }
 }
 
+/// Whether `path` belongs to the JSON API (`/api/…`): bearer tokens, JSON errors.
+pub(super) fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// `err` in the format of the family `path` belongs to: JSON for the API, an HTML page
+/// for everything else.
+pub fn error_for(path: &str, err: AppError) -> actix_web::Error {
+    if is_api(path) { ApiError(err).into() } else { PageError(err).into() }
+}
+
+/// The response to `err` on `path` (see [`error_for`]).
+pub fn respond(path: &str, err: AppError) -> HttpResponse {
+    error_for(path, err).error_response()
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
 pub type PageResult<T> = Result<T, PageError>;

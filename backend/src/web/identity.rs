@@ -3,7 +3,7 @@
 
 use actix_web::HttpMessage;
 
-use super::error::{ApiError, PageError};
+use super::error::error_for;
 use crate::auth::User;
 use crate::error::AppError;
 
@@ -16,10 +16,6 @@ pub struct Identity {
 }
 
 pub const SESSION_COOKIE: &str = "reloop_session";
-
-pub(super) fn is_api(path: &str) -> bool {
-    path.starts_with("/api/")
-}
 
 /// The client's address. Without trusted proxies it is the peer. Behind them, it is the
 /// rightmost `X-Forwarded-For` hop that is not a trusted proxy: each proxy appends the
@@ -60,8 +56,7 @@ impl actix_web::FromRequest for Me {
         let found = req.extensions().get::<Identity>().cloned();
         std::future::ready(match found {
             Some(id) => Ok(Me(id)),
-            None if is_api(req.path()) => Err(ApiError(AppError::Unauthorized).into()),
-            None => Err(PageError(AppError::Unauthorized).into()),
+            None => Err(error_for(req.path(), AppError::Unauthorized)),
         })
     }
 }

@@ -27,26 +27,23 @@ use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Compress, DefaultHeaders, Logger};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::db::Db;
 use crate::error::AppError;
 use crate::settings::Settings;
-use error::{ApiError, PageError};
 pub use state::AppState;
 
 /// Path segments that fail to parse (a malformed id) are unknown resources: 404, in the
 /// format of the route's family.
 fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
-    let e = AppError::NotFound { what: "resource", id: format!("{} ({err})", req.path()) };
-    if req.path().starts_with("/api/") { ApiError(e).into() } else { PageError(e).into() }
+    error::error_for(req.path(), AppError::NotFound { what: "resource", id: format!("{} ({err})", req.path()) })
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
-    let e = AppError::NotFound { what: "page", id: req.path().to_owned() };
-    if req.path().starts_with("/api/") { ApiError(e).error_response() } else { PageError(e).error_response() }
+    error::respond(req.path(), AppError::NotFound { what: "page", id: req.path().to_owned() })
 }
 
 /// Security headers on every response. No inline script or style anywhere, so the
