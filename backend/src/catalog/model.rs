@@ -234,6 +234,36 @@ pub struct ModelPatch {
 }
 
 impl ModelPatch {
+    /// A patch that replaces every field with `n`'s (blank texts as ""), checked against
+    /// `version`: what an edit form that shows every field submits. Absent `specs` and
+    /// `notes` stay as they are.
+    pub fn replacing(version: i32, n: NewModel) -> ModelPatch {
+        ModelPatch {
+            version,
+            manufacturer: Some(n.manufacturer),
+            model_number: Some(n.model_number),
+            kind: Some(n.kind),
+            release_year: Some(n.release_year),
+            form_factor: Some(n.form_factor.unwrap_or_default()),
+            mass_kg: Some(n.mass_kg),
+            embodied_kgco2e: Some(n.embodied_kgco2e),
+            embodied_source: Some(n.embodied_source.unwrap_or_default()),
+            idle_w: Some(n.idle_w),
+            max_w: Some(n.max_w),
+            cpu_cores: Some(n.cpu_cores),
+            memory_gb: Some(n.memory_gb),
+            gpu_vram_gb: Some(n.gpu_vram_gb),
+            storage_tb: Some(n.storage_tb),
+            perf_value: Some(n.perf_value),
+            perf_unit: Some(n.perf_unit.unwrap_or_default()),
+            material_profile: Some(n.material_profile.unwrap_or_default()),
+            unu_key: Some(n.unu_key.unwrap_or_default()),
+            support_ends_on: Some(n.support_ends_on),
+            specs: n.specs,
+            notes: n.notes,
+        }
+    }
+
     /// The model as it would be after this patch, for validation.
     pub(super) fn apply_to(self, c: &HardwareModel) -> NewModel {
         NewModel {

@@ -77,3 +77,19 @@ pub struct SitePatch {
     #[serde(default)]
     pub notes: Option<String>,
 }
+
+impl SitePatch {
+    /// A patch that replaces every field with `n`'s (a blank source as ""), checked against
+    /// `version`: what an edit form that shows every field submits. Absent `notes` stay.
+    pub fn replacing(version: i32, n: NewSite) -> SitePatch {
+        SitePatch {
+            version,
+            name: Some(n.name),
+            country: Some(n.country),
+            grid_ci_g_per_kwh: Some(n.grid_ci_g_per_kwh),
+            grid_ci_source: Some(n.grid_ci_source.unwrap_or_default()),
+            pue: Some(n.pue),
+            notes: n.notes,
+        }
+    }
+}

@@ -259,30 +259,7 @@ pub async fn update(
     let mut f = FormState::new(form);
     let version = f.int("version").unwrap_or(0);
     let n = fields(&mut f);
-    let patch = ModelPatch {
-        version,
-        manufacturer: Some(n.manufacturer),
-        model_number: Some(n.model_number),
-        kind: Some(n.kind),
-        release_year: Some(n.release_year),
-        form_factor: Some(n.form_factor.unwrap_or_default()),
-        mass_kg: Some(n.mass_kg),
-        embodied_kgco2e: Some(n.embodied_kgco2e),
-        embodied_source: Some(n.embodied_source.unwrap_or_default()),
-        idle_w: Some(n.idle_w),
-        max_w: Some(n.max_w),
-        cpu_cores: Some(n.cpu_cores),
-        memory_gb: Some(n.memory_gb),
-        gpu_vram_gb: Some(n.gpu_vram_gb),
-        storage_tb: Some(n.storage_tb),
-        perf_value: Some(n.perf_value),
-        perf_unit: Some(n.perf_unit.unwrap_or_default()),
-        material_profile: Some(n.material_profile.unwrap_or_default()),
-        unu_key: Some(n.unu_key.unwrap_or_default()),
-        support_ends_on: Some(n.support_ends_on),
-        specs: n.specs,
-        notes: n.notes,
-    };
+    let patch = ModelPatch::replacing(version, n);
     match f.submit(catalog::update(&state.db, &me.ctx(), *id, patch)).await? {
         Submitted::Done(m) => Ok(done(&format!("/models/{}", m.id), &format!("Saved {}", m.label()))),
         Submitted::Refused(status) => render(&req, status, &FormPage::new(&req, Some(*id), f)),

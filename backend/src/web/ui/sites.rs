@@ -132,15 +132,7 @@ pub async fn update(
     let mut f = FormState::new(form);
     let version = f.int("version").unwrap_or(0);
     let n = fields(&mut f);
-    let patch = SitePatch {
-        version,
-        name: Some(n.name),
-        country: Some(n.country),
-        grid_ci_g_per_kwh: Some(n.grid_ci_g_per_kwh),
-        grid_ci_source: Some(n.grid_ci_source.unwrap_or_default()),
-        pue: Some(n.pue),
-        notes: n.notes,
-    };
+    let patch = SitePatch::replacing(version, n);
     match f.submit(sites::update(&state.db, &me.ctx(), *id, patch)).await? {
         Submitted::Done(s) => Ok(done(&format!("/sites/{}", s.id), &format!("Saved site {}", s.name))),
         Submitted::Refused(status) => render(&req, status, &FormPage::new(&req, Some(*id), f)),
