@@ -9,6 +9,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceRequest};
 use form_urlencoded::parse as url_parse;
 
+use super::extract::{BufferedBody, read_limited};
 use super::identity::Identity;
 use crate::auth::secret;
 use crate::error::AppError;
@@ -42,8 +43,9 @@ pub fn anon_cookie(token: String) -> Cookie<'static> {
     Cookie::build(ANON_COOKIE, token).path("/").http_only(true).same_site(SameSite::Strict).finish()
 }
 
-/// Checks the request's token against the one it must carry. The body is read (within
-/// `limit`) and put back for the handler.
+/// Checks the request's token against the one it must carry. A form body is read (within
+/// `limit`) once: kept as a [`BufferedBody`] for the form extractor, and put back as the
+/// payload for any other reader.
 pub async fn verify(req: &mut ServiceRequest, limit: usize) -> Result<(), AppError> {
     let expected = match req.extensions().get::<Identity>().and_then(|i| i.session.clone()) {
         Some((_, csrf)) => Some(csrf),
@@ -52,8 +54,9 @@ pub async fn verify(req: &mut ServiceRequest, limit: usize) -> Result<(), AppErr
     let mut given = req.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     if given.is_none() && req.content_type() == "application/x-www-form-urlencoded" {
         let payload = req.parts_mut().1.take();
-        let body = super::extract::read_limited(req.headers(), payload, limit).await?;
+        let body = read_limited(req.headers(), payload, limit).await?;
         given = url_parse(&body).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned());
+        req.extensions_mut().insert(BufferedBody(body.clone()));
         req.set_payload(Payload::from(body));
     }
     match (expected, given) {

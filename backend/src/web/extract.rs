@@ -1,7 +1,8 @@
 //! Request extractors that fail with our error type, naming the offending field:
 //! JSON bodies and query strings for the API, urlencoded forms for the UI. Bodies over
 //! `RELOOP_MAX_BODY_BYTES` are refused with 413 before they are buffered in full. (Forms
-//! reach a handler only after the access middleware has checked their CSRF token.)
+//! reach a handler only after the access middleware has checked their CSRF token; the
+//! body it read for that is kept as a [`BufferedBody`], so a form is read once.)
 
 use actix_web::dev::Payload;
 use actix_web::http::header::{CONTENT_LENGTH, HeaderMap};
@@ -35,9 +36,10 @@ pub async fn read_limited(headers: &HeaderMap, mut payload: Payload, limit: usiz
     Ok(buf.freeze())
 }
 
-async fn read_body(limit: usize, req: &HttpRequest, payload: Payload) -> Result<Bytes, AppError> {
-    read_limited(req.headers(), payload, limit).await
-}
+/// A request body already read (within the limit) by the CSRF check, left in the
+/// request's extensions for [`FormBody`].
+#[derive(Clone, Debug)]
+pub struct BufferedBody(pub Bytes);
 
 fn body_limit(req: &HttpRequest) -> usize {
     req.app_data::<actix_web::web::Data<AppState>>().map(|s| s.settings.max_body_bytes).unwrap_or(1024 * 1024)
@@ -96,7 +98,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     "send the body as JSON with Content-Type: application/json".into(),
                 )));
             }
-            let bytes = read_body(body_limit(&req), &req, payload).await?;
+            let bytes = read_limited(req.headers(), payload, body_limit(&req)).await?;
             Ok(ApiJson(parse_json(&bytes)?))
         })
     }
@@ -113,7 +115,7 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
         let req = req.clone();
         let payload = payload.take();
         Box::pin(async move {
-            let bytes = read_body(body_limit(&req), &req, payload).await?;
+            let bytes = read_limited(req.headers(), payload, body_limit(&req)).await?;
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 return Ok(OptionalJson(T::default()));
             }
@@ -149,7 +151,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for FormBody<T> {
             if req.content_type() != "application/x-www-form-urlencoded" {
                 return Err(PageError(AppError::UnsupportedMediaType("expected a submitted HTML form".into())));
             }
-            let bytes = read_body(body_limit(&req), &req, payload).await?;
+            let buffered = req.extensions_mut().remove::<BufferedBody>();
+            let bytes = match buffered {
+                Some(BufferedBody(bytes)) => bytes,
+                None => read_limited(req.headers(), payload, body_limit(&req)).await?,
+            };
             super::hygiene::form(&bytes)?;
             let de = serde_urlencoded::Deserializer::new(url_parse(&bytes));
             let value = serde_path_to_error::deserialize(de).map_err(|e| path_error(e, "invalid form"))?;
