@@ -127,12 +127,15 @@ pub struct MassSummary {
 /// An item read with everything installed in it.
 pub struct Subtree {
     pub root: Asset,
+    /// The root's catalog model, if it has one.
+    pub model: Option<HardwareModel>,
     pub tree: TreeNode,
     pub mass: MassSummary,
 }
 
-/// The item, its parts at every depth with their mass, and the mass summary (one read of
-/// the root, so pages need no separate lookup of the item itself).
+/// The item, its parts at every depth with their mass, the mass summary and the item's
+/// model (one read of the root and one of the models, so pages need no separate lookup of
+/// the item or its model).
 pub async fn subtree<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Subtree> {
     let mut rows = vec![repo::find(conn, id).await?];
     rows.extend(repo::descendants(conn, id).await?);
@@ -142,7 +145,7 @@ pub async fn subtree<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Sub
         v.dedup();
         v
     };
-    let models: HashMap<ModelId, HardwareModel> =
+    let mut models: HashMap<ModelId, HardwareModel> =
         catalog::by_ids(conn, &model_ids).await?.into_iter().map(|m| (m.id, m)).collect();
     let mut by_parent: HashMap<uuid::Uuid, Vec<&asset::Model>> = HashMap::new();
     for r in rows.iter().skip(1) {
@@ -193,6 +196,7 @@ pub async fn subtree<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Sub
         unknown_mass_items: unknown,
         items: rows.len(),
     };
+    let model = rows[0].model_id.and_then(|m| models.remove(&ModelId(m)));
     let root = Asset::try_from(rows.swap_remove(0))?;
-    Ok(Subtree { root, tree, mass: summary })
+    Ok(Subtree { root, model, tree, mass: summary })
 }

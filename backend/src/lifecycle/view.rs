@@ -5,7 +5,7 @@ use sea_orm::ConnectionTrait;
 
 use super::history::{self, HistoryEntry};
 use crate::assets::{self, Asset, MassSummary, Subtree, TreeNode};
-use crate::catalog::{self, HardwareModel};
+use crate::catalog::HardwareModel;
 use crate::error::AppResult;
 use crate::ids::{AssetId, EventId};
 use crate::rules::{Page, State};
@@ -33,11 +33,7 @@ pub async fn item<C: ConnectionTrait>(
     events_cursor: Option<EventId>,
     events_limit: u64,
 ) -> AppResult<ItemView> {
-    let Subtree { root: asset, tree, mass } = assets::subtree(conn, id).await?;
-    let model = match asset.model_id {
-        Some(m) => Some(catalog::get(conn, m).await?),
-        None => None,
-    };
+    let Subtree { root: asset, model, tree, mass } = assets::subtree(conn, id).await?;
     let site = match asset.site_id {
         Some(s) => Some(sites::get(conn, s).await?),
         None => None,
