@@ -43,26 +43,35 @@ pub async fn children<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Ve
 
 /// Everything installed in `id`, at any depth, breadth-first (parents before children).
 pub async fn descendants<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Vec<asset::Model>> {
-    let mut out = Vec::new();
+    Ok(descendant_levels(conn, id).await?.into_iter().flatten().collect())
+}
+
+/// Everything installed in `id`, level by level: the parts installed directly in it first,
+/// then theirs, and so on (one query per level). As many levels as hang below `id`.
+pub async fn descendant_levels<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<Vec<Vec<asset::Model>>> {
+    let mut levels = Vec::new();
     let mut frontier = vec![id.0];
     for _ in 0..MAX_DEPTH {
         if frontier.is_empty() {
-            return Ok(out);
+            return Ok(levels);
         }
-        let mut next = Vec::new();
+        let mut level = Vec::new();
         for chunk in frontier.chunks(IN_CHUNK) {
-            let rows = asset::Entity::find()
-                .filter(asset::Column::ParentId.is_in(chunk.to_vec()))
-                .order_by_asc(asset::Column::Id)
-                .all(conn)
-                .await?;
-            next.extend(rows.iter().map(|r| r.id));
-            out.extend(rows);
+            level.extend(
+                asset::Entity::find()
+                    .filter(asset::Column::ParentId.is_in(chunk.to_vec()))
+                    .order_by_asc(asset::Column::Id)
+                    .all(conn)
+                    .await?,
+            );
         }
-        frontier = next;
+        frontier = level.iter().map(|r| r.id).collect();
+        if !level.is_empty() {
+            levels.push(level);
+        }
     }
     if frontier.is_empty() {
-        Ok(out)
+        Ok(levels)
     } else {
         Err(AppError::Internal(anyhow::anyhow!("asset {id} has a tree deeper than {MAX_DEPTH} levels")))
     }

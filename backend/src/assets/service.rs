@@ -592,7 +592,8 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
     })
     .await?;
     if site_id != cur.site_id {
-        move_site(&*txn, ctx, &current, site_id, &reason, &mut events).await?;
+        let parts = repo::descendants(&*txn, id).await?;
+        move_site(&*txn, ctx, &current, parts, site_id, &reason, &mut events).await?;
     }
     ledger::append(&txn, ctx, events).await?;
     let after = Asset::try_from(updated)?;
@@ -603,11 +604,14 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
 
 /// Records `root` moving to `site` and moves everything installed in it along, each with
 /// its own ledger entry. `root` is the row as it was before the move; the caller writes
-/// the root's own new site in the same save as its other changes.
+/// the root's own new site in the same save as its other changes. `descendants` are the
+/// rows installed in `root` at any depth ([`repo::descendants`]), read in this
+/// transaction and not written since.
 pub async fn move_site<C: ConnectionTrait>(
     conn: &C,
     ctx: &Ctx,
     root: &asset::Model,
+    descendants: Vec<asset::Model>,
     site: Option<SiteId>,
     reason: &str,
     events: &mut Vec<NewEvent>,
@@ -620,7 +624,7 @@ pub async fn move_site<C: ConnectionTrait>(
     if root.site_id != to {
         events.push(site_event(root));
     }
-    for item in repo::descendants(conn, AssetId(root.id)).await? {
+    for item in descendants {
         if item.site_id == to {
             continue;
         }

@@ -8,9 +8,7 @@
 //! - A part takes on the operational state of the item it joins, and a part in service
 //!   leaves it for stock, each as an ordinary transition ([`super::transition`]).
 
-use std::collections::HashMap;
-
-use sea_orm::{ActiveValue::Set, ConnectionTrait};
+use sea_orm::ActiveValue::Set;
 
 use super::model::{InstallRequest, RemoveRequest, TreeChange};
 use super::transition::{apply, check_role};
@@ -88,8 +86,9 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
     if !ck.fits_in(pk) {
         return Err(AppError::invalid(field, format!("a {ck} cannot be installed in a {pk}")));
     }
-    let below = depth_below(&*txn, AssetId(child.id)).await?;
-    if ancestors.len() + 2 + below > repo::MAX_DEPTH {
+    // Read once: the levels give the depth below the part, the rows move site with it.
+    let below = repo::descendant_levels(&*txn, AssetId(child.id)).await?;
+    if ancestors.len() + 2 + below.len() > repo::MAX_DEPTH {
         return Err(AppError::invalid(field, format!("the tree would be deeper than {} levels", repo::MAX_DEPTH)));
     }
 
@@ -135,10 +134,12 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
     })
     .await?;
     if child.site_id != new_site {
+        // The part's own parts are as read above: nothing written since touches them.
         service::move_site(
             &*txn,
             ctx,
             &child,
+            below.into_iter().flatten().collect(),
             new_site.map(SiteId),
             &format!("installed in {}", parent.asset_tag),
             &mut events,
@@ -163,19 +164,6 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
     audit::record(&txn, ctx, "asset.install", "asset", cid, snapshot(&before), snapshot(&child_final)).await?;
     txn.commit().await?;
     Ok(TreeChange { parent: parent_saved.try_into()?, child: child_final })
-}
-
-/// How many levels hang below `id` (0 for a leaf).
-async fn depth_below<C: ConnectionTrait>(conn: &C, id: AssetId) -> AppResult<usize> {
-    let all = repo::descendants(conn, id).await?;
-    let mut depth: HashMap<uuid::Uuid, usize> = HashMap::from([(id.0, 0)]);
-    let mut max = 0;
-    for d in &all {
-        let level = d.parent_id.and_then(|p| depth.get(&p)).copied().unwrap_or(0) + 1;
-        depth.insert(d.id, level);
-        max = max.max(level);
-    }
-    Ok(max)
 }
 
 /// Removes a part from `parent_id`; it becomes a standalone item with its history intact.
