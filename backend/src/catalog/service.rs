@@ -15,7 +15,9 @@ use crate::text;
 /// Largest `specs` object accepted, serialised.
 const SPECS_MAX_BYTES: usize = 16 * 1024;
 
-fn validate(m: NewModel, now: DateTime<Utc>) -> AppResult<hm::ActiveModel> {
+/// Checks a model's content; returns its key ([`model_key`]) and the content as an
+/// active model that sets every field but the id, version and timestamps.
+fn validate(m: NewModel, now: DateTime<Utc>) -> AppResult<(String, hm::ActiveModel)> {
     use chrono::Datelike;
     let mut p = Problems::default();
     let manufacturer = text::required_line(&mut p, "manufacturer", &m.manufacturer, text::NAME_MAX);
@@ -71,8 +73,9 @@ fn validate(m: NewModel, now: DateTime<Utc>) -> AppResult<hm::ActiveModel> {
     }
     let notes = text::free_text(&mut p, "notes", m.notes.as_deref().unwrap_or(""), text::NOTES_MAX);
     p.into_result()?;
-    Ok(hm::ActiveModel {
-        model_key: Set(model_key(&manufacturer, &model_number)),
+    let key = model_key(&manufacturer, &model_number);
+    let content = hm::ActiveModel {
+        model_key: Set(key.clone()),
         manufacturer: Set(manufacturer),
         model_number: Set(model_number),
         kind: Set(m.kind.as_str().to_owned()),
@@ -95,7 +98,8 @@ fn validate(m: NewModel, now: DateTime<Utc>) -> AppResult<hm::ActiveModel> {
         specs: Set(specs),
         notes: Set(notes),
         ..Default::default()
-    })
+    };
+    Ok((key, content))
 }
 
 async fn ensure_unique<C: ConnectionTrait>(conn: &C, key: &str, except: Option<ModelId>) -> AppResult<()> {
@@ -114,12 +118,8 @@ async fn ensure_unique<C: ConnectionTrait>(conn: &C, key: &str, except: Option<M
 }
 
 pub async fn create(db: &Db, ctx: &Ctx, input: NewModel) -> AppResult<HardwareModel> {
-    let mut am = validate(input, ctx.now)?;
+    let (key, mut am) = validate(input, ctx.now)?;
     let txn = db.write().await?;
-    let key = match &am.model_key {
-        sea_orm::ActiveValue::Set(k) => k.clone(),
-        _ => String::new(),
-    };
     ensure_unique(&*txn, &key, None).await?;
     am.id = Set(ModelId::new().0);
     am.version = Set(1);
@@ -144,54 +144,24 @@ pub async fn update(db: &Db, ctx: &Ctx, id: ModelId, patch: ModelPatch) -> AppRe
         ));
     }
     let given = patch.version;
-    let fresh = validate(patch.apply_to(&current), ctx.now)?;
-    let key = match &fresh.model_key {
-        sea_orm::ActiveValue::Set(k) => k.clone(),
-        _ => String::new(),
-    };
+    let (key, fresh) = validate(patch.apply_to(&current), ctx.now)?;
     ensure_unique(&*txn, &key, Some(id)).await?;
-    let saved = save_versioned::<hm::Entity, _>(&*txn, ctx.now, &row, Some(given), |am| am.set_from(fresh)).await?;
+    // The validated content replaces every field but the row's identity, version and
+    // timestamps (save_versioned stamps the version and updated_at; created_at stays).
+    let saved = save_versioned::<hm::Entity, _>(&*txn, ctx.now, &row, Some(given), |am| {
+        *am = hm::ActiveModel {
+            id: am.id.clone(),
+            version: am.version.clone(),
+            created_at: am.created_at.clone(),
+            updated_at: am.updated_at.clone(),
+            ..fresh
+        }
+    })
+    .await?;
     let after = HardwareModel::try_from(saved)?;
     audit::record(&txn, ctx, "model.update", "model", id, snapshot(&current), snapshot(&after)).await?;
     txn.commit().await?;
     Ok(after)
-}
-
-trait MergeSet {
-    fn set_from(&mut self, other: hm::ActiveModel);
-}
-
-impl MergeSet for hm::ActiveModel {
-    /// Copies every field `other` sets (the validated content) onto `self`.
-    fn set_from(&mut self, o: hm::ActiveModel) {
-        macro_rules! take {
-            ($($f:ident),*) => { $( if o.$f.is_set() { self.$f = o.$f; } )* };
-        }
-        take!(
-            manufacturer,
-            model_number,
-            model_key,
-            kind,
-            release_year,
-            form_factor,
-            mass_kg,
-            embodied_kgco2e,
-            embodied_source,
-            idle_w,
-            max_w,
-            cpu_cores,
-            memory_gb,
-            gpu_vram_gb,
-            storage_tb,
-            perf_value,
-            perf_unit,
-            material_profile,
-            unu_key,
-            support_ends_on,
-            specs,
-            notes
-        );
-    }
 }
 
 /// Whether any asset is of this model. The catalog sits below the registry, so this one
