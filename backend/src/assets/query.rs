@@ -10,7 +10,7 @@
 //!   ids first and sorted in memory; text that matches more than [`TEXT_CAP`] items is
 //!   dense, so walking the id index and filtering finds a page quickly.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use super::model::Asset;
 use super::repo;
-use crate::catalog::query::contains_pattern;
-use crate::db::entities::{asset, hardware_model};
+use crate::catalog::matching_ids_subquery;
+use crate::db::entities::asset;
 use crate::error::{AppError, AppResult};
 use crate::ids::{AssetId, ModelId, SiteId};
 use crate::rules::{AssetKind, Page, State};
@@ -146,13 +146,6 @@ fn text_condition(needle: &str, models: Option<&[Uuid]>, dense: bool) -> Conditi
     match models {
         Some([]) => any,
         Some(ids) => any.add(asset::Column::ModelId.is_in(ids.to_vec())),
-        None => {
-            let sub = Query::select()
-                .column(hardware_model::Column::Id)
-                .from(hardware_model::Entity)
-                .and_where(Expr::col(hardware_model::Column::ModelKey).like(contains_pattern(needle)))
-                .to_owned();
-            any.add(asset::Column::ModelId.in_subquery(sub))
-        }
+        None => any.add(asset::Column::ModelId.in_subquery(matching_ids_subquery(needle))),
     }
 }

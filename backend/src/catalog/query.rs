@@ -1,7 +1,9 @@
 //! Reading the catalog: one model, models by id, the keyset-paginated list and text search.
 
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, SelectStatement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -36,7 +38,7 @@ pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[ModelId]) -> AppResult<
 }
 
 /// A LIKE pattern matching `needle` anywhere, with LIKE's wildcards escaped.
-pub(crate) fn contains_pattern(needle: &str) -> LikeExpr {
+fn contains_pattern(needle: &str) -> LikeExpr {
     let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
@@ -78,12 +80,19 @@ pub async fn list<C: ConnectionTrait>(conn: &C, query: &ModelQuery) -> AppResult
 /// Ids of models whose manufacturer or number contains `needle`, at most `cap` (+1 so
 /// callers can tell the cap was hit).
 pub async fn ids_matching<C: ConnectionTrait>(conn: &C, needle: &str, cap: u64) -> AppResult<Vec<uuid::Uuid>> {
-    Ok(hm::Entity::find()
+    Ok(matching_ids(&text::key(needle)).limit(cap + 1).into_tuple::<uuid::Uuid>().all(conn).await?)
+}
+
+/// The ids of the models whose key contains `key` (already a [`text::key`]), as a
+/// sub-query for callers that filter by model without listing the ids.
+pub fn matching_ids_subquery(key: &str) -> SelectStatement {
+    matching_ids(key).into_query()
+}
+
+/// The text search of [`ids_matching`] and [`matching_ids_subquery`].
+fn matching_ids(key: &str) -> Select<hm::Entity> {
+    hm::Entity::find()
         .select_only()
         .column(hm::Column::Id)
-        .filter(Expr::col(hm::Column::ModelKey).like(contains_pattern(&text::key(needle))))
-        .limit(cap + 1)
-        .into_tuple::<uuid::Uuid>()
-        .all(conn)
-        .await?)
+        .filter(Expr::col(hm::Column::ModelKey).like(contains_pattern(key)))
 }
