@@ -14,5 +14,5 @@ pub mod query;
 pub mod service;
 
 pub use model::{HardwareModel, ModelPatch, NewModel, label, model_key};
-pub use query::{ModelQuery, by_ids, get, ids_matching, list, matching_ids_subquery};
+pub use query::{ModelQuery, by_ids, by_key, get, ids_matching, list, matching_ids_subquery};
 pub use service::{create, update};

@@ -22,6 +22,15 @@ pub(super) async fn row<C: ConnectionTrait>(conn: &C, id: ModelId) -> AppResult<
     hm::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| AppError::not_found("hardware model", id))
 }
 
+/// The model with this key ([`super::model_key`]), if the catalog has it.
+pub async fn by_key<C: ConnectionTrait>(conn: &C, key: &str) -> AppResult<Option<HardwareModel>> {
+    row_by_key(conn, key).await?.map(HardwareModel::try_from).transpose()
+}
+
+pub(super) async fn row_by_key<C: ConnectionTrait>(conn: &C, key: &str) -> AppResult<Option<hm::Model>> {
+    Ok(hm::Entity::find().filter(hm::Column::ModelKey.eq(key)).one(conn).await?)
+}
+
 /// Models by id, for labelling lists.
 pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[ModelId]) -> AppResult<Vec<HardwareModel>> {
     if ids.is_empty() {

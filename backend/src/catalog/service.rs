@@ -103,11 +103,9 @@ fn validate(m: NewModel, now: DateTime<Utc>) -> AppResult<(String, hm::ActiveMod
 }
 
 async fn ensure_unique<C: ConnectionTrait>(conn: &C, key: &str, except: Option<ModelId>) -> AppResult<()> {
-    let mut q = hm::Entity::find().filter(hm::Column::ModelKey.eq(key));
-    if let Some(id) = except {
-        q = q.filter(hm::Column::Id.ne(id.0));
-    }
-    if q.one(conn).await?.is_some() {
+    // Keys are unique (an index), so the one row with this key is either `except` or a clash.
+    let holder = super::query::row_by_key(conn, key).await?;
+    if holder.is_some_and(|m| except.map(|e| e.0) != Some(m.id)) {
         return Err(AppError::conflict(
             "duplicate",
             Some("model_number"),

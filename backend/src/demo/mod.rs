@@ -34,7 +34,7 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{EntityTrait, PaginatorTrait, QuerySelect};
 
-use crate::catalog::{ModelQuery, model_key};
+use crate::catalog::model_key;
 use crate::context::Ctx;
 use crate::db::Db;
 use crate::db::entities::{asset, lifecycle_event};
@@ -149,13 +149,9 @@ async fn ensure_models(
     for d in defs {
         let m = &d.model;
         let key = model_key(&m.manufacturer, &m.model_number);
-        let query = ModelQuery { q: Some(m.model_number.clone()), limit: Some(500), ..Default::default() };
-        let found = crate::catalog::list(db.conn(), &query)
+        let found = crate::catalog::by_key(db.conn(), &key)
             .await
-            .map_err(|e| anyhow::anyhow!("looking up {}: {e}", m.model_number))?
-            .items
-            .into_iter()
-            .find(|x| model_key(&x.manufacturer, &x.model_number) == key);
+            .map_err(|e| anyhow::anyhow!("looking up {}: {e}", m.model_number))?;
         let (id, kind, manufacturer, label) = match found {
             Some(x) => {
                 if x.kind != m.kind {
