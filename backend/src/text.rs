@@ -59,6 +59,30 @@ pub fn number_in(p: &mut Problems, field: &str, value: Option<f64>, min: f64, ma
     value
 }
 
+/// Why a JSON value is refused where a small JSON object is expected (specs, payloads).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonObjectProblem {
+    NotObject,
+    /// Longer than the limit once serialised (or not serialisable).
+    TooLarge,
+    /// A NUL character somewhere (PostgreSQL cannot store it).
+    Nul,
+}
+
+/// Checks that `value` is an object of at most `max_bytes` of serialised JSON without NUL
+/// characters, serialising it once. Callers word the problem for their field.
+pub fn json_object_problem(value: &serde_json::Value, max_bytes: usize) -> Option<JsonObjectProblem> {
+    if !value.is_object() {
+        return Some(JsonObjectProblem::NotObject);
+    }
+    match serde_json::to_string(value) {
+        Ok(s) if s.len() > max_bytes => Some(JsonObjectProblem::TooLarge),
+        Ok(s) if s.contains("\\u0000") => Some(JsonObjectProblem::Nul),
+        Ok(_) => None,
+        Err(_) => Some(JsonObjectProblem::TooLarge),
+    }
+}
+
 /// The exclusive upper bound of a prefix range: every string starting with `prefix`
 /// sorts (bytewise) below it.
 pub fn prefix_upper_bound(prefix: &str) -> String {
@@ -71,3 +95,22 @@ pub const SERIAL_MAX: usize = 128;
 pub const NAME_MAX: usize = 200;
 pub const NOTES_MAX: usize = 10_000;
 pub const REASON_MAX: usize = 2_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_objects_are_checked_for_shape_size_and_nul() {
+        use JsonObjectProblem::*;
+        assert_eq!(json_object_problem(&serde_json::json!({"a": 1}), 100), None);
+        assert_eq!(json_object_problem(&serde_json::json!([1]), 100), Some(NotObject));
+        assert_eq!(json_object_problem(&serde_json::json!({"a": "x".repeat(100)}), 100), Some(TooLarge));
+        assert_eq!(json_object_problem(&serde_json::json!({"a": "x\u{0}y"}), 100), Some(Nul));
+        // Too large wins over NUL, as both callers have always reported it.
+        assert_eq!(
+            json_object_problem(&serde_json::json!({"a": format!("\u{0}{}", "x".repeat(100))}), 100),
+            Some(TooLarge)
+        );
+    }
+}

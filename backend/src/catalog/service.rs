@@ -10,7 +10,7 @@ use crate::db::entities::{asset, hardware_model as hm};
 use crate::db::{Db, check_version, save_versioned};
 use crate::error::{AppError, AppResult, Problems};
 use crate::ids::ModelId;
-use crate::text;
+use crate::text::{self, JsonObjectProblem};
 
 /// Largest `specs` object accepted, serialised.
 const SPECS_MAX_BYTES: usize = 16 * 1024;
@@ -64,12 +64,11 @@ fn validate(m: NewModel, now: DateTime<Utc>) -> AppResult<(String, hm::ActiveMod
         p.add("perf_unit", "give the unit of the performance figure");
     }
     let specs = m.specs.unwrap_or_else(|| serde_json::json!({}));
-    if !specs.is_object() {
-        p.add("specs", "must be a JSON object");
-    } else if serde_json::to_string(&specs).map(|s| s.len()).unwrap_or(usize::MAX) > SPECS_MAX_BYTES {
-        p.add("specs", format!("must be at most {SPECS_MAX_BYTES} bytes of JSON"));
-    } else if serde_json::to_string(&specs).unwrap_or_default().contains("\\u0000") {
-        p.add("specs", "must not contain NUL characters");
+    match text::json_object_problem(&specs, SPECS_MAX_BYTES) {
+        Some(JsonObjectProblem::NotObject) => p.add("specs", "must be a JSON object"),
+        Some(JsonObjectProblem::TooLarge) => p.add("specs", format!("must be at most {SPECS_MAX_BYTES} bytes of JSON")),
+        Some(JsonObjectProblem::Nul) => p.add("specs", "must not contain NUL characters"),
+        None => {}
     }
     let notes = text::free_text(&mut p, "notes", m.notes.as_deref().unwrap_or(""), text::NOTES_MAX);
     p.into_result()?;

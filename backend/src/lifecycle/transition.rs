@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult, Problems};
 use crate::ids::AssetId;
 use crate::ledger::{self, NewEvent};
 use crate::rules::{Cascade, EventKind, State, WorkloadTier, one_of};
-use crate::text;
+use crate::text::{self, JsonObjectProblem};
 
 /// Transitions an item in its own transaction.
 pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest) -> AppResult<TransitionOutcome> {
@@ -24,10 +24,12 @@ pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest)
     let mut p = Problems::default();
     let reason = text::optional_line(&mut p, "reason", req.reason.as_deref(), text::REASON_MAX).unwrap_or_default();
     let payload = req.payload.unwrap_or_else(|| serde_json::json!({}));
-    if !payload.is_object() {
-        p.add("payload", "must be a JSON object");
-    } else if serde_json::to_string(&payload).map(|s| s.len() > 16 * 1024 || s.contains("\\u0000")).unwrap_or(true) {
-        p.add("payload", "must be at most 16 KiB of JSON, without NUL characters");
+    match text::json_object_problem(&payload, 16 * 1024) {
+        Some(JsonObjectProblem::NotObject) => p.add("payload", "must be a JSON object"),
+        Some(JsonObjectProblem::TooLarge | JsonObjectProblem::Nul) => {
+            p.add("payload", "must be at most 16 KiB of JSON, without NUL characters")
+        }
+        None => {}
     }
     p.into_result()?;
     // Only a redeployment asked for needs a workload: parts that follow their parent into
