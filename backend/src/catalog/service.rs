@@ -131,6 +131,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewModel) -> AppResult<HardwareMo
 pub async fn update(db: &Db, ctx: &Ctx, id: ModelId, patch: ModelPatch) -> AppResult<HardwareModel> {
     let txn = db.write().await?;
     let row = super::query::row(&*txn, id).await?;
+    // Checked first, so a stale version is reported before any problem with the content.
     check_version::<hm::Entity>(&row, Some(patch.version))?;
     let current = HardwareModel::try_from(row.clone())?;
     let new_kind = patch.kind.unwrap_or(current.kind);
@@ -140,12 +141,12 @@ pub async fn update(db: &Db, ctx: &Ctx, id: ModelId, patch: ModelPatch) -> AppRe
             "assets of this model are registered; a model in use keeps its kind (create a new model instead)",
         ));
     }
-    let given = patch.version;
     let (key, fresh) = validate(patch.apply_to(&current), ctx.now)?;
     ensure_unique(&*txn, &key, Some(id)).await?;
     // The validated content replaces every field but the row's identity, version and
-    // timestamps (save_versioned stamps the version and updated_at; created_at stays).
-    let saved = save_versioned::<hm::Entity, _>(&*txn, ctx.now, &row, Some(given), |am| {
+    // timestamps (save_versioned stamps the version and updated_at; created_at stays). The
+    // version the client sent was checked above, against this same row.
+    let saved = save_versioned::<hm::Entity, _>(&*txn, ctx.now, &row, None, |am| {
         *am = hm::ActiveModel {
             id: am.id.clone(),
             version: am.version.clone(),

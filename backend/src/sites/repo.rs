@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::model::Site;
@@ -42,19 +42,7 @@ pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[SiteId]) -> AppResult<V
 
 /// Which of `ids` name an existing site.
 pub async fn existing<C: ConnectionTrait>(conn: &C, ids: &[SiteId]) -> AppResult<HashSet<SiteId>> {
-    let mut out = HashSet::with_capacity(ids.len());
-    for chunk in ids.chunks(IN_CHUNK) {
-        let raw: Vec<Uuid> = chunk.iter().map(|i| i.0).collect();
-        let found: Vec<Uuid> = site::Entity::find()
-            .select_only()
-            .column(site::Column::Id)
-            .filter(site::Column::Id.is_in(raw))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        out.extend(found.into_iter().map(SiteId));
-    }
-    Ok(out)
+    Ok(by_ids(conn, ids).await?.into_iter().map(|s| s.id).collect())
 }
 
 /// Refuses `name` when another site (case-insensitively) has it.

@@ -65,6 +65,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewSite) -> AppResult<Site> {
 pub async fn update(db: &Db, ctx: &Ctx, id: SiteId, patch: SitePatch) -> AppResult<Site> {
     let txn = db.write().await?;
     let current = repo::row(&*txn, id).await?;
+    // Checked first, so a stale version is reported before any problem with the content.
     crate::db::check_version::<site::Entity>(&current, Some(patch.version))?;
     let f = validate(NewSite {
         name: patch.name.unwrap_or_else(|| current.name.clone()),
@@ -75,7 +76,8 @@ pub async fn update(db: &Db, ctx: &Ctx, id: SiteId, patch: SitePatch) -> AppResu
         notes: Some(patch.notes.unwrap_or_else(|| current.notes.clone())),
     })?;
     repo::ensure_name_free(&*txn, &f.name, Some(id)).await?;
-    let saved = save_versioned::<site::Entity, _>(&*txn, ctx.now, &current, Some(patch.version), |am| {
+    // The version the client sent was checked above, against this same row.
+    let saved = save_versioned::<site::Entity, _>(&*txn, ctx.now, &current, None, |am| {
         am.name_key = Set(text::key(&f.name));
         am.name = Set(f.name);
         am.country = Set(f.country);
