@@ -283,8 +283,8 @@ fn prepare(
         };
     let mut parent_state = None;
     if let Some((par, field)) = parent {
-        match (AssetKind::parse(&par.kind), State::parse(&par.state)) {
-            (Some(pk), Some(ps)) => {
+        match repo::kind_state(par) {
+            Ok((pk, ps)) => {
                 if !kind.fits_in(pk) {
                     p.add(field, format!("a {} cannot be installed in a {} ({})", kind, pk, par.asset_tag));
                 }
@@ -293,7 +293,7 @@ fn prepare(
                 }
                 parent_state = Some(ps);
             }
-            _ => p.add(field, "the parent row is unreadable"),
+            Err(_) => p.add(field, "the parent row is unreadable"),
         }
     }
 
