@@ -258,7 +258,8 @@ fn prepare(
                 p.add("parent_tag", "give parent_id or parent_tag, not both");
                 None
             }
-            (Some(pid), _) => match refs.parents.get(&pid.0).or_else(|| batch.iter().find(|r| r.id == pid.0)) {
+            // Only existing items: rows of this batch get their ids here, so none can be named.
+            (Some(pid), _) => match refs.parents.get(&pid.0) {
                 Some(m) => Some((m, "parent_id")),
                 None => {
                     p.add("parent_id", format!("no asset has id {pid}"));
@@ -383,6 +384,13 @@ fn check_date(p: &mut Problems, field: &str, d: Option<NaiveDate>, today: NaiveD
 async fn check_unique_in_db<C: ConnectionTrait>(conn: &C, rows: &[asset::Model], numbered: bool) -> AppResult<()> {
     let at = |i: usize| if numbered { format!("rows[{i}].") } else { String::new() };
     let index: HashMap<&str, usize> = rows.iter().enumerate().map(|(i, r)| (r.tag_key.as_str(), i)).collect();
+    // (manufacturer, serial) keys → the first row with them (a batch has no repeats).
+    let mut serial_index: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(s) = &r.serial_key {
+            serial_index.entry((r.mfr_key.as_str(), s.as_str())).or_insert(i);
+        }
+    }
     for chunk in rows.chunks(PROBE_CHUNK) {
         let keys: Vec<String> = chunk.iter().map(|r| r.tag_key.clone()).collect();
         let taken: Vec<String> = asset::Entity::find()
@@ -413,21 +421,20 @@ async fn check_unique_in_db<C: ConnectionTrait>(conn: &C, rows: &[asset::Model],
             .into_tuple()
             .all(conn)
             .await?;
-        let found: HashSet<(String, String)> = found.into_iter().filter_map(|(m, s)| s.map(|s| (m, s))).collect();
-        for (i, r) in rows.iter().enumerate() {
-            if let Some(s) = &r.serial_key
-                && found.contains(&(r.mfr_key.clone(), s.clone()))
-            {
-                return Err(AppError::Conflict {
-                    code: "duplicate",
-                    field: Some(format!("{}serial", at(i))),
-                    message: format!(
-                        "serial {} from {} is already registered",
-                        r.serial.as_deref().unwrap_or(""),
-                        r.manufacturer
-                    ),
-                });
-            }
+        // The first row of the batch whose manufacturer and serial are taken.
+        let first =
+            found.iter().filter_map(|(m, s)| s.as_deref().and_then(|s| serial_index.get(&(m.as_str(), s)))).min();
+        if let Some(&i) = first {
+            let r = &rows[i];
+            return Err(AppError::Conflict {
+                code: "duplicate",
+                field: Some(format!("{}serial", at(i))),
+                message: format!(
+                    "serial {} from {} is already registered",
+                    r.serial.as_deref().unwrap_or(""),
+                    r.manufacturer
+                ),
+            });
         }
     }
     Ok(())
