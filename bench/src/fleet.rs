@@ -72,7 +72,7 @@ pub async fn generate(db: &Db, servers: usize) -> anyhow::Result<Fleet> {
         model("BenchCo", "N-3.84 NVMe", AssetKind::Nvme, 0.1),
         model("BenchCo", "P-1100 PSU", AssetKind::Psu, 3.0),
     ] {
-        let label = format!("{} {}", m.manufacturer, m.model_number);
+        let label = catalog::label(&m.manufacturer, &m.model_number);
         models.push(catalog::create(db, &ctx, m).await.with_context(|| format!("creating the model {label}"))?.id);
     }
     let mut rng = StdRng::seed_from_u64(7);

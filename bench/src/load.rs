@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use reloop::web::identity::SESSION_COOKIE;
 
 use crate::BenchArgs;
 use crate::fleet::Fleet;
@@ -109,7 +110,7 @@ async fn hammer(
     } else {
         headers.insert(
             reqwest::header::COOKIE,
-            format!("reloop_session={}", fleet.cookie).parse().context("the session cookie as a header")?,
+            format!("{SESSION_COOKIE}={}", fleet.cookie).parse().context("the session cookie as a header")?,
         );
     }
     let client = reqwest::Client::builder()
