@@ -10,7 +10,7 @@
 //!   ids first and sorted in memory; text that matches more than [`TEXT_CAP`] items is
 //!   dense, so walking the id index and filtering finds a page quickly.
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -127,7 +127,9 @@ fn text_condition(needle: &str, models: Option<&[Uuid]>, dense: bool) -> Conditi
     let upper = text::prefix_upper_bound(needle);
     let key = |col: asset::Column| {
         if dense {
-            Expr::cust_with_expr("($1 || '')", Expr::col((asset::Entity, col)))
+            // Written as an operator, not custom SQL: custom SQL's placeholders are
+            // backend-specific (`$1` on PostgreSQL, `?` on SQLite).
+            Expr::col((asset::Entity, col)).binary(BinOper::Custom("||"), Expr::cust("''"))
         } else {
             Expr::col((asset::Entity, col))
         }
@@ -147,5 +149,22 @@ fn text_condition(needle: &str, models: Option<&[Uuid]>, dense: bool) -> Conditi
         Some([]) => any,
         Some(ids) => any.add(asset::Column::ModelId.is_in(ids.to_vec())),
         None => any.add(asset::Column::ModelId.in_subquery(matching_ids_subquery(needle))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DbBackend, EntityTrait, QueryFilter, QueryTrait};
+
+    use super::*;
+
+    #[test]
+    fn the_dense_search_compares_the_key_columns_on_both_databases() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let sql = asset::Entity::find().filter(text_condition("ab", Some(&[]), true)).build(backend).to_string();
+            assert!(sql.contains(r#"("assets"."tag_key" || ('')) >= 'ab'"#), "{backend:?}: {sql}");
+            assert!(sql.contains(r#"("assets"."serial_key" || ('')) >= 'ab'"#), "{backend:?}: {sql}");
+            assert!(!sql.contains("$1"), "{backend:?}: {sql}");
+        }
     }
 }
