@@ -92,3 +92,23 @@ id_type!(
     AuditId,
     "audit entry"
 );
+id_type!(
+    /// A repair order.
+    RepairId,
+    "repair order"
+);
+id_type!(
+    /// A dismantle job.
+    JobId,
+    "dismantle job"
+);
+id_type!(
+    /// One expected part of a dismantle job.
+    LineId,
+    "harvest line"
+);
+id_type!(
+    /// A part's stay in the spare pool, the resale stock or the recycling bin.
+    StayId,
+    "pool entry"
+);

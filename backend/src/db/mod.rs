@@ -25,7 +25,7 @@ pub mod versioned;
 
 pub use key::ChainKey;
 
-pub use versioned::{Versioned, check_version, save_versioned};
+pub use versioned::{Versioned, check_version, save_versioned, short_id};
 
 use std::ops::Deref;
 use std::sync::Arc;

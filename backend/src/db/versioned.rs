@@ -13,7 +13,7 @@ use sea_orm::{
     IntoActiveModel, QueryFilter,
 };
 
-use super::entities::{asset, hardware_model, site, user};
+use super::entities::{asset, dismantle_job, hardware_model, harvest_line, pool_stay, repair_order, site, user};
 use crate::error::{AppError, AppResult};
 
 /// A table whose rows carry an optimistic-locking `version` and an `updated_at`.
@@ -92,3 +92,14 @@ versioned!(asset, "asset", |row| row.asset_tag.clone());
 versioned!(site, "site", |row| row.name.clone());
 versioned!(hardware_model, "hardware model", |row| format!("{} {}", row.manufacturer, row.model_number));
 versioned!(user, "user", |row| row.username.clone());
+versioned!(repair_order, "repair order", |row| format!("repair {}", short_id(&row.id)));
+versioned!(dismantle_job, "dismantle job", |row| format!("job {}", short_id(&row.id)));
+versioned!(harvest_line, "harvest line", |row| format!("line {}", row.ordinal + 1));
+versioned!(pool_stay, "pool entry", |row| format!("entry {}", short_id(&row.id)));
+
+/// The last eight hex digits of a UUIDv7 (its random part): how people name an order or a
+/// job ("R-3f9a01bc") without reading the whole id.
+pub fn short_id(id: &uuid::Uuid) -> String {
+    let s = id.simple().to_string();
+    s[s.len() - 8..].to_uppercase()
+}

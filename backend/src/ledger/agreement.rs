@@ -71,7 +71,7 @@ fn project(events: &[lifecycle_event::Model]) -> Projection {
             Some(EventKind::Parent) => p.parent = e.to_value.clone(),
             Some(EventKind::Site) => p.site = e.to_value.clone(),
             Some(EventKind::Workload) => p.workload = e.to_value.clone(),
-            Some(EventKind::ChildAdded | EventKind::ChildRemoved) | None => {}
+            Some(EventKind::ChildAdded | EventKind::ChildRemoved | EventKind::Repair | EventKind::Harvest) | None => {}
         }
     }
     p

@@ -15,7 +15,7 @@ use crate::assets;
 use crate::error::AppResult;
 use crate::ids::{AssetId, EventId, SiteId};
 use crate::ledger::{self, Event};
-use crate::rules::{EventKind, Page, State, WorkloadTier};
+use crate::rules::{Destination, EventKind, Page, RepairOutcome, State, WorkloadTier};
 use crate::sites;
 
 /// Another item an entry mentions, with the tag it has now (`None` if it is unknown).
@@ -63,6 +63,14 @@ pub enum Change {
     Workload {
         from: Option<WorkloadTier>,
         to: Option<WorkloadTier>,
+    },
+    /// A repair opened (`to` = `open`) or closed (`to` = its outcome).
+    Repair {
+        to: Option<String>,
+    },
+    /// Harvested from a dismantled item (`related`) into a destination.
+    Harvested {
+        destination: Option<Destination>,
     },
 }
 
@@ -141,6 +149,8 @@ pub async fn readable<C: ConnectionTrait>(conn: &C, events: Vec<Event>) -> AppRe
                 EventKind::ChildRemoved => Change::PartRemoved { part: related.clone() },
                 EventKind::Site => Change::Site { from: parsed_site(&e.from), to: parsed_site(&e.to) },
                 EventKind::Workload => Change::Workload { from: tier(&e.from), to: tier(&e.to) },
+                EventKind::Repair => Change::Repair { to: e.to.clone() },
+                EventKind::Harvest => Change::Harvested { destination: e.to.as_deref().and_then(Destination::parse) },
             };
             HistoryEntry {
                 summary: summary(&change),
@@ -194,6 +204,14 @@ pub fn summary(change: &Change) -> String {
         Change::Workload { from: None, to } => format!("Workload set to {}", tier(to)),
         Change::Workload { from, to: None } => format!("Workload cleared (was {})", tier(from)),
         Change::Workload { from, to } => format!("Workload {} → {}", tier(from), tier(to)),
+        Change::Repair { to } => match to.as_deref() {
+            Some("open") => "Repair opened".to_owned(),
+            Some(o) => format!("Repair closed: {}", RepairOutcome::parse(o).map(|o| o.label()).unwrap_or(o)),
+            None => "Repair".to_owned(),
+        },
+        Change::Harvested { destination } => {
+            format!("Harvested to the {} from", destination.map(|d| d.label().to_lowercase()).unwrap_or_default())
+        }
     }
 }
 

@@ -16,12 +16,14 @@
 
 pub mod history;
 pub mod model;
+pub mod pool;
 pub mod transition;
 pub mod tree;
 pub mod view;
 
 pub use history::{AssetRef, Change, HistoryEntry, SiteRef};
 pub use model::{Carried, InstallRequest, RemoveRequest, TransitionOutcome, TransitionRequest, TreeChange};
-pub use transition::transition;
-pub use tree::{install, remove};
+pub use pool::{NewStay, PoolStay};
+pub use transition::{transition, transition_in};
+pub use tree::{install, install_in, remove, remove_in};
 pub use view::{ItemView, item};

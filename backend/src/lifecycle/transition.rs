@@ -3,6 +3,7 @@
 use sea_orm::{ActiveValue::Set, DatabaseTransaction};
 
 use super::model::{Carried, TransitionOutcome, TransitionRequest};
+use super::pool;
 use crate::assets::{Asset, repo};
 use crate::audit::{self, snapshot};
 use crate::context::Ctx;
@@ -17,7 +18,20 @@ use crate::text::{self, JsonObjectProblem};
 /// Transitions an item in its own transaction.
 pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest) -> AppResult<TransitionOutcome> {
     let txn = db.write().await?;
-    let row = repo::find(&*txn, id).await?;
+    let outcome = transition_in(&txn, ctx, id, req).await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// Transitions an item in the caller's transaction, as asked (the role limits apply),
+/// with its audit entry.
+pub async fn transition_in(
+    txn: &WriteTxn,
+    ctx: &Ctx,
+    id: AssetId,
+    req: TransitionRequest,
+) -> AppResult<TransitionOutcome> {
+    let row = repo::find(&**txn, id).await?;
     check_version::<asset::Entity>(&row, req.version)?;
     let to = req.to.ok_or_else(|| AppError::invalid("to", format!("is required: one of {}", State::expected())))?;
     check_role(ctx, to)?;
@@ -43,7 +57,7 @@ pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest)
         ));
     }
     let before = Asset::try_from(row.clone())?;
-    let outcome = apply(&txn, ctx, row, to, &reason, payload, workload).await?;
+    let outcome = apply(txn, ctx, row, to, &reason, payload, workload).await?;
     let mut after = snapshot(&outcome.asset);
     if let Some(obj) = after.as_mut().and_then(|v| v.as_object_mut()) {
         obj.insert(
@@ -53,8 +67,7 @@ pub async fn transition(db: &Db, ctx: &Ctx, id: AssetId, req: TransitionRequest)
         obj.insert("detached".into(), serde_json::json!(outcome.detached));
         obj.insert("reason".into(), serde_json::json!(reason));
     }
-    audit::record(&txn, ctx, "asset.transition", "asset", id, snapshot(&before), after).await?;
-    txn.commit().await?;
+    audit::record(txn, ctx, "asset.transition", "asset", id, snapshot(&before), after).await?;
     Ok(outcome)
 }
 
@@ -77,8 +90,11 @@ fn illegal(row: &asset::Model, message: String) -> AppError {
     }
 }
 
-/// Applies a transition in the caller's transaction (install and remove compose it).
-pub(super) async fn apply(
+/// Applies a transition in the caller's transaction, with its cascade and ledger entries
+/// but without the role check or an audit entry: install and remove compose it, and the
+/// bench's own moves (a repair opened or closed, a part routed to a pool) use it, their
+/// permission and audit entry being the bench's.
+pub async fn apply(
     txn: &WriteTxn,
     ctx: &Ctx,
     row: asset::Model,
@@ -181,5 +197,7 @@ pub(super) async fn apply(
         detached_ids.push(cid);
     }
     ledger::append(txn, ctx, events).await?;
+    let moved: Vec<uuid::Uuid> = std::iter::once(row.id).chain(follow_rows.iter().map(|d| d.id)).collect();
+    pool::leave_on_move(conn, ctx, &moved, to).await?;
     Ok(TransitionOutcome { asset: saved.try_into()?, carried, detached: detached_ids })
 }

@@ -11,6 +11,7 @@
 use sea_orm::ActiveValue::Set;
 
 use super::model::{InstallRequest, RemoveRequest, TreeChange};
+use super::pool;
 use super::transition::{apply, check_role};
 use crate::assets::{Asset, repo, service};
 use crate::audit::{self, snapshot};
@@ -23,35 +24,50 @@ use crate::ledger::{self, NewEvent};
 use crate::rules::{EventKind, State};
 use crate::text;
 
-/// What install and remove start with: the reason checked, a write transaction, and the
-/// parent at the version the caller saw.
+/// What install and remove start with: the reason checked, and the parent at the version
+/// the caller saw.
 async fn begin(
-    db: &Db,
+    txn: &WriteTxn,
     parent_id: AssetId,
     version: Option<i32>,
     reason: Option<&str>,
-) -> AppResult<(String, WriteTxn, asset::Model)> {
+) -> AppResult<(String, asset::Model)> {
     let mut p = Problems::default();
     let reason = text::optional_line(&mut p, "reason", reason, text::REASON_MAX).unwrap_or_default();
     p.into_result()?;
-    let txn = db.write().await?;
-    let parent = repo::find(&*txn, parent_id).await?;
+    let parent = repo::find(&**txn, parent_id).await?;
     check_version::<asset::Entity>(&parent, version)?;
-    Ok((reason, txn, parent))
+    Ok((reason, parent))
 }
 
-/// Installs a part in `parent_id`, moving it out of its current parent if it has one.
+/// Installs a part in `parent_id`, moving it out of its current parent if it has one. A
+/// part reserved in the spare pool for a repair is refused: that repair installs it.
 pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest) -> AppResult<TreeChange> {
-    let (reason, txn, parent) = begin(db, parent_id, req.version, req.reason.as_deref()).await?;
+    let txn = db.write().await?;
+    let change = install_in(&txn, ctx, parent_id, req, None).await?;
+    txn.commit().await?;
+    Ok(change)
+}
+
+/// Installs a part in the caller's transaction, with its audit entry. `for_repair` is the
+/// repair order installing it: a part reserved for another repair is refused.
+pub async fn install_in(
+    txn: &WriteTxn,
+    ctx: &Ctx,
+    parent_id: AssetId,
+    req: InstallRequest,
+    for_repair: Option<uuid::Uuid>,
+) -> AppResult<TreeChange> {
+    let (reason, parent) = begin(txn, parent_id, req.version, req.reason.as_deref()).await?;
     let (child, field) = match (req.child_id, req.child_tag.as_deref().map(str::trim).filter(|t| !t.is_empty())) {
         (Some(_), Some(_)) => return Err(AppError::invalid("child_tag", "give child_id or child_tag, not both")),
-        (Some(id), None) => match repo::find(&*txn, id).await {
+        (Some(id), None) => match repo::find(&**txn, id).await {
             Err(AppError::NotFound { .. }) => {
                 return Err(AppError::invalid("child_id", format!("no asset has id {id}")));
             }
             other => (other?, "child_id"),
         },
-        (None, Some(tag)) => match repo::find_by_tag(&*txn, tag).await? {
+        (None, Some(tag)) => match repo::find_by_tag(&**txn, tag).await? {
             Some(c) => (c, "child_tag"),
             None => return Err(AppError::invalid("child_tag", format!("no asset has the tag {tag}"))),
         },
@@ -76,7 +92,7 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
         return Err(AppError::invalid(field, format!("{} is {cs}; it cannot be installed", child.asset_tag)));
     }
     // A cycle: the part is the parent itself or one of its ancestors.
-    let ancestors = repo::ancestors(&*txn, parent.parent_id).await?;
+    let ancestors = repo::ancestors(&**txn, parent.parent_id).await?;
     if let Some(a) = ancestors.iter().find(|a| a.id == child.id) {
         return Err(AppError::invalid(
             field,
@@ -87,15 +103,16 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
         return Err(AppError::invalid(field, format!("a {ck} cannot be installed in a {pk}")));
     }
     // Read once: the levels give the depth below the part, the rows move site with it.
-    let below = repo::descendant_levels(&*txn, AssetId(child.id)).await?;
+    let below = repo::descendant_levels(&**txn, AssetId(child.id)).await?;
     if ancestors.len() + 2 + below.len() > repo::MAX_DEPTH {
         return Err(AppError::invalid(field, format!("the tree would be deeper than {} levels", repo::MAX_DEPTH)));
     }
 
+    pool::check_reservation(&**txn, &child, for_repair, field).await?;
     let cid = AssetId(child.id);
     let mut events = Vec::new();
     let old_parent = match child.parent_id {
-        Some(op) => Some(repo::find(&*txn, AssetId(op)).await?),
+        Some(op) => Some(repo::find(&**txn, AssetId(op)).await?),
         None => None,
     };
     let move_note = |verb: &str, other: &asset::Model| {
@@ -117,7 +134,7 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
                 .related(cid)
                 .reason(move_note("moved to", &parent)),
         );
-        repo::save(&*txn, ctx, op, |_| {}).await?;
+        repo::save(&**txn, ctx, op, |_| {}).await?;
     }
     events.push(
         NewEvent::new(AssetId(parent.id), EventKind::ChildAdded, None, Some(child.asset_tag.clone()))
@@ -128,7 +145,7 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
             }),
     );
     let new_site = parent.site_id;
-    let child_saved = repo::save(&*txn, ctx, &child, |am| {
+    let child_saved = repo::save(&**txn, ctx, &child, |am| {
         am.parent_id = Set(Some(parent.id));
         am.site_id = Set(new_site);
     })
@@ -136,7 +153,7 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
     if child.site_id != new_site {
         // The part's own parts are as read above: nothing written since touches them.
         service::move_site(
-            &*txn,
+            &**txn,
             ctx,
             &child,
             below.into_iter().flatten().collect(),
@@ -146,23 +163,23 @@ pub async fn install(db: &Db, ctx: &Ctx, parent_id: AssetId, req: InstallRequest
         )
         .await?;
     }
-    let parent_saved = repo::save(&*txn, ctx, &parent, |_| {}).await?;
-    ledger::append(&txn, ctx, events).await?;
+    let parent_saved = repo::save(&**txn, ctx, &parent, |_| {}).await?;
+    ledger::append(txn, ctx, events).await?;
+    pool::leave_on_install(&**txn, ctx, child.id, parent.id).await?;
 
     // A part takes on the operational state of the item it goes into (a spare installed
     // in a deployed server is deployed; its own parts follow), recorded as an ordinary
     // transition.
     let operational = |s: State| s == State::InStock || s.is_in_service();
     let child_final = if operational(ps) && operational(cs) && cs != ps && cs.allowed_next(ck).contains(&ps) {
-        apply(&txn, ctx, child_saved, ps, &format!("installed in {}", parent.asset_tag), serde_json::json!({}), None)
+        apply(txn, ctx, child_saved, ps, &format!("installed in {}", parent.asset_tag), serde_json::json!({}), None)
             .await?
             .asset
     } else {
         child_saved.try_into()?
     };
     let before = Asset::try_from(child)?;
-    audit::record(&txn, ctx, "asset.install", "asset", cid, snapshot(&before), snapshot(&child_final)).await?;
-    txn.commit().await?;
+    audit::record(txn, ctx, "asset.install", "asset", cid, snapshot(&before), snapshot(&child_final)).await?;
     Ok(TreeChange { parent: parent_saved.try_into()?, child: child_final })
 }
 
@@ -174,8 +191,25 @@ pub async fn remove(
     child_id: AssetId,
     req: RemoveRequest,
 ) -> AppResult<TreeChange> {
-    let (reason, txn, parent) = begin(db, parent_id, req.version, req.reason.as_deref()).await?;
-    let child = repo::find(&*txn, child_id).await?;
+    let txn = db.write().await?;
+    let change = remove_in(&txn, ctx, parent_id, child_id, req, true).await?;
+    txn.commit().await?;
+    Ok(change)
+}
+
+/// Removes a part in the caller's transaction, with its audit entry. With `check_roles`,
+/// the role limit on the state asked for applies (the public [`remove`]); the bench routes
+/// a removed part to a pool under its own permission and passes `false`.
+pub async fn remove_in(
+    txn: &WriteTxn,
+    ctx: &Ctx,
+    parent_id: AssetId,
+    child_id: AssetId,
+    req: RemoveRequest,
+    check_roles: bool,
+) -> AppResult<TreeChange> {
+    let (reason, parent) = begin(txn, parent_id, req.version, req.reason.as_deref()).await?;
+    let child = repo::find(&**txn, child_id).await?;
     if child.parent_id != Some(parent.id) {
         return Err(AppError::conflict(
             "not_installed",
@@ -187,7 +221,9 @@ pub async fn remove(
     let target = match req.to_state {
         Some(s) if s == cs => None,
         Some(s) => {
-            check_role(ctx, s)?;
+            if check_roles {
+                check_role(ctx, s)?;
+            }
             if let Some(why) = cs.refusal(ck, s) {
                 return Err(AppError::Conflict {
                     code: "illegal_transition",
@@ -208,16 +244,16 @@ pub async fn remove(
             .related(child_id)
             .reason(reason.clone()),
     ];
-    let child_saved = repo::save(&*txn, ctx, &child, |am| am.parent_id = Set(None)).await?;
-    let parent_saved = repo::save(&*txn, ctx, &parent, |_| {}).await?;
-    ledger::append(&txn, ctx, events).await?;
+    let child_saved = repo::save(&**txn, ctx, &child, |am| am.parent_id = Set(None)).await?;
+    let parent_saved = repo::save(&**txn, ctx, &parent, |_| {}).await?;
+    ledger::append(txn, ctx, events).await?;
     let why = if reason.is_empty() { format!("removed from {}", parent.asset_tag) } else { reason.clone() };
     let child_final = match target {
-        Some(s) => apply(&txn, ctx, child_saved, s, &why, serde_json::json!({}), None).await?.asset,
+        Some(s) => apply(txn, ctx, child_saved, s, &why, serde_json::json!({}), None).await?.asset,
         None => child_saved.try_into()?,
     };
     audit::record(
-        &txn,
+        txn,
         ctx,
         "asset.remove",
         "asset",
@@ -226,6 +262,5 @@ pub async fn remove(
         snapshot(&child_final),
     )
     .await?;
-    txn.commit().await?;
     Ok(TreeChange { parent: parent_saved.try_into()?, child: child_final })
 }

@@ -10,5 +10,7 @@ text_enum! {
         ChildRemoved = "child_removed" / "Part removed",
         Site = "site" / "Moved to another site",
         Workload = "workload" / "Workload changed",
+        Repair = "repair" / "Repair opened or closed",
+        Harvest = "harvest" / "Harvested from a dismantled item",
     }
 }

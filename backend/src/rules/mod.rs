@@ -16,6 +16,7 @@
 #[macro_use]
 pub mod text_enum;
 
+pub mod bench;
 pub mod event;
 pub mod grade;
 pub mod kind;
@@ -24,6 +25,7 @@ pub mod role;
 pub mod state;
 pub mod workload;
 
+pub use bench::{Destination, FaultCategory, PartAction, PartOrigin, RepairOutcome, TestResult, WorkStatus};
 pub use event::EventKind;
 pub use grade::{CosmeticGrade, FunctionalGrade, Grade, RetailGrade};
 pub use kind::AssetKind;

@@ -21,6 +21,7 @@ text_enum! {
         Read = "read" / "Read the registry, sites and catalog",
         RegistryWrite = "registry_write" / "Register and edit assets; create and edit sites and models",
         Lifecycle = "lifecycle" / "Change states; install and remove parts",
+        Bench = "bench" / "Repairs, dismantle jobs, harvest and the spare pool",
         ReadAudit = "read_audit" / "Browse the audit trail and check its chain",
         ManageUsers = "manage_users" / "Create users, change roles, deactivate",
     }
@@ -33,6 +34,7 @@ pub const MATRIX: &[(Permission, &[Role])] = &[
     (Permission::Read, &[Role::Admin, Role::AssetManager, Role::Refurbisher, Role::Sustainability, Role::Auditor]),
     (Permission::RegistryWrite, &[Role::Admin, Role::AssetManager]),
     (Permission::Lifecycle, &[Role::Admin, Role::AssetManager, Role::Refurbisher]),
+    (Permission::Bench, &[Role::Admin, Role::AssetManager, Role::Refurbisher]),
     (Permission::ReadAudit, &[Role::Admin, Role::Auditor]),
     (Permission::ManageUsers, &[Role::Admin]),
 ];

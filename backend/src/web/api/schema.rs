@@ -9,7 +9,8 @@ use utoipa::openapi::{RefOr, schema::SchemaType};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::rules::{
-    AssetKind, CosmeticGrade, EventKind, FunctionalGrade, Grade, Permission, RetailGrade, Role, State, WorkloadTier,
+    AssetKind, CosmeticGrade, Destination, EventKind, FaultCategory, FunctionalGrade, Grade, PartAction, PartOrigin,
+    Permission, RepairOutcome, RetailGrade, Role, State, TestResult, WorkStatus, WorkloadTier,
 };
 
 /// A closed vocabulary as a string enum: the wire spellings, and their labels in the
@@ -50,6 +51,13 @@ vocabulary_schema! {
     FunctionalGrade: "R2v3 functional grade.",
     CosmeticGrade: "R2v3 cosmetic grade.",
     RetailGrade: "Retail grade, as resellers quote it.",
+    FaultCategory: "Why an item came to the bench.",
+    RepairOutcome: "How a repair ended.",
+    WorkStatus: "Whether a repair order or dismantle job is open.",
+    TestResult: "A part's functional test at the bench.",
+    Destination: "Where a harvested or removed part goes (its pool).",
+    PartOrigin: "How a part came to wait in a pool.",
+    PartAction: "What a repair did with a part.",
 }
 
 /// The documentation twin of [`Grade`] (same fields, same wire shape).
