@@ -10,8 +10,10 @@
 //! 3. [`db`]: connections, write transactions, compare-and-swap saves, entities.
 //! 4. [`ledger`] (the hash chain and the lifecycle ledger) and [`audit`] (the trail).
 //! 5. Features: [`catalog`], [`sites`], [`assets`] (the registry), [`lifecycle`]
-//!    (transitions and tree moves, built on the registry), [`auth`].
-//! 6. [`demo`], then [`web`] (the only module that knows HTTP and templates) and [`cli`].
+//!    (transitions and tree moves, built on the registry, and pool stays), [`auth`].
+//! 6. The refurbisher's bench, built on lifecycle moves: [`repairs`] (repair orders) and
+//!    [`harvest`] (dismantle jobs, the spare pool, reuse figures).
+//! 7. [`demo`], then [`web`] (the only module that knows HTTP and templates) and [`cli`].
 
 pub mod assets;
 pub mod audit;
@@ -22,9 +24,11 @@ pub mod context;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod harvest;
 pub mod ids;
 pub mod ledger;
 pub mod lifecycle;
+pub mod repairs;
 pub mod rules;
 pub mod settings;
 pub mod sites;

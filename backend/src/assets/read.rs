@@ -13,7 +13,7 @@ use super::query::AssetQuery;
 use super::repo;
 use crate::catalog::{self, HardwareModel};
 use crate::db::entities::asset;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::ids::{AssetId, ModelId, SiteId};
 use crate::rules::{AssetKind, Page, State};
 use crate::sites::{self, Site};
@@ -56,6 +56,28 @@ pub async fn find_by_code<C: ConnectionTrait>(conn: &C, code: &str) -> AppResult
 }
 
 /// An asset with the names people know it by: its model's label and its site's name.
+/// The row of the item named by id or by a scanned tag or serial.
+pub async fn resolve(
+    conn: &impl ConnectionTrait,
+    id: Option<AssetId>,
+    code: Option<&str>,
+    id_field: &str,
+    code_field: &str,
+) -> AppResult<asset::Model> {
+    match (id, code.map(str::trim).filter(|c| !c.is_empty())) {
+        (Some(_), Some(_)) => Err(AppError::invalid(code_field, format!("give {id_field} or {code_field}, not both"))),
+        (Some(id), None) => match repo::find(conn, id).await {
+            Err(AppError::NotFound { .. }) => Err(AppError::invalid(id_field, format!("no asset has id {id}"))),
+            other => other,
+        },
+        (None, Some(code)) => match find_by_code(conn, code).await? {
+            Some(a) => repo::find(conn, a.id).await,
+            None => Err(AppError::invalid(code_field, format!("no item has the tag or serial {code}"))),
+        },
+        (None, None) => Err(AppError::invalid(id_field, format!("name the item ({id_field} or {code_field})"))),
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct LabelledAsset {
     pub asset: Asset,

@@ -79,6 +79,15 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Why a dismantle job expects a part.
+    pub enum LineSource {
+        Tree = "tree" / "Registered in the item",
+        Bom = "bom" / "Expected by the model's bill of materials",
+        Found = "found" / "Found at the bench",
+    }
+}
+
 impl State {
     /// Whether a repair may be opened on an item in this state.
     pub fn can_open_repair(self) -> bool {
@@ -144,9 +153,50 @@ impl Destination {
     }
 }
 
+/// What a bill of materials expects beyond the parts registered in a tree: for each BOM
+/// line `(kind, model, count)`, the parts of that kind (and model, when the line names one)
+/// that the tree lacks. Lines naming a model are matched first, so a line without a model
+/// counts only the parts left over. `M` is whatever identifies a model.
+pub fn bom_gaps<M: PartialEq + Copy>(
+    bom: &[(AssetKind, Option<M>, u32)],
+    tree: &[(AssetKind, Option<M>)],
+) -> Vec<(AssetKind, Option<M>)> {
+    let mut unused: Vec<bool> = vec![true; tree.len()];
+    let mut gaps = Vec::new();
+    let specific = bom.iter().filter(|l| l.1.is_some());
+    let generic = bom.iter().filter(|l| l.1.is_none());
+    for (kind, model, count) in specific.chain(generic) {
+        let mut need = *count;
+        for (i, (k, m)) in tree.iter().enumerate() {
+            if need == 0 {
+                break;
+            }
+            if unused[i] && k == kind && (model.is_none() || m == model) {
+                unused[i] = false;
+                need -= 1;
+            }
+        }
+        gaps.extend(std::iter::repeat_n((*kind, *model), need as usize));
+    }
+    gaps
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bom_gaps_count_what_the_tree_lacks() {
+        use AssetKind::*;
+        let bom = [(Dimm, Some(1), 4), (Psu, None, 2), (Dimm, None, 2)];
+        // Three model-1 DIMMs, one other DIMM, one PSU registered.
+        let tree = [(Dimm, Some(1)), (Dimm, Some(1)), (Dimm, Some(2)), (Dimm, Some(1)), (Psu, Some(9))];
+        let gaps = bom_gaps(&bom, &tree);
+        // One model-1 DIMM missing; one generic DIMM missing (model 2 fills one of two);
+        // one PSU missing.
+        assert_eq!(gaps, vec![(Dimm, Some(1)), (Psu, None), (Dimm, None)]);
+        assert!(bom_gaps::<u8>(&[], &[(Cpu, None)]).is_empty());
+    }
 
     #[test]
     fn repairs_open_on_items_in_stock_or_service_and_close_where_they_were() {

@@ -25,7 +25,7 @@ pub mod role;
 pub mod state;
 pub mod workload;
 
-pub use bench::{Destination, FaultCategory, PartAction, PartOrigin, RepairOutcome, TestResult, WorkStatus};
+pub use bench::{bom_gaps, Destination, FaultCategory, LineSource, PartAction, PartOrigin, RepairOutcome, TestResult, WorkStatus};
 pub use event::EventKind;
 pub use grade::{CosmeticGrade, FunctionalGrade, Grade, RetailGrade};
 pub use kind::AssetKind;

@@ -9,7 +9,7 @@ use utoipa::openapi::{RefOr, schema::SchemaType};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::rules::{
-    AssetKind, CosmeticGrade, Destination, EventKind, FaultCategory, FunctionalGrade, Grade, PartAction, PartOrigin,
+    AssetKind, CosmeticGrade, Destination, EventKind, FaultCategory, FunctionalGrade, Grade, LineSource, PartAction, PartOrigin,
     Permission, RepairOutcome, RetailGrade, Role, State, TestResult, WorkStatus, WorkloadTier,
 };
 
@@ -58,6 +58,7 @@ vocabulary_schema! {
     Destination: "Where a harvested or removed part goes (its pool).",
     PartOrigin: "How a part came to wait in a pool.",
     PartAction: "What a repair did with a part.",
+    LineSource: "Why a dismantle job expects a part.",
 }
 
 /// The documentation twin of [`Grade`] (same fields, same wire shape).
