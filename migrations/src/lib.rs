@@ -14,6 +14,7 @@ mod m20261129_000001_create_registry;
 mod m20261129_000002_create_accounts_audit;
 mod m20261201_000001_key_the_chain;
 mod m20261201_000002_count_sign_ins_in_flight;
+mod m20261201_000003_add_model_bom;
 mod m20261201_000004_create_bench;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_accounts_audit::Migration),
             Box::new(m20261201_000001_key_the_chain::Migration),
             Box::new(m20261201_000002_count_sign_ins_in_flight::Migration),
+            Box::new(m20261201_000003_add_model_bom::Migration),
             Box::new(m20261201_000004_create_bench::Migration),
         ]
     }

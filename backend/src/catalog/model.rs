@@ -43,10 +43,31 @@ pub struct HardwareModel {
     /// Any further specifications, as a JSON object.
     #[schema(value_type = Object)]
     pub specs: serde_json::Value,
+    /// The bill of materials: what a complete item of this model contains.
+    pub bom: Vec<BomLine>,
     pub notes: String,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// One line of a model's bill of materials: `count` parts of `kind`, of one catalog model
+/// or (without `model_id`) of any model of that kind.
+///
+/// A bill of materials describes a complete item, parts of parts included: a server's
+/// counts the CPUs and DIMMs on its board as well as the board, and the board model's own
+/// bill counts them again. Compare it with an item's whole subtree, not its direct parts.
+/// Lines are unique by (kind, model); a line's kind fits within the model's kind
+/// ([`AssetKind::fits_within`]) and its model is of that kind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BomLine {
+    pub kind: AssetKind,
+    /// A catalog model of `kind`; absent or null: any model of that kind.
+    #[serde(default)]
+    pub model_id: Option<ModelId>,
+    /// How many, 1–1024.
+    pub count: u32,
 }
 
 impl HardwareModel {
@@ -89,6 +110,8 @@ impl TryFrom<hm::Model> for HardwareModel {
             material_profile: m.material_profile,
             unu_key: m.unu_key,
             support_ends_on: m.support_ends_on,
+            bom: serde_json::from_value(m.bom)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("unreadable bill of materials of model {}: {e}", m.id)))?,
             specs: m.specs,
             notes: m.notes,
             version: m.version,
@@ -139,6 +162,9 @@ pub struct NewModel {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub specs: Option<serde_json::Value>,
+    /// The bill of materials, at most 64 lines (default: none).
+    #[serde(default)]
+    pub bom: Vec<BomLine>,
     #[serde(default)]
     pub notes: Option<String>,
 }
@@ -167,6 +193,7 @@ impl NewModel {
             unu_key: None,
             support_ends_on: None,
             specs: None,
+            bom: Vec::new(),
             notes: None,
         }
     }
@@ -229,14 +256,17 @@ pub struct ModelPatch {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub specs: Option<serde_json::Value>,
+    /// Replaces the whole bill of materials (`[]` empties it); absent: unchanged.
+    #[serde(default)]
+    pub bom: Option<Vec<BomLine>>,
     #[serde(default)]
     pub notes: Option<String>,
 }
 
 impl ModelPatch {
     /// A patch that replaces every field with `n`'s (blank texts as ""), checked against
-    /// `version`: what an edit form that shows every field submits. Absent `specs` and
-    /// `notes` stay as they are.
+    /// `version`: what an edit form that shows every field submits, bill of materials
+    /// included. Absent `specs` and `notes` stay as they are.
     pub fn replacing(version: i32, n: NewModel) -> ModelPatch {
         ModelPatch {
             version,
@@ -260,6 +290,7 @@ impl ModelPatch {
             unu_key: Some(n.unu_key.unwrap_or_default()),
             support_ends_on: Some(n.support_ends_on),
             specs: n.specs,
+            bom: Some(n.bom),
             notes: n.notes,
         }
     }
@@ -287,6 +318,7 @@ impl ModelPatch {
             unu_key: Some(self.unu_key.unwrap_or_else(|| c.unu_key.clone())),
             support_ends_on: self.support_ends_on.unwrap_or(c.support_ends_on),
             specs: Some(self.specs.unwrap_or_else(|| c.specs.clone())),
+            bom: self.bom.unwrap_or_else(|| c.bom.clone()),
             notes: Some(self.notes.unwrap_or_else(|| c.notes.clone())),
         }
     }

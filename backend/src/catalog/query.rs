@@ -31,6 +31,33 @@ pub(super) async fn row_by_key<C: ConnectionTrait>(conn: &C, key: &str) -> AppRe
     Ok(hm::Entity::find().filter(hm::Column::ModelKey.eq(key)).one(conn).await?)
 }
 
+/// The models a person's name for one reads as, case aside: the model whose key it is
+/// ("Samsung M393A4K40DB3-CWE", manufacturer and model number), or else those whose label
+/// it is ("PowerEdge R740"; at most 20). Empty when none is.
+pub async fn by_name<C: ConnectionTrait>(conn: &C, name: &str) -> AppResult<Vec<HardwareModel>> {
+    let key = text::key(name);
+    if key.is_empty() {
+        return Ok(Vec::new());
+    }
+    if let Some(m) = by_key(conn, &key).await? {
+        return Ok(vec![m]);
+    }
+    let rows = hm::Entity::find()
+        .filter(Expr::col(hm::Column::ModelKey).like(contains_pattern(&key)))
+        .order_by_asc(hm::Column::ModelKey)
+        .limit(200)
+        .all(conn)
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let m = HardwareModel::try_from(r)?;
+        if text::key(&m.label()) == key && out.len() < 20 {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
 /// Models by id, for labelling lists.
 pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[ModelId]) -> AppResult<Vec<HardwareModel>> {
     if ids.is_empty() {

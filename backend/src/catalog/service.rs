@@ -1,23 +1,38 @@
 //! Adding models to the catalog and editing them.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use super::model::{HardwareModel, ModelPatch, NewModel, model_key};
+use super::model::{BomLine, HardwareModel, ModelPatch, NewModel, model_key};
 use crate::audit::{self, snapshot};
 use crate::context::Ctx;
 use crate::db::entities::{asset, hardware_model as hm};
 use crate::db::{Db, check_version, save_versioned};
 use crate::error::{AppError, AppResult, Problems};
 use crate::ids::ModelId;
+use crate::rules::{AssetKind, one_of};
 use crate::text::{self, JsonObjectProblem};
 
 /// Largest `specs` object accepted, serialised.
 const SPECS_MAX_BYTES: usize = 16 * 1024;
 
+/// Most lines a bill of materials may have.
+pub const BOM_MAX_LINES: usize = 64;
+/// Largest count on one line of a bill of materials.
+pub const BOM_MAX_COUNT: u32 = 1024;
+
 /// Checks a model's content; returns its key ([`model_key`]) and the content as an
-/// active model that sets every field but the id, version and timestamps.
-fn validate(m: NewModel, now: DateTime<Utc>) -> AppResult<(String, hm::ActiveModel)> {
+/// active model that sets every field but the id, version and timestamps. `this` is the
+/// model being edited (none for a new one); `known` holds the kinds of the catalog models
+/// its bill of materials names ([`bom_kinds`]).
+fn validate(
+    m: NewModel,
+    now: DateTime<Utc>,
+    this: Option<ModelId>,
+    known: &HashMap<ModelId, AssetKind>,
+) -> AppResult<(String, hm::ActiveModel)> {
     use chrono::Datelike;
     let mut p = Problems::default();
     let manufacturer = text::required_line(&mut p, "manufacturer", &m.manufacturer, text::NAME_MAX);
@@ -70,8 +85,10 @@ fn validate(m: NewModel, now: DateTime<Utc>) -> AppResult<(String, hm::ActiveMod
         Some(JsonObjectProblem::Nul) => p.add("specs", "must not contain NUL characters"),
         None => {}
     }
+    check_bom(&mut p, m.kind, &m.bom, this, known);
     let notes = text::free_text(&mut p, "notes", m.notes.as_deref().unwrap_or(""), text::NOTES_MAX);
     p.into_result()?;
+    let bom = serde_json::to_value(&m.bom).map_err(|e| AppError::Internal(e.into()))?;
     let key = model_key(&manufacturer, &model_number);
     let content = hm::ActiveModel {
         model_key: Set(key.clone()),
@@ -95,10 +112,82 @@ fn validate(m: NewModel, now: DateTime<Utc>) -> AppResult<(String, hm::ActiveMod
         unu_key: Set(unu_key),
         support_ends_on: Set(m.support_ends_on),
         specs: Set(specs),
+        bom: Set(bom),
         notes: Set(notes),
         ..Default::default()
     };
     Ok((key, content))
+}
+
+/// The rules of a bill of materials, each problem named by line (`bom[2].count`): at most
+/// [`BOM_MAX_LINES`] lines; on each, a count of 1–[`BOM_MAX_COUNT`], a kind that fits
+/// within the model's ([`AssetKind::fits_within`]), a catalog model of that kind other
+/// than the model itself; no two lines with the same kind and model (the second is named).
+fn check_bom(
+    p: &mut Problems,
+    whole: AssetKind,
+    bom: &[BomLine],
+    this: Option<ModelId>,
+    known: &HashMap<ModelId, AssetKind>,
+) {
+    if bom.len() > BOM_MAX_LINES {
+        p.add("bom", format!("may have at most {BOM_MAX_LINES} lines, not {}", bom.len()));
+        return;
+    }
+    let mut seen = HashSet::new();
+    for (i, line) in bom.iter().enumerate() {
+        let at = |f: &str| format!("bom[{i}].{f}");
+        let itself = line.model_id.is_some() && line.model_id == this;
+        if itself {
+            p.add(at("model_id"), "is this model itself: a model cannot list itself in its bill of materials");
+        } else if !line.kind.fits_within(whole) {
+            p.add(at("kind"), misfit(line.kind, whole));
+        }
+        match line.model_id.filter(|_| !itself).map(|id| known.get(&id)) {
+            Some(None) => p.add(at("model_id"), "is not a model in the catalog"),
+            Some(Some(&k)) if k != line.kind => p.add(at("model_id"), format!("is a {k} model, not a {}", line.kind)),
+            _ => {}
+        }
+        if !(1..=BOM_MAX_COUNT).contains(&line.count) {
+            p.add(at("count"), format!("must be between 1 and {BOM_MAX_COUNT}"));
+        }
+        if !seen.insert((line.kind, line.model_id)) {
+            p.add(format!("bom[{i}]"), "repeats the kind and model of an earlier line: give them one line with the total count");
+        }
+    }
+}
+
+/// Why a part of `part` kind cannot be on the bill of materials of a `whole` model.
+fn misfit(part: AssetKind, whole: AssetKind) -> String {
+    let fitting: Vec<&str> = AssetKind::ALL.iter().filter(|k| k.fits_within(whole)).map(|k| k.as_str()).collect();
+    if fitting.is_empty() {
+        format!("{part} cannot be part of a {whole}: a {whole} holds no parts, so its bill of materials stays empty")
+    } else {
+        format!("{part} cannot be part of a {whole}: a {whole}'s bill of materials may list {}", one_of(&fitting))
+    }
+}
+
+/// The kinds of the catalog models a bill of materials names (those that exist).
+async fn bom_kinds<C: ConnectionTrait>(conn: &C, bom: &[BomLine]) -> AppResult<HashMap<ModelId, AssetKind>> {
+    let ids: HashSet<uuid::Uuid> = bom.iter().filter_map(|l| l.model_id.map(|m| m.0)).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = hm::Entity::find()
+        .select_only()
+        .column(hm::Column::Id)
+        .column(hm::Column::Kind)
+        .filter(hm::Column::Id.is_in(ids))
+        .into_tuple::<(uuid::Uuid, String)>()
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|(id, kind)| {
+            let k = AssetKind::parse(&kind)
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unreadable model kind {kind:?}")))?;
+            Ok((ModelId::from(id), k))
+        })
+        .collect()
 }
 
 async fn ensure_unique<C: ConnectionTrait>(conn: &C, key: &str, except: Option<ModelId>) -> AppResult<()> {
@@ -115,8 +204,10 @@ async fn ensure_unique<C: ConnectionTrait>(conn: &C, key: &str, except: Option<M
 }
 
 pub async fn create(db: &Db, ctx: &Ctx, input: NewModel) -> AppResult<HardwareModel> {
-    let (key, mut am) = validate(input, ctx.now)?;
     let txn = db.write().await?;
+    // Read in the transaction, so the kinds checked are the kinds committed with it.
+    let known = bom_kinds(&*txn, &input.bom).await?;
+    let (key, mut am) = validate(input, ctx.now, None, &known)?;
     ensure_unique(&*txn, &key, None).await?;
     am.id = Set(ModelId::new().0);
     am.version = Set(1);
@@ -135,13 +226,23 @@ pub async fn update(db: &Db, ctx: &Ctx, id: ModelId, patch: ModelPatch) -> AppRe
     check_version::<hm::Entity>(&row, Some(patch.version))?;
     let current = HardwareModel::try_from(row.clone())?;
     let new_kind = patch.kind.unwrap_or(current.kind);
-    if new_kind != current.kind && in_use(&*txn, id).await? {
-        return Err(AppError::invalid(
-            "kind",
-            "assets of this model are registered; a model in use keeps its kind (create a new model instead)",
-        ));
+    if new_kind != current.kind {
+        if in_use(&*txn, id).await? {
+            return Err(AppError::invalid(
+                "kind",
+                "assets of this model are registered; a model in use keeps its kind (create a new model instead)",
+            ));
+        }
+        if listed_in_a_bom(&*txn, id).await? {
+            return Err(AppError::invalid(
+                "kind",
+                "other models' bills of materials list this model; a listed model keeps its kind (create a new model instead)",
+            ));
+        }
     }
-    let (key, fresh) = validate(patch.apply_to(&current), ctx.now)?;
+    let next = patch.apply_to(&current);
+    let known = bom_kinds(&*txn, &next.bom).await?;
+    let (key, fresh) = validate(next, ctx.now, Some(id), &known)?;
     ensure_unique(&*txn, &key, Some(id)).await?;
     // The validated content replaces every field but the row's identity, version and
     // timestamps (save_versioned stamps the version and updated_at; created_at stays). The
@@ -174,4 +275,26 @@ async fn in_use<C: ConnectionTrait>(conn: &C, id: ModelId) -> AppResult<bool> {
         .one(conn)
         .await?
         .is_some())
+}
+
+/// Whether another model's bill of materials lists this model. Bills are JSON, so this
+/// reads the bills of the models that can hold parts; it runs only when a kind changes.
+async fn listed_in_a_bom<C: ConnectionTrait>(conn: &C, id: ModelId) -> AppResult<bool> {
+    let containers: Vec<&str> = AssetKind::ALL.iter().filter(|k| k.is_container()).map(|k| k.as_str()).collect();
+    let bills = hm::Entity::find()
+        .select_only()
+        .column(hm::Column::Bom)
+        .filter(hm::Column::Kind.is_in(containers))
+        .filter(hm::Column::Id.ne(id.0))
+        .into_tuple::<serde_json::Value>()
+        .all(conn)
+        .await?;
+    for bill in bills {
+        let lines: Vec<BomLine> = serde_json::from_value(bill)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("unreadable bill of materials: {e}")))?;
+        if lines.iter().any(|l| l.model_id == Some(id)) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -26,6 +26,8 @@ pub struct Model {
     pub unu_key: String,
     pub support_ends_on: Option<Date>,
     pub specs: Json,
+    /// The bill of materials: `catalog::BomLine`s as a JSON array.
+    pub bom: Json,
     pub notes: String,
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -203,6 +203,7 @@ fn fields(f: &mut FormState) -> NewModel {
         unu_key: f.opt("unu_key"),
         support_ends_on: f.date("support_ends_on"),
         specs,
+        bom: Vec::new(),
         notes: Some(f.text("notes")),
     }
 }
