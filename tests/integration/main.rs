@@ -7,6 +7,7 @@
 mod access_matrix;
 mod audit;
 mod auth;
+mod bench;
 mod bad_input;
 mod browser;
 mod catalog_sites;

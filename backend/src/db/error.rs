@@ -19,7 +19,11 @@ impl From<DbErr> for AppError {
             } else if msg.contains("model_key") {
                 ("model_number", "model number for this manufacturer")
             } else if msg.contains("open_asset") {
-                return AppError::conflict("already_open", Some("asset_id"), "this item already has an open repair or dismantle job");
+                return AppError::conflict(
+                    "already_open",
+                    Some("asset_id"),
+                    "this item already has an open repair or dismantle job",
+                );
             } else if msg.contains("active_asset") {
                 return AppError::conflict("duplicate", Some("part_id"), "this part is already waiting in a pool");
             } else if msg.contains("job_asset") {

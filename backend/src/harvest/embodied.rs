@@ -53,9 +53,12 @@ fn defaults() -> &'static [Default_] {
         let mut out = Vec::new();
         let mut rdr = csv::Reader::from_reader(body.as_bytes());
         for rec in rdr.records().flatten() {
-            let (Some(kind), Some(basis), Some(value), Some(source)) =
-                (rec.get(0).and_then(AssetKind::parse), rec.get(1), rec.get(2).and_then(|v| v.parse().ok()), rec.get(3))
-            else {
+            let (Some(kind), Some(basis), Some(value), Some(source)) = (
+                rec.get(0).and_then(AssetKind::parse),
+                rec.get(1),
+                rec.get(2).and_then(|v| v.parse().ok()),
+                rec.get(3),
+            ) else {
                 continue;
             };
             out.push(Default_ { kind, basis: basis.to_owned(), value, source: source.to_owned() });

@@ -27,8 +27,8 @@ pub mod reuse;
 pub mod service;
 
 pub use model::{
-    CloseJob, FoundPart, Job, JobDetail, JobQuery, Line, NewJob, PoolEntry, PoolGroup, PoolQuery, PoolView,
-    RecordPart, Recorded, ReuseFigures, ReuseQuery,
+    CloseJob, FoundPart, Job, JobDetail, JobQuery, Line, NewJob, PoolEntry, PoolGroup, PoolQuery, PoolView, RecordPart,
+    Recorded, ReuseFigures, ReuseQuery,
 };
 pub use query::{detail, for_asset, list, pool};
 pub use reuse::figures;

@@ -180,10 +180,13 @@ pub async fn figures<C: ConnectionTrait>(conn: &C, q: &ReuseQuery) -> AppResult<
     let job_ids: Vec<uuid::Uuid> = jobs.iter().map(|j| j.id).collect();
     let mut lines = Vec::new();
     for chunk in job_ids.chunks(500) {
-        lines.extend(harvest_line::Entity::find().filter(harvest_line::Column::JobId.is_in(chunk.to_vec())).all(conn).await?);
+        lines.extend(
+            harvest_line::Entity::find().filter(harvest_line::Column::JobId.is_in(chunk.to_vec())).all(conn).await?,
+        );
     }
     let part_ids: Vec<uuid::Uuid> = lines.iter().filter_map(|l| l.asset_id).collect();
-    let parts: HashMap<uuid::Uuid, _> = repo::find_many(conn, &part_ids).await?.into_iter().map(|a| (a.id, a)).collect();
+    let parts: HashMap<uuid::Uuid, _> =
+        repo::find_many(conn, &part_ids).await?.into_iter().map(|a| (a.id, a)).collect();
     let mut model_ids: Vec<ModelId> = parts.values().filter_map(|a| a.model_id.map(ModelId)).collect();
     model_ids.sort();
     model_ids.dedup();
@@ -224,9 +227,8 @@ pub async fn figures<C: ConnectionTrait>(conn: &C, q: &ReuseQuery) -> AppResult<
         let model = part.model_id.and_then(|m| models.get(&m));
         let mass = l.mass_kg.or(part.mass_override_kg).or_else(|| model.and_then(|m| m.mass_kg));
         let closed_at = closed.get(&l.job_id).copied();
-        let reinstalled = closed_at.is_some_and(|c| {
-            installed_at.get(&part.id).is_some_and(|ts| ts.iter().any(|t| *t >= c))
-        });
+        let reinstalled =
+            closed_at.is_some_and(|c| installed_at.get(&part.id).is_some_and(|ts| ts.iter().any(|t| *t >= c)));
         facts.push(HarvestedPart {
             missing: l.missing,
             destination: l.destination.as_deref().and_then(Destination::parse),
@@ -294,7 +296,10 @@ mod tests {
             part(Destination::SparePool, TestResult::Passed, Some(1.0), false, State::InStock),
             part(Destination::Resale, TestResult::Passed, None, false, State::TransferredOut),
             part(Destination::RecyclingBin, TestResult::Failed, Some(3.0), false, State::Retired),
-            HarvestedPart { missing: true, ..part(Destination::SparePool, TestResult::Untested, None, false, State::Lost) },
+            HarvestedPart {
+                missing: true,
+                ..part(Destination::SparePool, TestResult::Untested, None, false, State::Lost)
+            },
         ];
         let f = tally(&parts);
         assert_eq!((f.harvested, f.missing, f.tested_good), (4, 1, 3));

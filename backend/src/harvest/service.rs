@@ -74,7 +74,8 @@ pub async fn open(db: &Db, ctx: &Ctx, input: NewJob) -> AppResult<Job> {
     let note = text::free_text(&mut p, "note", input.note.as_deref().unwrap_or(""), text::NOTES_MAX);
     p.into_result()?;
     let txn = db.write().await?;
-    let donor = assets::read::resolve(&*txn, input.asset_id, input.asset_code.as_deref(), "asset_id", "asset_code").await?;
+    let donor =
+        assets::read::resolve(&*txn, input.asset_id, input.asset_code.as_deref(), "asset_id", "asset_code").await?;
     let (_, state) = repo::kind_state(&donor)?;
     if let Some(open) =
         dismantle_job::Entity::find().filter(dismantle_job::Column::OpenAssetId.eq(donor.id)).one(&*txn).await?
@@ -89,7 +90,10 @@ pub async fn open(db: &Db, ctx: &Ctx, input: NewJob) -> AppResult<Job> {
         return Err(AppError::conflict(
             "illegal_transition",
             Some("asset_id"),
-            format!("{} is {state}; a dismantle job opens on a retired or sanitized item (retire it first)", donor.asset_tag),
+            format!(
+                "{} is {state}; a dismantle job opens on a retired or sanitized item (retire it first)",
+                donor.asset_tag
+            ),
         ));
     }
     if let Some(r) = input.repair_id
@@ -107,7 +111,16 @@ pub async fn open(db: &Db, ctx: &Ctx, input: NewJob) -> AppResult<Job> {
         for part in level {
             let kind = AssetKind::parse(&part.kind).unwrap_or(AssetKind::Other);
             let position = part.parent_id.and_then(|p| tags.get(&p).cloned()).unwrap_or_default();
-            lines.push(line(id.0, lines.len() as i32, LineSource::Tree, Some(part.id), kind, part.model_id, position, ctx));
+            lines.push(line(
+                id.0,
+                lines.len() as i32,
+                LineSource::Tree,
+                Some(part.id),
+                kind,
+                part.model_id,
+                position,
+                ctx,
+            ));
             tree.push((kind, part.model_id.map(ModelId)));
             tags.insert(part.id, part.asset_tag.clone());
         }
@@ -163,9 +176,9 @@ async fn open_job(txn: &WriteTxn, id: JobId) -> AppResult<dismantle_job::Model> 
 
 fn prefixed(e: AppError, pre: &str) -> AppError {
     match e {
-        AppError::Invalid(fields) => {
-            AppError::Invalid(fields.into_iter().map(|f| FieldError::new(format!("{pre}{}", f.field), f.message)).collect())
-        }
+        AppError::Invalid(fields) => AppError::Invalid(
+            fields.into_iter().map(|f| FieldError::new(format!("{pre}{}", f.field), f.message)).collect(),
+        ),
         AppError::Conflict { code, field, message } => {
             AppError::Conflict { code, field: field.map(|f| format!("{pre}{f}")), message }
         }
@@ -183,9 +196,9 @@ async fn register_found(
     code: &str,
     found: FoundPart,
 ) -> AppResult<harvest_line::Model> {
-    let kind = found
-        .kind
-        .ok_or_else(|| AppError::invalid("found.kind", format!("is required to register {code}: one of {}", AssetKind::expected())))?;
+    let kind = found.kind.ok_or_else(|| {
+        AppError::invalid("found.kind", format!("is required to register {code}: one of {}", AssetKind::expected()))
+    })?;
     let donor = repo::find(&**txn, AssetId(job.asset_id)).await?;
     let mut n = rows.len() + 1;
     let tag = loop {
@@ -246,7 +259,10 @@ pub async fn record(db: &Db, ctx: &Ctx, id: JobId, input: RecordPart) -> AppResu
     let code = text::optional_line(&mut p, "code", input.code.as_deref(), text::SERIAL_MAX);
     p.into_result()?;
     if input.missing && (input.destination.is_some() || input.found.is_some()) {
-        return Err(AppError::invalid("missing", "a missing part has no destination and cannot be registered as found"));
+        return Err(AppError::invalid(
+            "missing",
+            "a missing part has no destination and cannot be registered as found",
+        ));
     }
     let txn = db.write().await?;
     let job = open_job(&txn, id).await?;
@@ -309,13 +325,20 @@ pub async fn record(db: &Db, ctx: &Ctx, id: JobId, input: RecordPart) -> AppResu
         let what = if row.missing {
             "missing".to_owned()
         } else {
-            row.destination.as_deref().and_then(Destination::parse).map(|d| d.label().to_lowercase()).unwrap_or_default()
+            row.destination
+                .as_deref()
+                .and_then(Destination::parse)
+                .map(|d| d.label().to_lowercase())
+                .unwrap_or_default()
         };
         let when = row.recorded_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
         return Err(AppError::conflict(
             "already_recorded",
             Some("code"),
-            format!("{label} was already recorded ({what}) by {} at {when}", row.recorded_by.clone().unwrap_or_default()),
+            format!(
+                "{label} was already recorded ({what}) by {} at {when}",
+                row.recorded_by.clone().unwrap_or_default()
+            ),
         ));
     }
     check_version::<harvest_line::Entity>(&row, input.version)?;
@@ -407,7 +430,8 @@ pub async fn close(db: &Db, ctx: &Ctx, id: JobId, input: CloseJob) -> AppResult<
         .iter()
         .filter_map(|l| {
             let dest = l.destination?;
-            let why = dest.refusal(l.kind, l.test_result.unwrap_or(TestResult::Untested), l.state == Some(State::Sanitized))?;
+            let why =
+                dest.refusal(l.kind, l.test_result.unwrap_or(TestResult::Untested), l.state == Some(State::Sanitized))?;
             Some(format!("{}: {why}", l.asset_tag.clone().unwrap_or_default()))
         })
         .collect();
@@ -439,8 +463,16 @@ pub async fn close(db: &Db, ctx: &Ctx, id: JobId, input: CloseJob) -> AppResult<
     }
     ledger::append(&txn, ctx, events).await?;
     let donor = repo::find(&*txn, AssetId(donor.id)).await?;
-    apply(&txn, ctx, donor.clone(), State::Dismantled, &format!("dismantled in job {}", number(job.id)), payload.clone(), None)
-        .await?;
+    apply(
+        &txn,
+        ctx,
+        donor.clone(),
+        State::Dismantled,
+        &format!("dismantled in job {}", number(job.id)),
+        payload.clone(),
+        None,
+    )
+    .await?;
 
     let mut harvest_events = Vec::new();
     let (mut harvested, mut missing) = (0u32, 0u32);
@@ -484,7 +516,9 @@ pub async fn close(db: &Db, ctx: &Ctx, id: JobId, input: CloseJob) -> AppResult<
             NewEvent::new(aid, EventKind::Harvest, None, Some(dest.as_str().into()))
                 .related(AssetId(donor.id))
                 .reason(format!("{} from {}: {}", number(job.id), donor.asset_tag, test.label().to_lowercase()))
-                .payload(serde_json::json!({"job_id": id, "test_result": test, "grade": l.grade, "mass_kg": l.mass_kg})),
+                .payload(
+                    serde_json::json!({"job_id": id, "test_result": test, "grade": l.grade, "mass_kg": l.mass_kg}),
+                ),
         );
         pool::enter(
             &*txn,

@@ -14,7 +14,9 @@ use crate::catalog;
 use crate::db::entities::{pool_stay, repair_note, repair_order, repair_part};
 use crate::error::{AppError, AppResult};
 use crate::ids::{AssetId, ModelId, RepairId, StayId};
-use crate::rules::{AssetKind, Destination, FaultCategory, PartAction, PartOrigin, Page, RepairOutcome, TestResult, WorkStatus};
+use crate::rules::{
+    AssetKind, Destination, FaultCategory, Page, PartAction, PartOrigin, RepairOutcome, TestResult, WorkStatus,
+};
 
 const DEFAULT_LIMIT: u64 = 50;
 const MAX_LIMIT: u64 = 500;
@@ -76,8 +78,11 @@ pub async fn detail<C: ConnectionTrait>(conn: &C, id: RepairId) -> AppResult<Rep
         .into_iter()
         .map(RepairNote::from)
         .collect();
-    let part_rows =
-        repair_part::Entity::find().filter(repair_part::Column::RepairId.eq(id.0)).order_by_asc(repair_part::Column::Id).all(conn).await?;
+    let part_rows = repair_part::Entity::find()
+        .filter(repair_part::Column::RepairId.eq(id.0))
+        .order_by_asc(repair_part::Column::Id)
+        .all(conn)
+        .await?;
     let mut ids: Vec<uuid::Uuid> = part_rows.iter().flat_map(|p| [p.asset_id, p.parent_id]).collect();
     ids.sort();
     ids.dedup();
@@ -96,7 +101,10 @@ pub async fn detail<C: ConnectionTrait>(conn: &C, id: RepairId) -> AppResult<Rep
             model: l.model.clone(),
             serial: l.asset.serial.clone(),
             parent_id: AssetId(p.parent_id),
-            parent_tag: labelled_parts.get(&AssetId(p.parent_id)).map(|x| x.asset.asset_tag.clone()).unwrap_or_default(),
+            parent_tag: labelled_parts
+                .get(&AssetId(p.parent_id))
+                .map(|x| x.asset.asset_tag.clone())
+                .unwrap_or_default(),
             destination: p.destination.as_deref().and_then(Destination::parse),
             origin: p.origin,
             actor: p.actor,
@@ -155,7 +163,8 @@ pub async fn candidates<C: ConnectionTrait>(conn: &C, id: RepairId, limit: usize
         .limit(5000)
         .all(conn)
         .await?;
-    let stays: Vec<_> = stays.into_iter().filter(|s| s.reserved_for.is_none() || s.reserved_for == Some(id.0)).collect();
+    let stays: Vec<_> =
+        stays.into_iter().filter(|s| s.reserved_for.is_none() || s.reserved_for == Some(id.0)).collect();
     let ids: Vec<uuid::Uuid> = stays.iter().map(|s| s.asset_id).collect();
     let rows: HashMap<uuid::Uuid, _> = repo::find_many(conn, &ids).await?.into_iter().map(|r| (r.id, r)).collect();
     let donors: Vec<AssetId> = stays.iter().filter_map(|s| s.donor_id.map(AssetId)).collect();

@@ -136,7 +136,8 @@ pub async fn update(db: &Db, ctx: &Ctx, id: RepairId, patch: RepairPatch) -> App
         p.add("labour_minutes", "must be between 0 and 100000 minutes");
     }
     let cost = text::number_in(&mut p, "parts_cost", patch.parts_cost, 0.0, 10_000_000.0);
-    let note = patch.note.as_deref().map(|n| text::free_text(&mut p, "note", n, text::NOTES_MAX)).filter(|n| !n.is_empty());
+    let note =
+        patch.note.as_deref().map(|n| text::free_text(&mut p, "note", n, text::NOTES_MAX)).filter(|n| !n.is_empty());
     p.into_result()?;
     let txn = db.write().await?;
     let row = open_order(&txn, id, Some(patch.version)).await?;
@@ -211,10 +212,15 @@ pub async fn remove_part(db: &Db, ctx: &Ctx, id: RepairId, input: RemovePart) ->
     }
     let (kind, state) = repo::kind_state(&part)?;
     if let Some(why) = destination.refusal(kind, TestResult::Untested, state == State::Sanitized) {
-        return Err(AppError::conflict("destination_refused", Some("destination"), format!("{}: {why}", part.asset_tag)));
+        return Err(AppError::conflict(
+            "destination_refused",
+            Some("destination"),
+            format!("{}: {why}", part.asset_tag),
+        ));
     }
     let parent = part.parent_id.unwrap_or(row.asset_id);
-    let reason = input.reason.filter(|r| !r.trim().is_empty()).unwrap_or_else(|| format!("removed in repair {}", number(id.0)));
+    let reason =
+        input.reason.filter(|r| !r.trim().is_empty()).unwrap_or_else(|| format!("removed in repair {}", number(id.0)));
     let to = destination.state_for(state);
     let change = lifecycle::remove_in(
         &txn,
@@ -322,7 +328,8 @@ pub async fn install_part(db: &Db, ctx: &Ctx, id: RepairId, input: InstallPart) 
                 ..Default::default()
             };
             let rows = assets::register_in(&txn, ctx, vec![new], false).await.map_err(|e| prefix(e, "new_part."))?;
-            let part = rows.into_iter().next().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no row registered")))?;
+            let part =
+                rows.into_iter().next().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no row registered")))?;
             (part, "new".to_owned())
         }
         None => {
@@ -341,7 +348,11 @@ pub async fn install_part(db: &Db, ctx: &Ctx, id: RepairId, input: InstallPart) 
             let stay = pool::active(&*txn, part.id).await?;
             let origin = match &stay {
                 Some(st) if st.pool == Destination::SparePool.as_str() => {
-                    if st.origin == PartOrigin::Harvest.as_str() { "harvested" } else { "spare" }
+                    if st.origin == PartOrigin::Harvest.as_str() {
+                        "harvested"
+                    } else {
+                        "spare"
+                    }
                 }
                 Some(st) => {
                     let pool = Destination::parse(&st.pool).map(|d| d.label().to_lowercase()).unwrap_or_default();
@@ -363,7 +374,10 @@ pub async fn install_part(db: &Db, ctx: &Ctx, id: RepairId, input: InstallPart) 
             (part, origin.to_owned())
         }
     };
-    let reason = input.reason.filter(|r| !r.trim().is_empty()).unwrap_or_else(|| format!("installed in repair {}", number(id.0)));
+    let reason = input
+        .reason
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| format!("installed in repair {}", number(id.0)));
     lifecycle::install_in(
         &txn,
         ctx,
@@ -448,7 +462,11 @@ pub async fn reserve(db: &Db, ctx: &Ctx, id: RepairId, input: ReserveSpare) -> A
             ));
         }
         (None, true) => {
-            return Err(AppError::conflict("not_reserved", Some("part_id"), format!("{} is not reserved", part.asset_tag)));
+            return Err(AppError::conflict(
+                "not_reserved",
+                Some("part_id"),
+                format!("{} is not reserved", part.asset_tag),
+            ));
         }
         _ => {}
     }
@@ -488,10 +506,8 @@ pub async fn close(db: &Db, ctx: &Ctx, id: RepairId, input: CloseRepair) -> AppR
     let row = open_order(&txn, id, Some(input.version)).await?;
     let item = repo::find(&*txn, AssetId(row.asset_id)).await?;
     let (_, state) = repo::kind_state(&item)?;
-    let before = state_before_repair(&txn, item.id)
-        .await?
-        .or_else(|| State::parse(&row.state_before))
-        .unwrap_or(State::InStock);
+    let before =
+        state_before_repair(&txn, item.id).await?.or_else(|| State::parse(&row.state_before)).unwrap_or(State::InStock);
     let target = outcome.closing_state(before);
     let why = format!("repair {} closed: {}", number(id.0), outcome.label().to_lowercase());
     let payload = serde_json::json!({"repair_id": id, "outcome": outcome});

@@ -25,7 +25,9 @@ pub mod role;
 pub mod state;
 pub mod workload;
 
-pub use bench::{bom_gaps, Destination, FaultCategory, LineSource, PartAction, PartOrigin, RepairOutcome, TestResult, WorkStatus};
+pub use bench::{
+    Destination, FaultCategory, LineSource, PartAction, PartOrigin, RepairOutcome, TestResult, WorkStatus, bom_gaps,
+};
 pub use event::EventKind;
 pub use grade::{CosmeticGrade, FunctionalGrade, Grade, RetailGrade};
 pub use kind::AssetKind;

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod assets;
 pub mod audit;
+pub mod bench;
 pub mod catalog;
 pub mod schema;
 pub mod sites;
@@ -77,6 +78,23 @@ api_routes! {
     users::list => ManageUsers,
     users::create => ManageUsers,
     users::update => ManageUsers,
+    bench::list_repairs => Read,
+    bench::open_repair => Bench,
+    bench::repair_stats => Read,
+    bench::get_repair => Read,
+    bench::update_repair => Bench,
+    bench::remove_part => Bench,
+    bench::install_part => Bench,
+    bench::reserve_spare => Bench,
+    bench::close_repair => Bench,
+    bench::candidates => Read,
+    bench::list_jobs => Read,
+    bench::open_job => Bench,
+    bench::get_job => Read,
+    bench::record_part => Bench,
+    bench::close_job => Bench,
+    bench::pool => Read,
+    bench::reuse => Read,
     audit::list => ReadAudit,
     audit::verify => ReadAudit,
 }
@@ -123,6 +141,7 @@ fn rules_of<H: utoipa::Path>(perm: Permission) -> Vec<Rule> {
         (name = "sites", description = "Where items are"),
         (name = "models", description = "The hardware catalog"),
         (name = "account", description = "The caller's own account and API tokens"),
+        (name = "bench", description = "The refurbisher's bench: repairs, dismantle jobs, the spare pool, reuse figures"),
         (name = "users", description = "User administration (admins)"),
         (name = "audit", description = "The hash-chained audit trail (admins and auditors)"),
     )

@@ -9,8 +9,8 @@ use utoipa::openapi::{RefOr, schema::SchemaType};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::rules::{
-    AssetKind, CosmeticGrade, Destination, EventKind, FaultCategory, FunctionalGrade, Grade, LineSource, PartAction, PartOrigin,
-    Permission, RepairOutcome, RetailGrade, Role, State, TestResult, WorkStatus, WorkloadTier,
+    AssetKind, CosmeticGrade, Destination, EventKind, FaultCategory, FunctionalGrade, Grade, LineSource, PartAction,
+    PartOrigin, Permission, RepairOutcome, RetailGrade, Role, State, TestResult, WorkStatus, WorkloadTier,
 };
 
 /// A closed vocabulary as a string enum: the wire spellings, and their labels in the
