@@ -14,6 +14,7 @@ pub mod account;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod bom_text;
 pub mod error_page;
 pub mod flash;
 pub mod forms;

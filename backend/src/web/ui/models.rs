@@ -7,12 +7,15 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::bom_text::{self, BomText};
 use super::flash::done;
 use super::forms::{FormState, Submitted};
 use super::layout::{Layout, ok, render};
 use super::views::{self, AssetRow, input_num, kg, num, pager_links, query_map};
 use crate::assets::{self, AssetQuery};
-use crate::catalog::{self, HardwareModel, ModelPatch, ModelQuery, NewModel};
+use crate::catalog::{self, BomLine, HardwareModel, ModelPatch, ModelQuery, NewModel};
+use crate::db::Db;
+use crate::error::AppResult;
 use crate::ids::ModelId;
 use crate::rules::AssetKind;
 use crate::web::error::PageResult;
@@ -64,7 +67,22 @@ pub struct ShowPage {
     m: HardwareModel,
     facts: Vec<(&'static str, String)>,
     specs: String,
+    bom: Vec<BomRow>,
     recent: Vec<AssetRow>,
+}
+
+/// A bill-of-materials line as the model page shows it: the part model's id and label,
+/// if the line names one.
+pub struct BomRow {
+    count: u32,
+    kind: AssetKind,
+    model: Option<(ModelId, String)>,
+}
+
+/// The catalog models a bill of materials names, by id.
+async fn bom_models(db: &Db, bom: &[BomLine]) -> AppResult<HashMap<ModelId, HardwareModel>> {
+    let ids: Vec<ModelId> = bom.iter().filter_map(|l| l.model_id).collect();
+    Ok(catalog::by_ids(db.conn(), &ids).await?.into_iter().map(|m| (m.id, m)).collect())
 }
 
 pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<ModelId>) -> PageResult<HttpResponse> {
@@ -91,9 +109,20 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<ModelId>) ->
         ("UNU-KEY", text(&m.unu_key)),
         ("Updates until", m.support_ends_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())),
     ];
+    let parts = bom_models(&state.db, &m.bom).await?;
+    let bom = m
+        .bom
+        .iter()
+        .map(|l| BomRow {
+            count: l.count,
+            kind: l.kind,
+            model: l.model_id.map(|id| (id, parts.get(&id).map(HardwareModel::label).unwrap_or_else(|| id.to_string()))),
+        })
+        .collect();
     let view = ShowPage {
         l: Layout::new(&req, "models"),
         specs: serde_json::to_string_pretty(&m.specs).unwrap_or_default(),
+        bom,
         facts,
         recent: views::rows(page.items),
         m,
@@ -113,6 +142,8 @@ pub struct FormPage {
     kinds: &'static [AssetKind],
     numbers: &'static [(&'static str, &'static str)],
     texts: &'static [(&'static str, &'static str)],
+    /// The bill of materials' errors, by line ("line 3 “…”: …").
+    bom_errors: Vec<String>,
 }
 
 /// Numeric inputs, in form order: (field, label).
@@ -154,6 +185,7 @@ impl FormPage {
             action,
             cancel,
             editing: id.is_some(),
+            bom_errors: bom_text::line_errors(&form),
             form,
             kinds: AssetKind::ALL,
             numbers: NUMBERS,
@@ -166,7 +198,13 @@ pub async fn new_form(req: HttpRequest) -> PageResult<HttpResponse> {
     ok(&req, &FormPage::new(&req, None, FormState::default().with("specs", "{}")))
 }
 
-fn fields(f: &mut FormState) -> NewModel {
+/// The form's fields as a service input, and where its BOM lines came from (for errors).
+async fn fields(db: &Db, f: &mut FormState) -> AppResult<(NewModel, BomText)> {
+    let (bom, source) = BomText::read(db, f).await?;
+    Ok((NewModel { bom, ..plain_fields(f) }, source))
+}
+
+fn plain_fields(f: &mut FormState) -> NewModel {
     let specs = match f.opt("specs") {
         None => None,
         Some(s) => match serde_json::from_str::<serde_json::Value>(&s) {
@@ -215,15 +253,16 @@ pub async fn create(
     FormBody(form): FormBody<HashMap<String, String>>,
 ) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
-    let input = fields(&mut f);
+    let (input, bom) = fields(&state.db, &mut f).await?;
     match f.submit(catalog::create(&state.db, &me.ctx(), input)).await? {
         Submitted::Done(m) => Ok(done(&format!("/models/{}", m.id), &format!("Added {} to the catalog", m.label()))),
-        Submitted::Refused(status) => render(&req, status, &FormPage::new(&req, None, f)),
+        Submitted::Refused(status) => render(&req, status, &FormPage::new(&req, None, bom.relabel(f))),
     }
 }
 
 pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<ModelId>) -> PageResult<HttpResponse> {
     let m = catalog::get(state.db.conn(), *id).await?;
+    let parts = bom_models(&state.db, &m.bom).await?;
     let form = FormState::default()
         .with("manufacturer", m.manufacturer.clone())
         .with("model_number", m.model_number.clone())
@@ -245,6 +284,7 @@ pub async fn edit_form(req: HttpRequest, state: Data<AppState>, id: Path<ModelId
         .with("unu_key", m.unu_key.clone())
         .with("support_ends_on", m.support_ends_on.map(|d| d.to_string()).unwrap_or_default())
         .with("specs", serde_json::to_string_pretty(&m.specs).unwrap_or_default())
+        .with(bom_text::FIELD, bom_text::write(&m.bom, &parts))
         .with("notes", m.notes.clone())
         .with("version", m.version.to_string());
     ok(&req, &FormPage::new(&req, Some(m.id), form))
@@ -259,10 +299,10 @@ pub async fn update(
 ) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let version = f.int("version").unwrap_or(0);
-    let n = fields(&mut f);
+    let (n, bom) = fields(&state.db, &mut f).await?;
     let patch = ModelPatch::replacing(version, n);
     match f.submit(catalog::update(&state.db, &me.ctx(), *id, patch)).await? {
         Submitted::Done(m) => Ok(done(&format!("/models/{}", m.id), &format!("Saved {}", m.label()))),
-        Submitted::Refused(status) => render(&req, status, &FormPage::new(&req, Some(*id), f)),
+        Submitted::Refused(status) => render(&req, status, &FormPage::new(&req, Some(*id), bom.relabel(f))),
     }
 }
