@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod bench;
 mod bad_input;
+mod bom;
 mod browser;
 mod catalog_sites;
 mod health_openapi;
