@@ -31,6 +31,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(HardwareModels::Table).drop_column(HardwareModels::Bom).to_owned()).await
+        manager
+            .alter_table(Table::alter().table(HardwareModels::Table).drop_column(HardwareModels::Bom).to_owned())
+            .await
     }
 }

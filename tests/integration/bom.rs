@@ -26,7 +26,7 @@ fn line(kind: &str, model: Option<&Value>, count: i64) -> Value {
 
 db_test! {
     async fn a_model_carries_its_bill_of_materials(app: TestApp) {
-        let (board, cpu, dimm, psu) = parts(&app).await;
+        let (board, cpu, dimm, psu) = parts(app).await;
         assert_eq!(dimm["bom"], json!([]), "a model without a bill has an empty one");
         let bom = json!([line("board", Some(&board), 1), line("cpu", Some(&cpu), 2), line("dimm", Some(&dimm), 16), line("psu", None, 2)]);
         let r = app.post_json("/api/v1/models", &json!({"manufacturer": "Dell", "model_number": "PowerEdge R740", "kind": "server", "bom": bom})).await;
@@ -85,7 +85,7 @@ db_test! {
 
 db_test! {
     async fn bad_bills_are_refused_by_line_and_nothing_is_written(app: TestApp) {
-        let (board, cpu, dimm, psu) = parts(&app).await;
+        let (board, cpu, dimm, psu) = parts(app).await;
         let server = app.post_json("/api/v1/models", &json!({"manufacturer": "Dell", "model_number": "PowerEdge R640", "kind": "server", "bom": [line("board", Some(&board), 1), line("psu", Some(&psu), 2)]})).await.json();
         let id = s(&server, "id");
         let too_many: Vec<Value> = (0..65).map(|_| line("dimm", None, 1)).collect();
@@ -163,7 +163,7 @@ fn bom_text(html: &str) -> String {
 
 db_test! {
     async fn the_model_form_edits_the_bill_as_text_with_errors_by_line(app: TestApp) {
-        let (board, cpu, dimm, _) = parts(&app).await;
+        let (board, cpu, dimm, _) = parts(app).await;
         let form = |bom: &'static str| vec![("manufacturer", "Dell"), ("model_number", "PowerEdge R740xd"), ("kind", "server"), ("specs", "{}"), ("bom", bom)];
 
         // A line whose model is not in the catalog: named by its line, the text kept.
@@ -221,7 +221,6 @@ db_test! {
             f
         };
         let post = |f: Vec<(String, String)>| {
-            let app = &app;
             let url = url.clone();
             async move {
                 let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

@@ -110,8 +110,9 @@ impl TryFrom<hm::Model> for HardwareModel {
             material_profile: m.material_profile,
             unu_key: m.unu_key,
             support_ends_on: m.support_ends_on,
-            bom: serde_json::from_value(m.bom)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("unreadable bill of materials of model {}: {e}", m.id)))?,
+            bom: serde_json::from_value(m.bom).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("unreadable bill of materials of model {}: {e}", m.id))
+            })?,
             specs: m.specs,
             notes: m.notes,
             version: m.version,

@@ -152,7 +152,10 @@ fn check_bom(
             p.add(at("count"), format!("must be between 1 and {BOM_MAX_COUNT}"));
         }
         if !seen.insert((line.kind, line.model_id)) {
-            p.add(format!("bom[{i}]"), "repeats the kind and model of an earlier line: give them one line with the total count");
+            p.add(
+                format!("bom[{i}]"),
+                "repeats the kind and model of an earlier line: give them one line with the total count",
+            );
         }
     }
 }

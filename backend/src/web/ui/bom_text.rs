@@ -113,7 +113,8 @@ impl BomText {
                 continue;
             }
             let n = i + 1;
-            let fail = |f: &mut FormState, msg: String| f.fail(&format!("{LINE_KEY}{n}"), format!("line {n} “{line}”: {msg}"));
+            let fail =
+                |f: &mut FormState, msg: String| f.fail(&format!("{LINE_KEY}{n}"), format!("line {n} “{line}”: {msg}"));
             let draft = match parse_line(line) {
                 Ok(d) => d,
                 Err(msg) => {
@@ -126,7 +127,10 @@ impl BomText {
                 Some(name) => match find(db, name).await?.as_slice() {
                     [m] => Some((m.id, m.kind)),
                     [] if draft.kind.is_some() => {
-                        fail(f, format!("no catalog model is called “{name}”: write its manufacturer and model number"));
+                        fail(
+                            f,
+                            format!("no catalog model is called “{name}”: write its manufacturer and model number"),
+                        );
                         continue;
                     }
                     [] => {
@@ -134,7 +138,7 @@ impl BomText {
                         continue;
                     }
                     several => {
-                        let names: Vec<String> = several.iter().map(|m| full_name(m)).collect();
+                        let names: Vec<String> = several.iter().map(full_name).collect();
                         fail(f, format!("“{name}” could be {}: write which", names.join(" or ")));
                         continue;
                     }
@@ -178,11 +182,8 @@ impl BomText {
 
 /// The line errors of a form, in line order, for showing under the text area.
 pub fn line_errors(f: &FormState) -> Vec<String> {
-    let mut found: Vec<(usize, &str)> = f
-        .errors
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix(LINE_KEY)?.parse().ok()?, v.as_str())))
-        .collect();
+    let mut found: Vec<(usize, &str)> =
+        f.errors.iter().filter_map(|(k, v)| Some((k.strip_prefix(LINE_KEY)?.parse().ok()?, v.as_str()))).collect();
     found.sort();
     found.into_iter().map(|(_, v)| v.to_owned()).collect()
 }

@@ -116,7 +116,9 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<ModelId>) ->
         .map(|l| BomRow {
             count: l.count,
             kind: l.kind,
-            model: l.model_id.map(|id| (id, parts.get(&id).map(HardwareModel::label).unwrap_or_else(|| id.to_string()))),
+            model: l
+                .model_id
+                .map(|id| (id, parts.get(&id).map(HardwareModel::label).unwrap_or_else(|| id.to_string()))),
         })
         .collect();
     let view = ShowPage {
