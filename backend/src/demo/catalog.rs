@@ -9,6 +9,11 @@
 //! is the sheet mass minus the parts the demo registers inside it ([`ServerConfig`]); a
 //! server built to its demo configuration then totals the vendor figure.
 //!
+//! Bills of materials follow the configuration too ([`bills`]): a server model's lists
+//! everything the demo registers inside it (board, CPUs, DIMMs, GPUs and baseboard, drives,
+//! PSUs, NICs), a system board's what sits on it, a GPU baseboard's its GPUs. A CPU line
+//! names no model where a purchase order fits another CPU than the configuration's.
+//!
 //! Embodied figures are different: a vendor sheet's cradle-to-gate figure covers the whole
 //! configured server, parts included, and the demo keeps it that way (the specs say so in
 //! `embodied_scope`). Part figures are for the part alone (spares, harvested parts).
@@ -19,8 +24,8 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use super::data::{
-    Baseboard, Battery, Board, Boards, Cpu, Cpus, Dimm, Dimms, Drive, Gpu, Mass, Nic, Nics, PARTS_FILE, Parts, Psu,
-    Psus, SERVERS_FILE, ServerConfig, ServerSheet, demo,
+    Baseboard, Battery, Board, Boards, Cpu, Cpus, Demo, Dimm, Dimms, Drive, Gpu, Mass, Nic, Nics, PARTS_FILE, Parts,
+    Psu, Psus, SERVERS_FILE, ServerConfig, ServerSheet, demo,
 };
 use super::refdata::{BOAVIZTA_CITE, Footprint, Footprints};
 use crate::catalog::NewModel;
@@ -31,6 +36,16 @@ use crate::rules::AssetKind;
 pub struct ModelDef {
     pub key: &'static str,
     pub model: NewModel,
+    /// Its bill of materials by part key (the loader turns keys into model ids).
+    pub bom: Vec<BomPart>,
+}
+
+/// A bill-of-materials line naming its part model by key (`None`: any of the kind).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BomPart {
+    pub kind: AssetKind,
+    pub model: Option<&'static str>,
+    pub count: u32,
 }
 
 // --- factors and their sources --------------------------------------------------------
@@ -63,7 +78,7 @@ fn round1(x: f64) -> f64 {
 }
 
 fn def(key: &'static str, model: NewModel) -> ModelDef {
-    ModelDef { key, model }
+    ModelDef { key, model, bom: Vec::new() }
 }
 
 /// Sets mass and embodied figures with their sources (the mass source goes in `specs`).
@@ -369,7 +384,8 @@ fn server(
     Ok(def(&cfg.server, m))
 }
 
-/// The whole demo catalog: parts first, then the server models whose masses depend on them.
+/// The whole demo catalog: parts first, then the server models whose masses depend on
+/// them; every model that holds parts in the demo with its bill of materials.
 pub fn models(fp: &Footprints) -> anyhow::Result<Vec<ModelDef>> {
     let data = demo()?;
     let mut out = parts(&data.parts, fp)?;
@@ -379,7 +395,89 @@ pub fn models(fp: &Footprints) -> anyhow::Result<Vec<ModelDef>> {
         servers.push(server(s, fp, &masses)?);
     }
     out.extend(servers);
+    let kinds: HashMap<&str, AssetKind> = out.iter().map(|d| (d.key, d.model.kind)).collect();
+    let mut bills = bills(data, &kinds)?;
+    for d in &mut out {
+        d.bom = bills.remove(d.key).unwrap_or_default();
+    }
     Ok(out)
+}
+
+/// The bills of materials of the server models, system boards and GPU baseboards, by
+/// model key, from what the demo registers in each configuration ([`ServerConfig`]).
+fn bills(data: &'static Demo, kinds: &HashMap<&str, AssetKind>) -> anyhow::Result<HashMap<&'static str, Vec<BomPart>>> {
+    let mut out: HashMap<&'static str, Vec<BomPart>> = HashMap::new();
+    for cfg in data.configs() {
+        // Where a purchase order fits another CPU, the models' bills name none.
+        let other_cpu = data
+            .purchase_orders
+            .iter()
+            .any(|(_, po)| po.configuration == cfg.key && po.cpu.as_ref().is_some_and(|c| *c != cfg.cpu));
+        let cpu = (!other_cpu).then_some(cfg.cpu.as_str());
+        let mut on_board = vec![(cpu, cfg.cpus), (Some(cfg.dimm.as_str()), cfg.dimms)];
+        let mut baseboard = None;
+        if let Some(g) = &cfg.gpus {
+            match &g.baseboard {
+                Some(bb) => baseboard = Some((bb.as_str(), (Some(g.gpu.as_str()), g.count))),
+                None => on_board.push((Some(g.gpu.as_str()), g.count)),
+            }
+        }
+        on_board.extend(cfg.board_drives.iter().map(|(k, n)| (Some(k.as_str()), *n)));
+        let mut in_server = vec![(Some(cfg.board.as_str()), 1)];
+        in_server.extend(on_board.iter().copied());
+        if let Some((bb, gpus)) = baseboard {
+            in_server.extend([(Some(bb), 1), gpus]);
+            add_bill(&mut out, bb, lines(&[gpus], kinds, cfg)?, cfg)?;
+        }
+        in_server.extend(cfg.drives.iter().map(|(k, n)| (Some(k.as_str()), *n)));
+        in_server.push((Some(cfg.psu.as_str()), cfg.psus));
+        in_server.extend(cfg.nics.iter().map(|(k, n)| (Some(k.as_str()), *n)));
+        add_bill(&mut out, cfg.board.as_str(), lines(&on_board, kinds, cfg)?, cfg)?;
+        add_bill(&mut out, cfg.server.as_str(), lines(&in_server, kinds, cfg)?, cfg)?;
+    }
+    Ok(out)
+}
+
+/// Bill lines for (part key, count) pairs, one line per model (counts of a model named
+/// twice are added). A part without a key is a CPU of no fixed model.
+fn lines(
+    parts: &[(Option<&'static str>, usize)],
+    kinds: &HashMap<&str, AssetKind>,
+    cfg: &ServerConfig,
+) -> anyhow::Result<Vec<BomPart>> {
+    let mut out: Vec<BomPart> = Vec::new();
+    for &(key, n) in parts {
+        let kind = match key {
+            Some(k) => *kinds
+                .get(k)
+                .with_context(|| format!("configuration {} names {k}, which the demo catalog lacks", cfg.key))?,
+            None => AssetKind::Cpu,
+        };
+        let count = u32::try_from(n)?;
+        match out.iter_mut().find(|l| l.model == key && l.kind == kind) {
+            Some(l) => l.count += count,
+            None => out.push(BomPart { kind, model: key, count }),
+        }
+    }
+    Ok(out)
+}
+
+/// Records a model's bill; a model two configurations share must get the same bill.
+fn add_bill(
+    bills: &mut HashMap<&'static str, Vec<BomPart>>,
+    key: &'static str,
+    bill: Vec<BomPart>,
+    cfg: &ServerConfig,
+) -> anyhow::Result<()> {
+    match bills.get(key) {
+        Some(b) if *b != bill => {
+            bail!("configuration {} puts other parts in {key} than another configuration does", cfg.key)
+        }
+        _ => {
+            bills.insert(key, bill);
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -449,6 +547,58 @@ mod tests {
             }
             assert!(keys.contains(cfg.server.as_str()));
         }
+    }
+
+    #[test]
+    fn bills_of_materials_list_what_the_demo_installs() {
+        let defs = all();
+        let by_key: HashMap<&str, &ModelDef> = defs.iter().map(|d| (d.key, d)).collect();
+        for cfg in configs() {
+            let server = by_key[cfg.server.as_str()];
+            // Everything registered inside the server, counted once, by model where fixed.
+            let mut expected: HashMap<&str, u32> = HashMap::new();
+            for (key, n) in cfg.parts() {
+                *expected.entry(key).or_default() += n as u32;
+            }
+            // Lines without a model are CPUs (a PO fits another one): count them as the
+            // configuration's.
+            let mut listed: HashMap<&str, u32> = HashMap::new();
+            for l in &server.bom {
+                let key = l.model.unwrap_or(cfg.cpu.as_str());
+                *listed.entry(key).or_default() += l.count;
+            }
+            for l in server.bom.iter().filter(|l| l.model.is_none()) {
+                assert_eq!(l.kind, AssetKind::Cpu, "{}: only CPUs go without a model", cfg.key);
+            }
+            assert_eq!(listed, expected, "{}", cfg.key);
+            for d in [server, by_key[cfg.board.as_str()]] {
+                let mut seen = std::collections::HashSet::new();
+                assert!(!d.bom.is_empty(), "{} has a bill", d.key);
+                for l in &d.bom {
+                    assert!(l.kind.fits_within(d.model.kind), "{}: {:?}", d.key, l);
+                    if let Some(k) = l.model {
+                        assert_eq!(by_key[k].model.kind, l.kind, "{}: {k}", d.key);
+                    }
+                    assert!(seen.insert((l.kind, l.model)), "{} lists {:?} twice", d.key, l);
+                    assert!((1..=crate::catalog::BOM_MAX_COUNT).contains(&l.count));
+                }
+                assert!(d.bom.len() <= crate::catalog::BOM_MAX_LINES);
+            }
+        }
+        let r740 = by_key["srv.dell.r740"];
+        let line = |kind: AssetKind| r740.bom.iter().find(|l| l.kind == kind).map(|l| (l.model, l.count));
+        assert_eq!(line(AssetKind::Board), Some((Some("board.dell.r740"), 1)));
+        assert_eq!(line(AssetKind::Cpu), Some((Some("cpu.xeon.6248"), 2)));
+        assert_eq!(line(AssetKind::Dimm), Some((Some("dimm.samsung.32g.ddr4.2933"), 16)));
+        assert_eq!(line(AssetKind::Psu), Some((Some("psu.dell.1100"), 2)));
+        // R640s were bought with three CPUs over the years: the bill names none.
+        let r640 = by_key["srv.dell.r640"];
+        assert!(r640.bom.iter().any(|l| l.kind == AssetKind::Cpu && l.model.is_none() && l.count == 2));
+        let hgx = by_key["board.nvidia.hgx-h100"];
+        assert_eq!(hgx.bom, [BomPart { kind: AssetKind::Gpu, model: Some("gpu.nvidia.h100"), count: 8 }]);
+        let board = by_key["board.dell.r740"];
+        assert_eq!(board.bom.iter().map(|l| l.count).sum::<u32>(), 18, "2 CPUs and 16 DIMMs");
+        assert!(by_key["dimm.samsung.32g.ddr4.2933"].bom.is_empty());
     }
 
     #[test]

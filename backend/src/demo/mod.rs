@@ -5,7 +5,8 @@
 //! - `refdata`: the Boavizta vendor footprint sheets compiled into the binary.
 //! - `data`: the demo's data files (`backend/refdata/demo/`: sites, purchase orders,
 //!   buyers, parts, server models and configurations), compiled in and validated.
-//! - `catalog`: hardware models with their figures and sources.
+//! - `catalog`: hardware models with their figures and sources, and the bills of
+//!   materials of servers and boards (what the demo registers in them).
 //! - `plan`: purchase orders and a dated story per server (seeded: every run plans the
 //!   same fleet).
 //! - `exec`: plays the plan in time order through `assets`, `lifecycle` and `sites`.
@@ -31,10 +32,11 @@ mod refdata;
 use std::collections::HashMap;
 use std::time::Instant;
 
+use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{EntityTrait, PaginatorTrait, QuerySelect};
 
-use crate::catalog::model_key;
+use crate::catalog::{BomLine, NewModel, model_key};
 use crate::context::Ctx;
 use crate::db::Db;
 use crate::db::entities::{asset, lifecycle_event};
@@ -139,7 +141,8 @@ async fn ensure_sites(db: &Db, data: &Demo, at: DateTime<Utc>) -> anyhow::Result
 }
 
 /// Creates the demo catalog (each model dated early in its release year, before any
-/// purchase of it), reusing models that already exist under the same name.
+/// purchase of it), reusing models that already exist under the same name. Parts come
+/// first, so a bill of materials names models already in `out`.
 async fn ensure_models(
     db: &Db,
     defs: &[catalog::ModelDef],
@@ -168,7 +171,8 @@ async fn ensure_models(
                 let year = m.release_year.unwrap_or(2019).max(2019);
                 let at = plan::catalog_date(year)? - shift;
                 let ctx = Ctx::at("demo:procurement", at);
-                let created = crate::catalog::create(db, &ctx, m.clone()).await.map_err(|e| {
+                let input = NewModel { bom: bill(d, &out)?, ..m.clone() };
+                let created = crate::catalog::create(db, &ctx, input).await.map_err(|e| {
                     anyhow::anyhow!(
                         "adding {} {} to the catalog: {e} ({:?})",
                         m.manufacturer,
@@ -183,6 +187,22 @@ async fn ensure_models(
         out.insert(d.key, ModelInfo { id, label, manufacturer, kind });
     }
     Ok(out)
+}
+
+/// A model's bill of materials with its part keys resolved to the models in `made`.
+fn bill(d: &catalog::ModelDef, made: &HashMap<&'static str, ModelInfo>) -> anyhow::Result<Vec<BomLine>> {
+    d.bom
+        .iter()
+        .map(|p| {
+            let model_id = match p.model {
+                Some(k) => {
+                    Some(made.get(k).with_context(|| format!("{}'s bill names {k} before it exists", d.key))?.id)
+                }
+                None => None,
+            };
+            Ok(BomLine { kind: p.kind, model_id, count: p.count })
+        })
+        .collect()
 }
 
 #[cfg(test)]
