@@ -7,8 +7,8 @@
 mod access_matrix;
 mod audit;
 mod auth;
-mod bench;
 mod bad_input;
+mod bench;
 mod bom;
 mod browser;
 mod catalog_sites;

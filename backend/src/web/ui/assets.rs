@@ -14,9 +14,13 @@ use super::views::{self, AssetRow, EventView, kg, num, pager_links, query_map, u
 use crate::assets::{self, Asset, AssetPatch, AssetQuery, MassSummary, NewAsset, TreeNode};
 use crate::catalog::{self, HardwareModel, ModelQuery};
 use crate::error::AppError;
+use crate::harvest::{self, Job};
 use crate::ids::{AssetId, EventId};
 use crate::lifecycle::{self, InstallRequest, ItemView, RemoveRequest, TransitionRequest};
-use crate::rules::{AssetKind, CosmeticGrade, FunctionalGrade, Grade, RetailGrade, State, WorkloadTier};
+use crate::repairs::{self, Repair};
+use crate::rules::{
+    AssetKind, CosmeticGrade, FaultCategory, FunctionalGrade, Grade, RetailGrade, State, WorkStatus, WorkloadTier,
+};
 use crate::sites::{self, Site};
 use crate::web::error::PageResult;
 use crate::web::extract::FormBody;
@@ -157,6 +161,10 @@ pub struct ShowPage {
     events_next: Option<String>,
     holds_parts: bool,
     action_error: Option<String>,
+    /// The item's repairs and dismantle jobs, newest first.
+    repairs: Vec<Repair>,
+    jobs: Vec<Job>,
+    faults: &'static [FaultCategory],
 }
 
 /// The figures of a catalog model worth showing on an item's page.
@@ -232,7 +240,25 @@ impl ShowPage {
             workloads: WorkloadTier::ALL,
             holds_parts: v.holds_parts,
             action_error,
+            repairs: Vec::new(),
+            jobs: Vec::new(),
+            faults: FaultCategory::ALL,
         }
+    }
+
+    /// Adds the item's bench work (repairs, dismantle jobs).
+    async fn with_work(mut self, state: &AppState) -> Result<ShowPage, AppError> {
+        self.repairs = repairs::for_asset(state.db.conn(), self.a.id).await?;
+        self.jobs = harvest::for_asset(state.db.conn(), self.a.id).await?;
+        Ok(self)
+    }
+
+    fn open_repair(&self) -> Option<&Repair> {
+        self.repairs.iter().find(|r| r.status == WorkStatus::Open)
+    }
+
+    fn open_job(&self) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.status == WorkStatus::Open)
     }
 }
 
@@ -243,14 +269,14 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) ->
     let mut q = FormState::new(query_map(&req));
     let cursor: Option<EventId> = q.parse("events", "is not a valid cursor");
     let view = lifecycle::item(state.db.conn(), *id, cursor, EVENTS_PER_PAGE).await?;
-    ok(&req, &ShowPage::new(Layout::new(&req, "assets"), view, None))
+    ok(&req, &ShowPage::new(Layout::new(&req, "assets"), view, None).with_work(&state).await?)
 }
 
 /// Shows the item again with the refusal of an action on it.
 async fn refused(req: &HttpRequest, state: &AppState, id: AssetId, err: AppError) -> PageResult<HttpResponse> {
     let (status, err) = refusal(err)?;
     let view = lifecycle::item(state.db.conn(), id, None, EVENTS_PER_PAGE).await?;
-    render(req, status, &ShowPage::new(Layout::new(req, "assets"), view, Some(err.to_string())))
+    render(req, status, &ShowPage::new(Layout::new(req, "assets"), view, Some(err.to_string())).with_work(state).await?)
 }
 
 /// The first of the form's own parse errors, as the refusal to show.

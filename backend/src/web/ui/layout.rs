@@ -39,6 +39,10 @@ impl Layout {
         self.allows(Permission::Lifecycle)
     }
 
+    pub fn can_bench(&self) -> bool {
+        self.allows(Permission::Bench)
+    }
+
     pub fn can_audit(&self) -> bool {
         self.allows(Permission::ReadAudit)
     }

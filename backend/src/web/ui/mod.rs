@@ -1,5 +1,6 @@
 //! The server-rendered UI. Pages work without JavaScript; `static/app.js` only adds
-//! shortcuts (focus the scan box with `/`, submit filters on change).
+//! shortcuts (focus the scan box with `/`, submit filters on change) and saves bench
+//! parts in the background so the serial field keeps focus.
 //!
 //! Every state-changing form posts (the access middleware has checked its CSRF token
 //! before a handler runs), then redirects (303) to a page that shows the result, with a
@@ -18,8 +19,10 @@ pub mod bom_text;
 pub mod error_page;
 pub mod flash;
 pub mod forms;
+pub mod harvest;
 pub mod layout;
 pub mod models;
+pub mod repairs;
 pub mod routes;
 pub mod sites;
 pub mod users;
