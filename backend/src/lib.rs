@@ -10,7 +10,8 @@
 //! 3. [`db`]: connections, write transactions, compare-and-swap saves, entities.
 //! 4. [`ledger`] (the hash chain and the lifecycle ledger) and [`audit`] (the trail).
 //! 5. Features: [`catalog`], [`sites`], [`assets`] (the registry), [`lifecycle`]
-//!    (transitions and tree moves, built on the registry, and pool stays), [`auth`].
+//!    (transitions and tree moves, built on the registry, and pool stays), [`auth`],
+//!    [`labels`] (printable QR labels of registered items).
 //! 6. The refurbisher's bench, built on lifecycle moves: [`repairs`] (repair orders) and
 //!    [`harvest`] (dismantle jobs, the spare pool, reuse figures).
 //! 7. [`demo`], then [`web`] (the only module that knows HTTP and templates) and [`cli`].
@@ -26,6 +27,7 @@ pub mod demo;
 pub mod error;
 pub mod harvest;
 pub mod ids;
+pub mod labels;
 pub mod ledger;
 pub mod lifecycle;
 pub mod repairs;

@@ -44,6 +44,10 @@ pub struct Settings {
     /// Where the chain key is kept when `RELOOP_CHAIN_KEY` is unset (`RELOOP_CHAIN_KEY_FILE`,
     /// default `$RELOOP_DATA_DIR/chain.key`; created on first start).
     pub chain_key_file: PathBuf,
+    /// The address people reach reloop at (`RELOOP_PUBLIC_URL`; default `http://{bind}`):
+    /// absolute http(s), no query or fragment, no trailing slash. QR labels encode
+    /// `{public_url}/assets/{id}`.
+    pub public_url: String,
 }
 
 impl Settings {
@@ -102,7 +106,9 @@ impl Settings {
             }
             Ok(v as i64)
         };
+        let public_url = public_url(non_empty("RELOOP_PUBLIC_URL"), bind)?;
         Ok(Settings {
+            public_url,
             secure_cookies: flag("RELOOP_SECURE_COOKIES", !bind.ip().is_loopback())?,
             session_idle_minutes: positive("RELOOP_SESSION_IDLE_MINUTES", 60)?,
             session_max_hours: positive("RELOOP_SESSION_MAX_HOURS", 12)?,
@@ -203,6 +209,34 @@ fn proxies(list: Option<String>, old: Option<String>) -> anyhow::Result<Vec<ipne
     Ok(out)
 }
 
+/// Longest accepted `RELOOP_PUBLIC_URL`: a label's QR code stays small enough to print at
+/// 15–20 mm and scan with a phone.
+const MAX_PUBLIC_URL: usize = 200;
+
+/// Parses `RELOOP_PUBLIC_URL` (default `http://{bind}`): an absolute http or https URL with
+/// a host, without credentials, query or fragment; returned normalised (scheme and host
+/// lowercased) without a trailing slash.
+fn public_url(value: Option<String>, bind: SocketAddr) -> anyhow::Result<String> {
+    let Some(raw) = value else { return Ok(format!("http://{bind}")) };
+    let raw = raw.trim();
+    let bad = |why: &str| anyhow::anyhow!("RELOOP_PUBLIC_URL {why}, such as https://reloop.example.com; got {raw:?}");
+    let url = url::Url::parse(raw).map_err(|_| bad("must be an absolute http(s) URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("must be an absolute http(s) URL"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not carry a user name or password"));
+    }
+    if url.query().is_some() || url.fragment().is_some() || raw.contains(['?', '#']) {
+        return Err(bad("must not have a query (?…) or a fragment (#…)"));
+    }
+    let out = url.as_str().trim_end_matches('/').to_owned();
+    if out.len() > MAX_PUBLIC_URL {
+        return Err(bad(&format!("must be at most {MAX_PUBLIC_URL} characters")));
+    }
+    Ok(out)
+}
+
 fn default_sqlite_url(data_dir: &std::path::Path) -> anyhow::Result<String> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating the data directory {}", data_dir.display()))?;
     let abs =
@@ -241,9 +275,29 @@ mod tests {
             ("RELOOP_SECURE_COOKIES", "maybe"),
             ("DATABASE_URL", "mysql://x"),
             ("RELOOP_SESSION_IDLE_MINUTES", "0"),
+            ("RELOOP_PUBLIC_URL", "reloop.example.com"),
+            ("RELOOP_PUBLIC_URL", "ftp://reloop.example.com"),
+            ("RELOOP_PUBLIC_URL", "https://reloop.example.com/?x=1"),
+            ("RELOOP_PUBLIC_URL", "https://reloop.example.com/#top"),
+            ("RELOOP_PUBLIC_URL", "https://user:pw@reloop.example.com"),
+            ("RELOOP_PUBLIC_URL", "https://"),
         ] {
             let err = from(&[("DATABASE_URL", "sqlite://x.db"), (k, v)]).expect_err(k).to_string();
             assert!(err.contains(k), "{k}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_public_url_defaults_to_the_bind_address_and_loses_its_trailing_slash() {
+        let s = from(&[("DATABASE_URL", "sqlite://x.db"), ("RELOOP_BIND", "0.0.0.0:9000")]).expect("default");
+        assert_eq!(s.public_url, "http://0.0.0.0:9000");
+        for (given, want) in [
+            ("https://Reloop.Example.com/", "https://reloop.example.com"),
+            ("http://10.0.0.5:8080", "http://10.0.0.5:8080"),
+            ("https://example.com/reloop//", "https://example.com/reloop"),
+        ] {
+            let s = from(&[("DATABASE_URL", "sqlite://x.db"), ("RELOOP_PUBLIC_URL", given)]).expect(given);
+            assert_eq!(s.public_url, want, "{given}");
         }
     }
 }

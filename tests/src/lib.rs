@@ -167,6 +167,7 @@ pub fn test_settings(database_url: String, data_dir: std::path::PathBuf) -> Sett
         trusted_proxies: Vec::new(),
         chain_key: None,
         chain_key_file: std::path::PathBuf::from("/nonexistent/reloop-test-chain.key"),
+        public_url: "http://127.0.0.1".into(),
     }
 }
 

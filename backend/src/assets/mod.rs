@@ -20,6 +20,7 @@ pub mod service;
 pub use model::{Asset, AssetPatch, NewAsset};
 pub use query::{AssetQuery, list};
 pub use read::{
-    LabelledAsset, MassSummary, Subtree, TreeNode, find_by_code, get, labelled, list_labelled, path_to, subtree,
+    LabelledAsset, MassSummary, Subtree, TreeNode, find_by_code, get, labelled, labelled_by_ids, list_labelled,
+    path_to, subtree,
 };
 pub use service::{create, register, register_in, update};

@@ -108,6 +108,20 @@ pub async fn labelled<C: ConnectionTrait>(conn: &C, assets: Vec<Asset>) -> AppRe
         .collect())
 }
 
+/// The given items, labelled, by id (unknown ids are left out): one read of the rows and
+/// the two lookups of [`labelled`].
+pub async fn labelled_by_ids<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[AssetId],
+) -> AppResult<HashMap<AssetId, LabelledAsset>> {
+    let mut raw: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
+    raw.sort();
+    raw.dedup();
+    let rows = repo::find_many(conn, &raw).await?;
+    let assets = rows.into_iter().map(Asset::try_from).collect::<AppResult<Vec<Asset>>>()?;
+    Ok(labelled(conn, assets).await?.into_iter().map(|l| (l.asset.id, l)).collect())
+}
+
 /// A page of the asset list, labelled: [`super::list`] then [`labelled`].
 pub async fn list_labelled<C: ConnectionTrait>(conn: &C, query: &AssetQuery) -> AppResult<Page<LabelledAsset>> {
     let page = super::query::list(conn, query).await?;
