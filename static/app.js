@@ -144,9 +144,47 @@
     field.focus({ preventScroll: true });
   }
 
+  /* 6. Label selection: a [data-select-all] box (hidden without this script) ticks or
+     clears every row's box named "ids" in its form, and shows whether all are ticked. */
+  function setupSelectAll() {
+    Array.prototype.forEach.call(doc.querySelectorAll('input[data-select-all]'), function (all) {
+      var form = all.form || closest(all, 'form');
+      if (!form) { return; }
+      function boxes() {
+        return Array.prototype.slice.call(form.querySelectorAll('input[type="checkbox"][name="ids"]'));
+      }
+      function sync() {
+        var b = boxes();
+        var ticked = b.filter(function (x) { return x.checked; }).length;
+        all.checked = ticked > 0 && ticked === b.length;
+        all.indeterminate = ticked > 0 && ticked < b.length;
+      }
+      all.hidden = false;
+      all.addEventListener('change', function () {
+        boxes().forEach(function (x) { x.checked = all.checked; });
+        all.indeterminate = false;
+      });
+      form.addEventListener('change', function (e) {
+        if (e.target !== all && e.target.name === 'ids') { sync(); }
+      });
+      window.addEventListener('pageshow', sync);
+      sync();
+    });
+  }
+
+  /* 7. [data-print] buttons (hidden without this script) open the print dialog. */
+  function setupPrint() {
+    Array.prototype.forEach.call(doc.querySelectorAll('[data-print]'), function (button) {
+      button.hidden = false;
+      button.addEventListener('click', function () { window.print(); });
+    });
+  }
+
   function ready() {
     setupFlash();
     autofocusWide();
+    setupSelectAll();
+    setupPrint();
   }
 
   if (doc.readyState === 'loading') {

@@ -14,6 +14,7 @@ mod browser;
 mod catalog_sites;
 mod health_openapi;
 mod integrity;
+mod labels;
 mod lifecycle;
 mod openapi;
 mod pagination;

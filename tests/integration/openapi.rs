@@ -36,6 +36,19 @@ impl Contract {
             "{method} {template} answered {status}, documented: {known:?}; body: {}",
             r.text
         );
+        // A document that is not JSON (a label's SVG) must be documented with its media type.
+        let media =
+            r.header("content-type").unwrap_or_default().split(';').next().unwrap_or_default().trim().to_owned();
+        if !r.text.is_empty() && media != "application/json" {
+            assert!(
+                documented["content"][&media].is_object(),
+                "{method} {template} {status}: answered {media}, documented {}",
+                documented["content"]
+            );
+            self.seen.insert((m.clone(), template.to_owned()));
+            self.statuses.insert((m, template.to_owned(), r.status));
+            return Value::Null;
+        }
         let body: Value = if r.text.is_empty() { Value::Null } else { r.json() };
         let schema = &documented["content"]["application/json"]["schema"];
         assert!(schema.is_object(), "{method} {template} {status}: no JSON schema documented");
@@ -165,6 +178,10 @@ db_test! {
         c.check("POST", "/api/v1/assets/{id}/transition", &auditor.post_json(&format!("/api/v1/assets/{id}/transition"), &json!({"to": "sanitized"})).await);
         c.check("GET", "/api/v1/assets/{id}/events", &app.get(&format!("/api/v1/assets/{id}/events?limit=2")).await);
         c.check("GET", "/api/v1/assets/{id}/events", &app.get(&format!("/api/v1/assets/{id}/events?limit=0")).await);
+        c.check("GET", "/api/v1/assets/{id}/label.svg", &app.get(&format!("/api/v1/assets/{id}/label.svg?layout=roll-62")).await);
+        c.check("GET", "/api/v1/assets/{id}/label.svg", &app.get(&format!("/api/v1/assets/{nobody}/label.svg")).await);
+        c.check("GET", "/api/v1/assets/{id}/label.svg", &app.get(&format!("/api/v1/assets/{id}/label.svg?layout=letter")).await);
+        c.check("GET", "/api/v1/assets/{id}/label.svg", &anon.get(&format!("/api/v1/assets/{id}/label.svg")).await);
 
         // Users and the trail.
         c.check("GET", "/api/v1/users", &app.get("/api/v1/users").await);
@@ -181,7 +198,7 @@ db_test! {
 
         c.all_seen();
         // Each operation was seen succeeding and failing in the ways its callers meet most.
-        for (m, p, st) in [("post", "/api/v1/assets", 201u16), ("post", "/api/v1/assets", 409), ("post", "/api/v1/assets", 413), ("post", "/api/v1/assets", 415), ("post", "/api/v1/assets", 401), ("patch", "/api/v1/assets/{id}", 409), ("post", "/api/v1/assets/{id}/transition", 403)] {
+        for (m, p, st) in [("post", "/api/v1/assets", 201u16), ("post", "/api/v1/assets", 409), ("post", "/api/v1/assets", 413), ("post", "/api/v1/assets", 415), ("post", "/api/v1/assets", 401), ("patch", "/api/v1/assets/{id}", 409), ("get", "/api/v1/assets/{id}/label.svg", 200), ("post", "/api/v1/assets/{id}/transition", 403)] {
             assert!(c.statuses.contains(&(m.to_owned(), p.to_owned(), st)), "{m} {p} never answered {st}");
         }
     }

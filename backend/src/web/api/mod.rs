@@ -10,6 +10,7 @@ pub mod assets;
 pub mod audit;
 pub mod bench;
 pub mod catalog;
+pub mod labels;
 pub mod schema;
 pub mod sites;
 pub mod users;
@@ -63,6 +64,7 @@ api_routes! {
     assets::remove => Lifecycle,
     assets::tree => Read,
     assets::events => Read,
+    labels::label => Read,
     sites::list => Read,
     sites::create => RegistryWrite,
     sites::get => Read,

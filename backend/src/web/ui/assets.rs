@@ -16,6 +16,7 @@ use crate::catalog::{self, HardwareModel, ModelQuery};
 use crate::error::AppError;
 use crate::harvest::{self, Job};
 use crate::ids::{AssetId, EventId};
+use crate::labels::Stock;
 use crate::lifecycle::{self, InstallRequest, ItemView, RemoveRequest, TransitionRequest};
 use crate::repairs::{self, Repair};
 use crate::rules::{
@@ -49,6 +50,8 @@ pub struct ListPage {
     sites: Vec<Site>,
     models: Vec<HardwareModel>,
     error: Option<String>,
+    /// Label stocks for printing the selected rows' labels.
+    stocks: &'static [Stock],
 }
 
 const FILTERS: [&str; 5] = ["kind", "state", "site_id", "model_id", "q"];
@@ -76,6 +79,7 @@ pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
         models: all_models(&state).await?,
         error: None,
         filters: FormState::default(),
+        stocks: Stock::ALL,
     };
     if f.has_errors() {
         page.error = Some(f.errors_line());

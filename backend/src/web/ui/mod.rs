@@ -20,6 +20,7 @@ pub mod error_page;
 pub mod flash;
 pub mod forms;
 pub mod harvest;
+pub mod labels;
 pub mod layout;
 pub mod models;
 pub mod repairs;

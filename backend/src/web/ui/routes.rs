@@ -5,7 +5,7 @@ use actix_web::web::{self, ServiceConfig};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
 use super::flash::see_other;
-use super::{account, assets, audit, auth, harvest, models, repairs, sites, users};
+use super::{account, assets, audit, auth, harvest, labels, models, repairs, sites, users};
 use crate::rules::Permission;
 use crate::web::access::{Family, Rule};
 use crate::web::identity::Identity;
@@ -43,6 +43,8 @@ ui_routes! {
     post "/assets" => assets::create, RegistryWrite;
     get "/assets/new" => assets::new_form, RegistryWrite;
     get "/assets/{id}" => assets::show, Read;
+    get "/assets/{id}/label.svg" => labels::svg, Read;
+    get "/labels" => labels::sheet, Read;
     get "/assets/{id}/edit" => assets::edit_form, RegistryWrite;
     post "/assets/{id}/edit" => assets::update, RegistryWrite;
     post "/assets/{id}/transition" => assets::transition, Lifecycle;
