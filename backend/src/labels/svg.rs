@@ -41,12 +41,51 @@ fn fit(chars: usize, em: f64, width: f64, max: f64, min: f64) -> (f64, bool) {
     if size >= min { (size, false) } else { (min, true) }
 }
 
-/// Splits `text` at the space nearest its middle.
-fn halves(text: &str) -> Option<(&str, &str)> {
-    let mid = text.chars().count() / 2;
-    let (i, _) =
-        text.char_indices().filter(|(_, c)| *c == ' ').min_by_key(|(i, _)| text[..*i].chars().count().abs_diff(mid))?;
-    Some((text[..i].trim_end(), text[i + 1..].trim_start()))
+/// Most lines a model's name may wrap onto.
+const MODEL_LINES: usize = 3;
+
+/// `text` wrapped at spaces into lines of at most `width` characters, or `None` when a
+/// word is longer than that.
+fn wrap(text: &str, width: usize) -> Option<Vec<String>> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let n = word.chars().count();
+        if n > width {
+            return None;
+        }
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + n <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    Some(lines)
+}
+
+/// The model's lines and their size: on one line, or wrapped onto two or three when that
+/// makes the text clearly larger (by more than 15 %), each as large as it fits (down to the
+/// smallest text); one line is squeezed when nothing else fits.
+fn model_lines(text: &str, width: f64, max: f64) -> (Vec<String>, f64, bool) {
+    let (one, squeeze) = fit(text.chars().count(), SANS_EM, width, max, MIN_TEXT_MM);
+    let mut best = (vec![text.to_owned()], one, squeeze);
+    // What one line would really be drawn at (squeezed text is as small as it is long).
+    let mut best_size = (width / (text.chars().count().max(1) as f64 * SANS_EM)).min(max);
+    let steps = 24;
+    for n in 2..=MODEL_LINES {
+        let found = (0..=steps).map(|i| max - (max - MIN_TEXT_MM) * i as f64 / steps as f64).find_map(|size| {
+            let per_line = (width / (size * SANS_EM)).floor() as usize;
+            wrap(text, per_line).filter(|l| l.len() <= n).map(|l| (l, size))
+        });
+        if let Some((lines, size)) = found
+            && size > best_size * 1.15
+        {
+            best_size = size;
+            best = (lines, size, false);
+        }
+    }
+    best
 }
 
 /// The label for `stock`: a standalone SVG document (no XML declaration), which can also
@@ -69,19 +108,9 @@ pub fn label(qr: &QrMatrix, text: &LabelText<'_>, stock: Stock) -> String {
         lines.push(Line { text: serial, size, bold: false, mono: true, squeeze });
     }
     if !text.model.is_empty() {
-        let one = fit(text.model.chars().count(), SANS_EM, tw, small, MIN_TEXT_MM);
-        let two = halves(text.model)
-            .map(|(a, b)| (a, b, fit(a.chars().count().max(b.chars().count()), SANS_EM, tw, small, MIN_TEXT_MM)));
-        match two {
-            // Two lines when one would have to shrink to less than four fifths.
-            Some((a, b, (size, squeeze))) if one.0 < small * 0.8 && (size > one.0 || one.1) => {
-                for part in [a, b] {
-                    lines.push(Line { text: part.to_owned(), size, bold: false, mono: false, squeeze });
-                }
-            }
-            _ => {
-                lines.push(Line { text: text.model.to_owned(), size: one.0, bold: false, mono: false, squeeze: one.1 })
-            }
+        let (parts, size, squeeze) = model_lines(text.model, tw, small);
+        for part in parts {
+            lines.push(Line { text: part, size, bold: false, mono: false, squeeze });
         }
     }
 
@@ -157,7 +186,7 @@ pub fn escape(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{LabelText, escape, halves, label, num};
+    use super::{LabelText, escape, label, model_lines, num, wrap};
     use crate::labels::qr::QrMatrix;
     use crate::labels::stock::Stock;
 
@@ -176,12 +205,19 @@ mod tests {
     }
 
     #[test]
-    fn long_models_wrap_at_the_middle_space() {
-        assert_eq!(
-            halves("Hewlett Packard Enterprise ProLiant DL380"),
-            Some(("Hewlett Packard", "Enterprise ProLiant DL380"))
-        );
-        assert_eq!(halves("R740"), None);
+    fn long_models_wrap_onto_at_most_three_lines() {
+        assert_eq!(wrap("Hewlett Packard Enterprise", 16), Some(vec!["Hewlett Packard".into(), "Enterprise".into()]));
+        assert_eq!(wrap("Supercalifragilistic", 10), None);
+        // Short enough for one line at full size.
+        let (lines, size, squeeze) = model_lines("Dell R740", 24.0, 3.2);
+        assert_eq!((lines.len(), size, squeeze), (1, 3.2, false));
+        // Two lines rather than one much smaller, and not three for a little more.
+        let (lines, size, _) = model_lines("Dell PowerEdge R740", 23.9, 3.24);
+        assert_eq!(lines, vec!["Dell PowerEdge".to_owned(), "R740".to_owned()], "at {size}");
+        // An A4 label's text column holds HPE's long name on three lines.
+        let (lines, size, squeeze) = model_lines("Hewlett Packard Enterprise ProLiant DL380 Gen10", 23.9, 3.24);
+        assert_eq!(lines.join(" "), "Hewlett Packard Enterprise ProLiant DL380 Gen10");
+        assert!(lines.len() <= 3 && size > 1.8 && !squeeze, "{lines:?} at {size}");
     }
 
     #[test]
@@ -195,7 +231,7 @@ mod tests {
         assert!(a4.contains(">RL-&lt;1&gt;</text>") && a4.contains(">S/N S&amp;N</text>"), "{a4}");
         // The model wraps onto two lines rather than shrinking below four fifths; the title
         // keeps it whole.
-        assert!(a4.contains(">Dell</text>") && a4.contains(">PowerEdge R740</text>"), "{a4}");
+        assert!(a4.contains(">Dell PowerEdge</text>") && a4.contains(">R740</text>"), "{a4}");
         assert!(a4.contains("<title>RL-&lt;1&gt; · S&amp;N · Dell PowerEdge R740</title>"), "{a4}");
         let roll = label(&qr, &text, Stock::Roll62);
         assert!(roll.contains(r#"width="62mm" height="29mm" viewBox="0 0 62 29""#), "{roll}");
