@@ -17,6 +17,7 @@ use crate::web::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct LabelQuery {
     /// The label stock: `a4-21` (63.5 × 38.1 mm, the default) or `roll-62` (62 × 29 mm).
+    #[param(inline)]
     pub layout: Option<Stock>,
 }
 
