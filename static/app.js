@@ -180,6 +180,83 @@
     });
   }
 
+  /* 8. The harvest bench (form[data-bench]): keyboard only, no reload between parts.
+     Enter in the serial field picks the part the scan names (its row is marked and the
+     test result takes focus); Enter in any other field saves. The form is posted in the
+     background and the page's main region is swapped for the answer (the sheet with the
+     part recorded, or the form with its error), then focus returns to the serial field.
+     Without this script the form posts and redirects like any other. */
+  function benchRowFor(code) {
+    var key = (code || '').trim().toLowerCase();
+    if (!key) { return null; }
+    var rows = doc.querySelectorAll('tr[data-codes]');
+    for (var i = 0; i < rows.length; i++) {
+      var codes = ' ' + rows[i].getAttribute('data-codes') + ' ';
+      if (codes.indexOf(' ' + key + ' ') >= 0) { return rows[i]; }
+    }
+    return null;
+  }
+
+  function benchFocus() {
+    var form = doc.querySelector('form[data-bench]');
+    if (!form) { return; }
+    var target = form.querySelector('[autofocus]') || form.querySelector('[data-bench-code]');
+    if (target) { target.focus(); }
+  }
+
+  function benchPick(form, field) {
+    var row = benchRowFor(field.value);
+    var key = field.value.trim().toLowerCase();
+    if (!row || form.getAttribute('data-picked') === key) { return false; }
+    Array.prototype.forEach.call(doc.querySelectorAll('tr.picked'), function (r) { r.classList.remove('picked'); });
+    row.classList.add('picked');
+    form.setAttribute('data-picked', key);
+    var cells = row.querySelectorAll('td');
+    var said = doc.getElementById('bench-selected');
+    if (said && cells.length > 6) {
+      said.textContent = 'Selected: ' + cells[1].textContent.trim() + ' · ' + cells[2].textContent.trim() +
+        (cells[3].textContent.trim() ? ' · ' + cells[3].textContent.trim() : '') + ' · ' + cells[6].textContent.trim();
+    }
+    var next = form.querySelector('select[name="test_result"]');
+    if (next) { next.focus(); }
+    return true;
+  }
+
+  doc.addEventListener('keydown', function (e) {
+    if (e.key !== 'Enter' || e.isComposing || e.defaultPrevented) { return; }
+    var t = e.target;
+    var form = t && t.form;
+    if (!form || !form.hasAttribute('data-bench')) { return; }
+    if (t.tagName === 'BUTTON' || t.tagName === 'TEXTAREA') { return; }
+    e.preventDefault();
+    if (t.hasAttribute('data-bench-code') && benchPick(form, t)) { return; }
+    if (typeof form.requestSubmit === 'function') { form.requestSubmit(); } else { form.submit(); }
+  });
+
+  doc.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (!form || !form.hasAttribute || !form.hasAttribute('data-bench') || !window.fetch || !window.DOMParser) { return; }
+    e.preventDefault();   // the double-submit guard (3) leaves prevented submissions alone
+    if (form.getAttribute('data-busy') === '1') { return; }
+    form.setAttribute('data-busy', '1');
+    form.setAttribute('aria-busy', 'true');
+    var body = new URLSearchParams(new FormData(form));
+    fetch(form.action, { method: 'POST', body: body, credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('main');
+        var main = doc.querySelector('main');
+        if (!fresh || !main) { window.location.reload(); return; }
+        main.replaceWith(doc.importNode(fresh, true));
+        setupFlash();
+        benchFocus();
+      })
+      .catch(function () {
+        form.removeAttribute('data-busy');
+        form.submit();      // the network failed: fall back to an ordinary post
+      });
+  }, true);
+
   function ready() {
     setupFlash();
     autofocusWide();

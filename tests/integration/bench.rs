@@ -345,3 +345,78 @@ db_test! {
         assert_eq!(v["ok"], true, "{v}");
     }
 }
+
+db_test! {
+    async fn the_harvest_bench_records_a_dozen_parts_by_keyboard_without_a_reload(app: TestApp) {
+        let Some(b) = reloop_tests::browser::Browser::start("the_harvest_bench_records_a_dozen_parts_by_keyboard_without_a_reload").await else { return };
+        use thirtyfour::prelude::*;
+        let tech = app.user("bench", Role::Refurbisher).await;
+        let srv = s(&app.asset("KB-1", "server", json!({"state": "deployed"})).await, "id");
+        for i in 1..=12 {
+            app.asset(&format!("KB-1-D{i:02}"), "dimm", json!({"parent_id": srv, "manufacturer": "Samsung", "serial": format!("SAM{i:04}")})).await;
+        }
+        assert_eq!(app.transition(&srv, "retired").await.status, 200);
+        let r = tech.post_json("/api/v1/dismantle-jobs", &json!({"asset_id": srv})).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let job = s(&r.json(), "id");
+
+        b.driver.goto(app.url(&format!("/dismantle/{job}"))).await.expect("goto");
+        b.wait_for("input[name=username]").await.send_keys("bench").await.expect("type");
+        b.wait_for("input[name=password]").await.send_keys(format!("{}\n", reloop_tests::PASSWORD)).await.expect("type");
+        b.wait_for("form[data-bench]").await;
+        assert_eq!(b.driver.current_url().await.expect("url").path(), format!("/dismantle/{job}"), "sign-in came back to the job");
+        // From here on: count every mouse event, and mark the page, so a reload would show.
+        b.eval("window.__mouse = 0; window.__page = 'same'; ['mousedown', 'pointerdown', 'click', 'mouseup'].forEach(function (t) { document.addEventListener(t, function () { window.__mouse++; }, true); }); return true").await;
+        let focus = || async { b.eval("return document.activeElement && document.activeElement.name || ''").await };
+        assert_eq!(focus().await, json!("code"), "the serial field has focus on arrival");
+
+        // Keys after the scan, per part: Enter alone (passed → spare pool); "f" Enter
+        // (failed → recycling bin); Tab "r" Enter (resale); Tab Tab "a" Enter (grade A).
+        let plans: [(&[&str], &str, &str); 4] = [
+            (&["\u{E007}"], "Spare pool", "Passed"),
+            (&["f", "\u{E007}"], "Recycling bin", "Failed"),
+            (&["\u{E004}", "r", "\u{E007}"], "Resale or donation", "Passed"),
+            (&["\u{E004}", "\u{E004}", "a", "\u{E007}"], "Spare pool", "Passed"),
+        ];
+        let mut keys_after_scan = 0;
+        for i in 1..=12usize {
+            let (keys, dest, test) = plans[(i - 1) % plans.len()];
+            let serial = format!("SAM{i:04}");
+            assert_eq!(focus().await, json!("code"), "part {i}: focus is back on the serial field");
+            b.driver.active_element().await.expect("active").send_keys(format!("{serial}\u{E007}")).await.expect("scan");
+            assert_eq!(focus().await, json!("test_result"), "part {i}: the scan picked the part and moved on");
+            let picked = b.eval("return document.querySelector('tr.picked td:nth-child(2)').textContent.trim()").await;
+            assert_eq!(picked, json!(format!("KB-1-D{i:02}")), "part {i}: the scanned part is marked");
+            for k in keys {
+                b.driver.active_element().await.expect("active").send_keys(*k).await.expect("key");
+                keys_after_scan += 1;
+            }
+            let row = b.wait_for(&format!("tr.done[data-codes~=\"{}\"]", serial.to_lowercase())).await;
+            let status = row.find(By::Css("td.status")).await.expect("status").text().await.expect("text");
+            assert!(status.contains(dest) && status.contains(test), "part {i}: {status}");
+            if i % plans.len() == 0 {
+                let grade = row.find(By::Css("td:nth-child(8)")).await.expect("grade").text().await.expect("text");
+                assert_eq!(grade.trim(), "A", "part {i}");
+            }
+            let progress = b.wait_for("#bench-progress").await.text().await.expect("text");
+            assert_eq!(progress, format!("{i} of 12 parts recorded"), "part {i}");
+            let flash = b.wait_for(".flash").await.text().await.expect("text");
+            assert!(flash.contains(&format!("KB-1-D{i:02}")), "part {i}: {flash}");
+        }
+        assert!(keys_after_scan <= 12 * 4, "{keys_after_scan} keys after the scans");
+        assert_eq!(b.eval("return [window.__page, window.__mouse]").await, json!(["same", 0]), "no reload, no mouse");
+        assert_eq!(focus().await, json!("code"));
+        // An unknown serial: the page asks for its kind, keyboard still in charge.
+        b.driver.active_element().await.expect("active").send_keys("NOPE-1\u{E007}").await.expect("scan");
+        let err = b.wait_for("label.scan-field .err").await.text().await.expect("text");
+        assert!(err.contains("no item has the tag or serial NOPE-1"), "{err}");
+        assert_eq!(focus().await, json!("found_kind"), "the found-part kind takes focus");
+        b.quit().await;
+
+        // The records are what the keys said.
+        let d = app.get(&format!("/api/v1/dismantle-jobs/{job}")).await.json();
+        let dest: Vec<&str> = d["lines"].as_array().unwrap().iter().map(|l| l["destination"].as_str().unwrap_or("")).collect();
+        assert_eq!(dest, ["spare_pool", "recycling_bin", "resale", "spare_pool"].repeat(3));
+        assert!(d["lines"].as_array().unwrap().iter().all(|l| l["recorded_by"] == "bench"));
+    }
+}
