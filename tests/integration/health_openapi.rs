@@ -51,6 +51,20 @@ db_test! {
             ("/api/v1/users/{id}", &["patch"]),
             ("/api/v1/audit", &["get"]),
             ("/api/v1/audit/verify", &["get"]),
+            ("/api/v1/repairs", &["get", "post"]),
+            ("/api/v1/repairs/stats", &["get"]),
+            ("/api/v1/repairs/{id}", &["get", "patch"]),
+            ("/api/v1/repairs/{id}/remove-part", &["post"]),
+            ("/api/v1/repairs/{id}/install-part", &["post"]),
+            ("/api/v1/repairs/{id}/reserve", &["post"]),
+            ("/api/v1/repairs/{id}/close", &["post"]),
+            ("/api/v1/repairs/{id}/candidates", &["get"]),
+            ("/api/v1/dismantle-jobs", &["get", "post"]),
+            ("/api/v1/dismantle-jobs/{id}", &["get"]),
+            ("/api/v1/dismantle-jobs/{id}/parts", &["post"]),
+            ("/api/v1/dismantle-jobs/{id}/close", &["post"]),
+            ("/api/v1/pool", &["get"]),
+            ("/api/v1/reuse", &["get"]),
         ];
         let paths = doc["paths"].as_object().expect("paths");
         for (path, methods) in expected {
@@ -61,7 +75,7 @@ db_test! {
         assert_eq!(paths.len(), expected.len(), "documented paths: {:?}", paths.keys().collect::<Vec<_>>());
         // Schemas referenced by the operations exist.
         let schemas = doc["components"]["schemas"].as_object().expect("schemas");
-        for name in ["Asset", "NewAsset", "AssetPatch", "TransitionRequest", "ErrorBody", "State", "AssetKind", "Site", "HardwareModel", "User", "TokenInfo", "AuditEntry", "ChainReport"] {
+        for name in ["Asset", "NewAsset", "AssetPatch", "TransitionRequest", "ErrorBody", "State", "AssetKind", "Site", "HardwareModel", "User", "TokenInfo", "AuditEntry", "ChainReport", "Repair", "RepairDetail", "Job", "JobDetail", "PoolView", "ReuseFigures", "FaultCategory", "Destination"] {
             assert!(schemas.contains_key(name), "schema {name} missing");
         }
         // Every reference resolves (a parameter's schema too, which no response check reads).

@@ -183,6 +183,49 @@ db_test! {
         c.check("GET", "/api/v1/assets/{id}/label.svg", &app.get(&format!("/api/v1/assets/{id}/label.svg?layout=letter")).await);
         c.check("GET", "/api/v1/assets/{id}/label.svg", &anon.get(&format!("/api/v1/assets/{id}/label.svg")).await);
 
+        // The bench: a repair, a dismantle job, the pools and the figures.
+        let bsrv = c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "CT-B", "kind": "server", "state": "deployed"})).await);
+        let bid = s(&bsrv, "id");
+        let bd = s(&c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "CT-BD", "kind": "dimm", "parent_id": bid})).await), "id");
+        let rep = c.check("POST", "/api/v1/repairs", &app.post_json("/api/v1/repairs", &json!({"asset_id": bid, "fault_category": "memory_errors"})).await);
+        let rid = s(&rep, "id");
+        c.check("POST", "/api/v1/repairs", &app.post_json("/api/v1/repairs", &json!({"asset_id": bid, "fault_category": "memory_errors"})).await);
+        c.check("POST", "/api/v1/repairs", &app.post_json("/api/v1/repairs", &json!({"asset_id": bid})).await);
+        c.check("POST", "/api/v1/repairs", &auditor.post_json("/api/v1/repairs", &json!({"asset_id": bid, "fault_category": "other"})).await);
+        c.check("GET", "/api/v1/repairs", &app.get("/api/v1/repairs?status=open").await);
+        c.check("GET", "/api/v1/repairs", &app.get("/api/v1/repairs?limit=0").await);
+        c.check("GET", "/api/v1/repairs/{id}", &app.get(&format!("/api/v1/repairs/{rid}")).await);
+        c.check("GET", "/api/v1/repairs/{id}", &app.get(&format!("/api/v1/repairs/{nobody}")).await);
+        c.check("PATCH", "/api/v1/repairs/{id}", &app.patch_json(&format!("/api/v1/repairs/{rid}"), &json!({"version": 1, "labour_minutes": 30, "note": "reseated"})).await);
+        c.check("PATCH", "/api/v1/repairs/{id}", &app.patch_json(&format!("/api/v1/repairs/{rid}"), &json!({"version": 1, "labour_minutes": 40})).await);
+        c.check("POST", "/api/v1/repairs/{id}/remove-part", &app.post_json(&format!("/api/v1/repairs/{rid}/remove-part"), &json!({"version": 2, "part_id": bd, "destination": "spare_pool"})).await);
+        c.check("POST", "/api/v1/repairs/{id}/remove-part", &app.post_json(&format!("/api/v1/repairs/{rid}/remove-part"), &json!({"version": 3, "part_id": bd, "destination": "resale"})).await);
+        c.check("GET", "/api/v1/repairs/{id}/candidates", &app.get(&format!("/api/v1/repairs/{rid}/candidates")).await);
+        c.check("GET", "/api/v1/repairs/{id}/candidates", &app.get(&format!("/api/v1/repairs/{rid}/candidates?limit=0")).await);
+        c.check("POST", "/api/v1/repairs/{id}/reserve", &app.post_json(&format!("/api/v1/repairs/{rid}/reserve"), &json!({"version": 3, "part_id": bd})).await);
+        c.check("POST", "/api/v1/repairs/{id}/reserve", &app.post_json(&format!("/api/v1/repairs/{rid}/reserve"), &json!({"version": 4, "part_id": bid})).await);
+        c.check("POST", "/api/v1/repairs/{id}/install-part", &app.post_json(&format!("/api/v1/repairs/{rid}/install-part"), &json!({"version": 4, "part_id": bd})).await);
+        c.check("POST", "/api/v1/repairs/{id}/install-part", &app.post_json(&format!("/api/v1/repairs/{rid}/install-part"), &json!({"version": 5, "part_id": bd})).await);
+        c.check("POST", "/api/v1/repairs/{id}/close", &app.post_json(&format!("/api/v1/repairs/{rid}/close"), &json!({"version": 5, "outcome": "not_repairable"})).await);
+        c.check("POST", "/api/v1/repairs/{id}/close", &app.post_json(&format!("/api/v1/repairs/{rid}/close"), &json!({"version": 6, "outcome": "repaired"})).await);
+        c.check("GET", "/api/v1/repairs/stats", &app.get("/api/v1/repairs/stats").await);
+        let job = c.check("POST", "/api/v1/dismantle-jobs", &app.post_json("/api/v1/dismantle-jobs", &json!({"asset_id": bid, "repair_id": rid})).await);
+        let jid = s(&job, "id");
+        c.check("POST", "/api/v1/dismantle-jobs", &app.post_json("/api/v1/dismantle-jobs", &json!({"asset_id": bid})).await);
+        c.check("GET", "/api/v1/dismantle-jobs", &app.get("/api/v1/dismantle-jobs").await);
+        c.check("GET", "/api/v1/dismantle-jobs", &app.get("/api/v1/dismantle-jobs?limit=0").await);
+        c.check("GET", "/api/v1/dismantle-jobs/{id}", &app.get(&format!("/api/v1/dismantle-jobs/{jid}")).await);
+        c.check("GET", "/api/v1/dismantle-jobs/{id}", &app.get(&format!("/api/v1/dismantle-jobs/{nobody}")).await);
+        c.check("POST", "/api/v1/dismantle-jobs/{id}/parts", &app.post_json(&format!("/api/v1/dismantle-jobs/{jid}/parts"), &json!({"code": "CT-BD", "grade": {"retail": "B"}})).await);
+        c.check("POST", "/api/v1/dismantle-jobs/{id}/parts", &app.post_json(&format!("/api/v1/dismantle-jobs/{jid}/parts"), &json!({"code": "CT-BD"})).await);
+        c.check("POST", "/api/v1/dismantle-jobs/{id}/parts", &app.post_json(&format!("/api/v1/dismantle-jobs/{jid}/parts"), &json!({"code": "NOPE-1"})).await);
+        c.check("POST", "/api/v1/dismantle-jobs/{id}/close", &app.post_json(&format!("/api/v1/dismantle-jobs/{jid}/close"), &json!({"version": 0})).await);
+        c.check("POST", "/api/v1/dismantle-jobs/{id}/close", &app.post_json(&format!("/api/v1/dismantle-jobs/{jid}/close"), &json!({"version": 1})).await);
+        c.check("GET", "/api/v1/pool", &app.get("/api/v1/pool").await);
+        c.check("GET", "/api/v1/pool", &app.get("/api/v1/pool?pool=compost").await);
+        c.check("GET", "/api/v1/reuse", &app.get("/api/v1/reuse").await);
+        c.check("GET", "/api/v1/reuse", &app.get("/api/v1/reuse?from=2026-12-31&to=2026-01-01").await);
+
         // Users and the trail.
         c.check("GET", "/api/v1/users", &app.get("/api/v1/users").await);
         c.check("GET", "/api/v1/users", &auditor.get("/api/v1/users").await);
@@ -198,7 +241,7 @@ db_test! {
 
         c.all_seen();
         // Each operation was seen succeeding and failing in the ways its callers meet most.
-        for (m, p, st) in [("post", "/api/v1/assets", 201u16), ("post", "/api/v1/assets", 409), ("post", "/api/v1/assets", 413), ("post", "/api/v1/assets", 415), ("post", "/api/v1/assets", 401), ("patch", "/api/v1/assets/{id}", 409), ("get", "/api/v1/assets/{id}/label.svg", 200), ("post", "/api/v1/assets/{id}/transition", 403)] {
+        for (m, p, st) in [("post", "/api/v1/assets", 201u16), ("post", "/api/v1/assets", 409), ("post", "/api/v1/assets", 413), ("post", "/api/v1/assets", 415), ("post", "/api/v1/assets", 401), ("patch", "/api/v1/assets/{id}", 409), ("get", "/api/v1/assets/{id}/label.svg", 200), ("post", "/api/v1/assets/{id}/transition", 403), ("post", "/api/v1/repairs", 201), ("post", "/api/v1/repairs", 409), ("post", "/api/v1/repairs/{id}/close", 200), ("post", "/api/v1/dismantle-jobs/{id}/parts", 200), ("post", "/api/v1/dismantle-jobs/{id}/parts", 422), ("post", "/api/v1/dismantle-jobs/{id}/close", 200)] {
             assert!(c.statuses.contains(&(m.to_owned(), p.to_owned(), st)), "{m} {p} never answered {st}");
         }
     }

@@ -16,9 +16,14 @@ use crate::assets::{self, AssetPatch, NewAsset};
 use crate::context::Ctx;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::ids::{AssetId, ModelId, SiteId};
-use crate::lifecycle::{self, InstallRequest, RemoveRequest, TransitionRequest};
-use crate::rules::{AssetKind, CosmeticGrade, FunctionalGrade, Grade, RetailGrade, State, WorkloadTier};
+use crate::harvest::{self, CloseJob, NewJob, RecordPart};
+use crate::ids::{AssetId, JobId, ModelId, RepairId, SiteId};
+use crate::lifecycle::{self, InstallRequest, TransitionRequest};
+use crate::repairs::{self, CloseRepair, InstallPart, NewRepair, RemovePart};
+use crate::rules::{
+    AssetKind, CosmeticGrade, Destination, FunctionalGrade, Grade, RepairOutcome, RetailGrade, State, TestResult,
+    WorkloadTier,
+};
 
 /// A service error as an `anyhow` error that keeps every field message.
 fn app_err(e: AppError, what: String) -> anyhow::Error {
@@ -75,6 +80,10 @@ struct Rt {
     drives: Vec<Part>,
     psus: Vec<Part>,
     nics: Vec<Part>,
+    /// The open repair order and its version.
+    repair: Option<(RepairId, i32)>,
+    /// The open dismantle job.
+    job: Option<JobId>,
 }
 
 /// A part in stock that repairs and upgrades may use.
@@ -258,6 +267,43 @@ impl<'a> Exec<'a> {
                 tracing::debug!("demo: {} of {total} steps played", n + 1);
             }
         }
+        let end = plan::history_end()? - self.shift;
+        self.bench_in_progress(end).await
+    }
+
+    /// The bench as it stands at the end of the history: the last two sanitized servers
+    /// are on the harvest bench, their dismantle jobs open with the first half of their
+    /// parts recorded (tested good, into the spare pool).
+    async fn bench_in_progress(&mut self, end: DateTime<Utc>) -> anyhow::Result<()> {
+        let mut chosen = Vec::new();
+        for rt in self.servers.iter().rev().flatten() {
+            if chosen.len() == 2 {
+                break;
+            }
+            if assets::get(self.db.conn(), rt.id).await.ctx(|| format!("reading {}", rt.tag))?.state == State::Sanitized
+            {
+                chosen.push((rt.id, rt.tag.clone()));
+            }
+        }
+        for (k, (id, tag)) in chosen.into_iter().enumerate() {
+            let mut t = end - Duration::hours(30 - 6 * k as i64);
+            let ctx = self.ctx("refurb-utr", t);
+            let input = NewJob {
+                asset_id: Some(id),
+                note: Some("dismantling for parts; bench in progress".into()),
+                ..Default::default()
+            };
+            let job = harvest::open(self.db, &ctx, input).await.ctx(|| format!("opening a dismantle job on {tag}"))?;
+            let sheet = harvest::detail(self.db.conn(), job.id).await.ctx(|| format!("reading the job of {tag}"))?;
+            let half = sheet.lines.len() / 2;
+            for line in sheet.lines.iter().filter(|l| l.asset_id.is_some()).take(half) {
+                t += Duration::minutes(3);
+                let ctx = self.ctx("refurb-utr", t);
+                let input =
+                    RecordPart { line_id: Some(line.id), test_result: Some(TestResult::Passed), ..Default::default() };
+                harvest::record(self.db, &ctx, job.id, input).await.ctx(|| format!("recording a part of {tag}"))?;
+            }
+        }
         Ok(())
     }
 
@@ -384,6 +430,8 @@ impl<'a> Exec<'a> {
                 drives: Vec::new(),
                 psus: Vec::new(),
                 nics: Vec::new(),
+                repair: None,
+                job: None,
             };
             for (role, mut p) in parts {
                 p.id = id_of(&p.tag)?;
@@ -467,19 +515,6 @@ impl<'a> Exec<'a> {
         .await
     }
 
-    async fn remove(
-        &self,
-        ctx: &Ctx,
-        parent: AssetId,
-        part: &Part,
-        to: Option<State>,
-        reason: String,
-    ) -> anyhow::Result<()> {
-        let req = RemoveRequest { to_state: to, version: None, reason: Some(reason) };
-        lifecycle::remove(self.db, ctx, parent, part.id, req).await.ctx(|| format!("removing {}", part.tag))?;
-        Ok(())
-    }
-
     async fn install(
         &self,
         ctx: &Ctx,
@@ -523,6 +558,34 @@ impl<'a> Exec<'a> {
             ServerAction::Grade { grade, reason } => {
                 let server = Part { id: rt.id, tag: rt.tag.clone(), model: &rt.cfg.server };
                 self.grade(&ctx, &server, *grade, reason).await?;
+            }
+            ServerAction::OpenRepair { fault, reason } => {
+                let input = NewRepair {
+                    asset_id: Some(rt.id),
+                    fault_category: Some(*fault),
+                    description: Some(reason.clone()),
+                    technician: Some(ctx.actor.name.clone()),
+                    ..Default::default()
+                };
+                let r = repairs::open(self.db, &ctx, input).await.ctx(|| format!("opening a repair on {}", rt.tag))?;
+                rt.repair = Some((r.id, r.version));
+            }
+            ServerAction::CloseRepair { note } => {
+                let (id, version) = rt.repair.take().with_context(|| format!("{} has no open repair", rt.tag))?;
+                let input = CloseRepair { version, outcome: Some(RepairOutcome::Repaired), note: Some(note.clone()) };
+                repairs::close(self.db, &ctx, id, input).await.ctx(|| format!("closing the repair of {}", rt.tag))?;
+            }
+            ServerAction::OpenDismantle => {
+                let input = NewJob {
+                    asset_id: Some(rt.id),
+                    note: Some("dismantled for parts harvest".into()),
+                    ..Default::default()
+                };
+                let ctx = self.ctx("refurb-utr", at);
+                let j = harvest::open(self.db, &ctx, input)
+                    .await
+                    .ctx(|| format!("opening a dismantle job on {}", rt.tag))?;
+                rt.job = Some(j.id);
             }
             ServerAction::Swap { role, reason } => self.swap(rt, at, *role, reason).await?,
             ServerAction::SanitizeDrives => self.sanitize_drives(rt, at).await?,
@@ -595,7 +658,15 @@ impl<'a> Exec<'a> {
         };
         let ops = self.ops(rt.site);
         let ctx = self.ctx(&ops, at);
-        self.remove(&ctx, parent, &failed, Some(State::Retired), format!("failed: {reason}")).await?;
+        let (rid, version) = rt.repair.with_context(|| format!("{}: a swap outside a repair", rt.tag))?;
+        let out = RemovePart {
+            version,
+            part_id: Some(failed.id),
+            destination: Some(Destination::RecyclingBin),
+            reason: Some(format!("failed: {reason}")),
+            ..Default::default()
+        };
+        let r = repairs::remove_part(self.db, &ctx, rid, out).await.ctx(|| format!("removing {}", failed.tag))?;
         let (spare, harvested) = self.take_spare(failed.model, rt.site, at).await?;
         let ctx = self.ctx(&ops, at + Duration::minutes(25));
         let why = if harvested {
@@ -603,7 +674,17 @@ impl<'a> Exec<'a> {
         } else {
             format!("replaces failed {}", failed.tag)
         };
-        self.install(&ctx, parent, &parent_tag, &spare, why).await?;
+        let into = InstallPart {
+            version: r.version,
+            part_id: Some(spare.id),
+            parent_id: Some(parent),
+            reason: Some(why),
+            ..Default::default()
+        };
+        let r = repairs::install_part(self.db, &ctx, rid, into)
+            .await
+            .ctx(|| format!("installing {} in {parent_tag}", spare.tag))?;
+        rt.repair = Some((rid, r.version));
         if harvested && role == Role::Dimm {
             self.reused_dimms += 1;
         }
@@ -679,105 +760,102 @@ impl<'a> Exec<'a> {
         Ok(())
     }
 
-    /// After dismantling: parts that pass their tests go to stock (and the spare pool), the
-    /// stripped board and the chassis wait for the next recycling lot.
+    /// At the harvest bench: every line of the server's dismantle job is recorded (DIMMs,
+    /// GPUs, sanitized drives and PSUs tested into the spare pool; CPUs, NICs and two drives
+    /// in five to resale; the stripped board, baseboard and anything else to the recycling
+    /// bin), then the job closes and the server is dismantled. Drives for resale are sold
+    /// with their erasure certificate; every other chassis waits for a recycling lot.
     async fn harvest(&mut self, rt: &mut Rt, at: DateTime<Utc>) -> anyhow::Result<()> {
-        let mut t = at;
-        let tick = |t: &mut DateTime<Utc>| {
-            *t += Duration::minutes(4);
-            *t
-        };
+        let job = rt.job.take().with_context(|| format!("{}: harvest without a dismantle job", rt.tag))?;
         let ops = "refurb-utr";
         let tested = Grade {
             functional: Some(FunctionalGrade::F5),
             cosmetic: Some(CosmeticGrade::C5),
             retail: Some(RetailGrade::B),
         };
-        let board = rt.board.clone();
+        let drive_grade = Grade {
+            functional: Some(FunctionalGrade::F5),
+            cosmetic: Some(CosmeticGrade::C4),
+            retail: Some(RetailGrade::B),
+        };
+        let mut plan: HashMap<AssetId, (TestResult, Destination, Grade)> = HashMap::new();
+        let mut to_pool: Vec<Part> = Vec::new();
+        let mut sold: Vec<Part> = Vec::new();
         for d in std::mem::take(&mut rt.dimms) {
-            let ctx = self.ctx(ops, tick(&mut t));
-            self.remove(&ctx, board.id, &d, Some(State::InStock), "harvested; memtest86+ 4 passes OK".into()).await?;
-            let ctx = self.ctx(ops, tick(&mut t));
-            self.grade(&ctx, &d, tested, &format!("Harvested from {} and tested.", rt.tag)).await?;
-            let model = d.model;
-            self.spares.entry(model).or_default().push(Spare {
-                part: d,
-                site: rt.site,
-                ready: at + Duration::days(1),
-                harvested: true,
-            });
+            plan.insert(d.id, (TestResult::Passed, Destination::SparePool, tested));
+            to_pool.push(d);
         }
         for c in std::mem::take(&mut rt.cpus) {
-            let ctx = self.ctx(ops, tick(&mut t));
-            self.remove(&ctx, board.id, &c, Some(State::InStock), "harvested for resale".into()).await?;
-            let ctx = self.ctx(ops, tick(&mut t));
-            self.grade(&ctx, &c, tested, &format!("Harvested from {}.", rt.tag)).await?;
+            plan.insert(c.id, (TestResult::Passed, Destination::Resale, tested));
         }
         for g in std::mem::take(&mut rt.gpus) {
-            let parent = rt.baseboard.as_ref().map(|b| b.id).unwrap_or(board.id);
-            let ctx = self.ctx(ops, tick(&mut t));
-            self.remove(&ctx, parent, &g, Some(State::InStock), "harvested".into()).await?;
+            plan.insert(g.id, (TestResult::Passed, Destination::SparePool, Grade::default()));
         }
         for d in std::mem::take(&mut rt.board_drives) {
-            let ctx = self.ctx(ops, tick(&mut t));
-            self.remove(&ctx, board.id, &d, Some(State::InStock), "harvested after sanitization".into()).await?;
-        }
-        self.pending.push(Pending { id: board.id, ready: at, site: rt.site });
-        if let Some(bb) = rt.baseboard.take() {
-            self.pending.push(Pending { id: bb.id, ready: at, site: rt.site });
+            plan.insert(d.id, (TestResult::Passed, Destination::SparePool, drive_grade));
         }
         for (j, d) in std::mem::take(&mut rt.drives).into_iter().enumerate() {
-            let ctx = self.ctx(ops, tick(&mut t));
             if j % 5 < 3 {
-                self.transition(
-                    &ctx,
-                    d.id,
-                    &d.tag,
-                    State::InStock,
-                    None,
-                    "sanitized and tested (SMART OK); to the spare pool".into(),
-                    json!({}),
-                )
-                .await?;
-                let drive_grade = Grade {
-                    functional: Some(FunctionalGrade::F5),
-                    cosmetic: Some(CosmeticGrade::C4),
-                    retail: Some(RetailGrade::B),
-                };
-                let ctx = self.ctx(ops, tick(&mut t));
-                self.grade(&ctx, &d, drive_grade, &format!("Harvested from {}.", rt.tag)).await?;
-                let model = d.model;
-                self.spares.entry(model).or_default().push(Spare {
-                    part: d,
-                    site: rt.site,
-                    ready: at + Duration::days(1),
-                    harvested: true,
-                });
+                plan.insert(d.id, (TestResult::Passed, Destination::SparePool, drive_grade));
+                to_pool.push(d);
             } else {
-                self.transition(
-                    &ctx,
-                    d.id,
-                    &d.tag,
-                    State::TransferredOut,
-                    None,
-                    "sold to a refurbisher with its erasure certificate".into(),
-                    json!({"recipient": self.data.buyers.drives}),
-                )
-                .await?;
+                plan.insert(d.id, (TestResult::Passed, Destination::Resale, drive_grade));
+                sold.push(d);
             }
         }
         for p in std::mem::take(&mut rt.psus) {
-            let ctx = self.ctx(ops, tick(&mut t));
+            plan.insert(p.id, (TestResult::Passed, Destination::SparePool, Grade::default()));
+            to_pool.push(p);
+        }
+        for n in std::mem::take(&mut rt.nics) {
+            plan.insert(n.id, (TestResult::Passed, Destination::Resale, Grade::default()));
+        }
+        let sheet = harvest::detail(self.db.conn(), job).await.ctx(|| format!("reading the job of {}", rt.tag))?;
+        let mut t = at;
+        for line in &sheet.lines {
+            t += Duration::minutes(4);
+            let ctx = self.ctx(ops, t);
+            let input = match line.asset_id {
+                Some(a) => {
+                    let (test, dest, grade) = plan.get(&a).copied().unwrap_or((
+                        TestResult::Untested,
+                        Destination::RecyclingBin,
+                        Grade::default(),
+                    ));
+                    RecordPart {
+                        line_id: Some(line.id),
+                        test_result: Some(test),
+                        grade,
+                        destination: Some(dest),
+                        ..Default::default()
+                    }
+                }
+                None => RecordPart { line_id: Some(line.id), missing: true, ..Default::default() },
+            };
+            harvest::record(self.db, &ctx, job, input)
+                .await
+                .ctx(|| format!("recording {} of {}", line.asset_tag.clone().unwrap_or_default(), rt.tag))?;
+        }
+        let ctx = self.ctx(ops, t + Duration::minutes(5));
+        harvest::close(self.db, &ctx, job, CloseJob { version: sheet.job.version })
+            .await
+            .ctx(|| format!("closing the dismantle job of {}", rt.tag))?;
+        t += Duration::minutes(30);
+        for d in sold {
+            t += Duration::minutes(2);
+            let ctx = self.ctx(ops, t);
             self.transition(
                 &ctx,
-                p.id,
-                &p.tag,
-                State::InStock,
+                d.id,
+                &d.tag,
+                State::TransferredOut,
                 None,
-                "tested under load; to the spare pool".into(),
-                json!({}),
+                "sold to a refurbisher with its erasure certificate".into(),
+                json!({"recipient": self.data.buyers.drives}),
             )
             .await?;
+        }
+        for p in to_pool {
             let model = p.model;
             self.spares.entry(model).or_default().push(Spare {
                 part: p,
@@ -786,10 +864,9 @@ impl<'a> Exec<'a> {
                 harvested: true,
             });
         }
-        for nic in std::mem::take(&mut rt.nics) {
-            let ctx = self.ctx(ops, tick(&mut t));
-            self.transition(&ctx, nic.id, &nic.tag, State::InStock, None, "tested; to resale stock".into(), json!({}))
-                .await?;
+        self.pending.push(Pending { id: rt.board.id, ready: at, site: rt.site });
+        if let Some(bb) = rt.baseboard.take() {
+            self.pending.push(Pending { id: bb.id, ready: at, site: rt.site });
         }
         // Every other chassis is kept as a donor of rails, fans and backplanes; the rest
         // go out with the next recycling lot.

@@ -15,7 +15,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
 use super::data::{Demo, PO_FILE, ServerConfig, SiteKey};
-use crate::rules::{CosmeticGrade, FunctionalGrade, Grade, RetailGrade, State, WorkloadTier};
+use crate::rules::{CosmeticGrade, FaultCategory, FunctionalGrade, Grade, RetailGrade, State, WorkloadTier};
 use SiteKey::*;
 use WorkloadTier as W;
 
@@ -90,6 +90,18 @@ pub enum Role {
     Gpu,
 }
 
+impl Role {
+    /// The fault category a repair of this part is opened with.
+    pub fn fault(self) -> FaultCategory {
+        match self {
+            Role::Dimm => FaultCategory::MemoryErrors,
+            Role::Drive => FaultCategory::DriveFailure,
+            Role::Psu => FaultCategory::PsuFailure,
+            Role::Gpu => FaultCategory::GpuFault,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum ServerAction {
     Transition {
@@ -107,7 +119,16 @@ pub enum ServerAction {
         tier: Option<WorkloadTier>,
         reason: String,
     },
-    /// Remove a failing part (to `retired`) and install a spare.
+    /// Open a repair order: the server goes to `in_repair` with its parts.
+    OpenRepair {
+        fault: FaultCategory,
+        reason: String,
+    },
+    /// Close the open repair order as repaired: the server returns to its state before.
+    CloseRepair {
+        note: String,
+    },
+    /// In the open repair: remove the failing part (to the recycling bin) and install a spare.
     Swap {
         role: Role,
         reason: String,
@@ -118,7 +139,11 @@ pub enum ServerAction {
         grade: Grade,
         reason: String,
     },
-    /// After dismantling: harvest DIMMs, CPUs, drives, PSUs and NICs; send the rest to recycling.
+    /// Open a dismantle job on the retired (sanitized) server.
+    OpenDismantle,
+    /// At the harvest bench: record every part of the job (DIMMs, CPUs, GPUs, drives, PSUs
+    /// and NICs tested into the spare pool or resale; the rest to the recycling bin) and
+    /// close it: the server is dismantled.
     Harvest,
     /// Install up to this many harvested DIMMs (memory upgrade before a second life).
     Upgrade {
@@ -279,7 +304,7 @@ fn pick_role(cfg: &ServerConfig, rng: &mut StdRng) -> Role {
 }
 
 /// Repairs while in service: out to `in_repair`, the failing part swapped, back in service.
-fn repairs(s: &mut Story, rng: &mut StdRng, cfg: &ServerConfig, until: DateTime<Utc>, back: State, rate_per_year: f64) {
+fn repairs(s: &mut Story, rng: &mut StdRng, cfg: &ServerConfig, until: DateTime<Utc>, rate_per_year: f64) {
     let span = years(until - s.t);
     let mut n = 0;
     let mut left = span * rate_per_year;
@@ -300,11 +325,11 @@ fn repairs(s: &mut Story, rng: &mut StdRng, cfg: &ServerConfig, until: DateTime<
         }
         let role = pick_role(cfg, rng);
         let why = failure(role, rng);
-        s.push(start, tr(State::InRepair, format!("incident: {why}")));
+        s.push(start, ServerAction::OpenRepair { fault: role.fault(), reason: format!("incident: {why}") });
         let t = s.after(rng, 0, 3);
         s.push(t, ServerAction::Swap { role, reason: why });
         let t = s.after(rng, 1, 6);
-        s.push(t, tr(back, "repaired; burn-in passed"));
+        s.push(t, ServerAction::CloseRepair { note: "repaired; burn-in passed".into() });
     }
 }
 
@@ -452,7 +477,7 @@ fn story(
         s.push(t, tr(State::Deployed, "back in service after relocation"));
     }
     let rate = if cfg.has_gpus() { 0.25 } else { 0.1 };
-    repairs(&mut s, rng, cfg, life_until, State::Deployed, rate);
+    repairs(&mut s, rng, cfg, life_until, rate);
     if s.t < first_end && fate != Fate::Deployed && fate != Fate::InRepair {
         s.t = first_end;
     }
@@ -463,7 +488,7 @@ fn story(
             let t = s.after(rng, ((end - s.t).num_days() - 40).max(1), ((end - s.t).num_days() - 3).max(1));
             let role = pick_role(cfg, rng);
             let why = failure(role, rng);
-            s.push(t, tr(State::InRepair, format!("incident: {why}")));
+            s.push(t, ServerAction::OpenRepair { fault: role.fault(), reason: format!("incident: {why}") });
             if rng.random_bool(0.5) {
                 let t = s.after(rng, 0, 2);
                 s.push(t, ServerAction::Swap { role, reason: why });
@@ -541,7 +566,7 @@ fn story(
                     }),
                 ),
             );
-            repairs(&mut s, rng, cfg, end - Duration::days(5), State::Redeployed, 0.1);
+            repairs(&mut s, rng, cfg, end - Duration::days(5), 0.1);
         }
         Fate::Retired
         | Fate::LostRetired
@@ -562,7 +587,7 @@ fn story(
                     match fate {
                         Fate::Dismantled => {
                             let t = s.after(rng, 7, 40);
-                            s.push(t, tr(State::Dismantled, "dismantled for parts harvest"));
+                            s.push(t, ServerAction::OpenDismantle);
                             let t = s.after(rng, 1, 4);
                             s.push(t, ServerAction::Harvest);
                         }

@@ -479,10 +479,10 @@ pub async fn close(db: &Db, ctx: &Ctx, id: JobId, input: CloseJob) -> AppResult<
     for l in &lines {
         let Some(aid) = l.asset_id else { continue };
         let row = repo::find(&*txn, aid).await?;
-        let (_, state) = repo::kind_state(&row)?;
+        let (kind, state) = repo::kind_state(&row)?;
         let target = match (l.missing, l.destination) {
             (true, _) => State::Lost,
-            (false, Some(d)) => d.state_for(state),
+            (false, Some(d)) => d.state_for(kind, state),
             (false, None) => continue,
         };
         let reason = if l.missing { format!("missing at dismantling ({})", number(job.id)) } else { why.clone() };

@@ -245,6 +245,8 @@ pub struct SpareCandidate {
     pub waiting_days: i64,
     /// Held for this repair.
     pub reserved_here: bool,
+    /// The same kind as a part this repair removed (and, with `same_model`, its model).
+    pub replaces_removed: bool,
     /// The same model as a part in the item (or one removed from it).
     pub same_model: bool,
     pub stay_id: StayId,

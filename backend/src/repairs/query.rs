@@ -128,9 +128,10 @@ pub async fn detail<C: ConnectionTrait>(conn: &C, id: RepairId) -> AppResult<Rep
     })
 }
 
-/// Spares this repair could install, best first: parts held for it, then those of a
-/// model already in (or removed from) the item, harvested and tested good before
-/// untested, longest-waiting first. Only kinds that fit in the item or in a part of it.
+/// Spares this repair could install, best first: parts held for it; then replacements for
+/// what it removed (same kind, the removed part's model first); then parts of a model
+/// already in the item; harvested and tested good before untested; longest-waiting first.
+/// Only kinds that fit in the item or in a part of it.
 pub async fn candidates<C: ConnectionTrait>(conn: &C, id: RepairId, limit: usize) -> AppResult<Vec<SpareCandidate>> {
     let row = repair_order::Entity::find_by_id(id.0)
         .one(conn)
@@ -154,7 +155,10 @@ pub async fn candidates<C: ConnectionTrait>(conn: &C, id: RepairId, limit: usize
         .into_iter()
         .map(|p| p.asset_id)
         .collect();
-    models.extend(repo::find_many(conn, &removed).await?.into_iter().filter_map(|r| r.model_id));
+    let removed_rows = repo::find_many(conn, &removed).await?;
+    let removed_kinds: HashSet<AssetKind> = removed_rows.iter().filter_map(|r| AssetKind::parse(&r.kind)).collect();
+    let removed_models: HashSet<uuid::Uuid> = removed_rows.iter().filter_map(|r| r.model_id).collect();
+    models.extend(removed_models.iter().copied());
 
     let stays = pool_stay::Entity::find()
         .filter(pool_stay::Column::ActiveAssetId.is_not_null())
@@ -194,6 +198,7 @@ pub async fn candidates<C: ConnectionTrait>(conn: &C, id: RepairId, limit: usize
             donor_tag: s.donor_id.and_then(|d| donor_tags.get(&AssetId(d)).cloned()),
             waiting_days: (today - s.entered_at).num_days(),
             reserved_here: s.reserved_for == Some(id.0),
+            replaces_removed: removed_kinds.contains(&kind),
             same_model: r.model_id.is_some_and(|m| models.contains(&m)),
             stay_id: StayId(s.id),
         });
@@ -201,6 +206,8 @@ pub async fn candidates<C: ConnectionTrait>(conn: &C, id: RepairId, limit: usize
     let rank = |c: &SpareCandidate| {
         (
             !c.reserved_here,
+            !c.replaces_removed,
+            !(c.replaces_removed && c.model_id.is_some_and(|m| removed_models.contains(&m.0))),
             !c.same_model,
             !(c.harvested && c.test_result == TestResult::Passed),
             c.test_result != TestResult::Passed,

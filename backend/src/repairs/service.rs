@@ -221,7 +221,7 @@ pub async fn remove_part(db: &Db, ctx: &Ctx, id: RepairId, input: RemovePart) ->
     let parent = part.parent_id.unwrap_or(row.asset_id);
     let reason =
         input.reason.filter(|r| !r.trim().is_empty()).unwrap_or_else(|| format!("removed in repair {}", number(id.0)));
-    let to = destination.state_for(state);
+    let to = destination.state_for(kind, state);
     let change = lifecycle::remove_in(
         &txn,
         ctx,

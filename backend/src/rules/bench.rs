@@ -111,12 +111,16 @@ impl RepairOutcome {
 }
 
 impl Destination {
-    /// The state a part takes on in this destination, from `current`: pools of parts for
-    /// use hold them in stock; the recycling bin keeps a retired, sanitized or dismantled
-    /// part as it is and retires anything else.
-    pub fn state_for(self, current: State) -> State {
+    /// The state a `kind` part takes on in this destination, from `current`: the spare pool
+    /// holds parts in stock; resale stock holds them in stock too, except data-bearing parts,
+    /// which stay `sanitized` (the state they may leave the organisation from); the
+    /// recycling bin keeps a retired, sanitized or dismantled part as it is and retires
+    /// anything else.
+    pub fn state_for(self, kind: AssetKind, current: State) -> State {
         match self {
-            Destination::SparePool | Destination::Resale => State::InStock,
+            Destination::SparePool => State::InStock,
+            Destination::Resale if kind.is_data_bearing() && current == State::Sanitized => State::Sanitized,
+            Destination::Resale => State::InStock,
             Destination::RecyclingBin if self.holds(current) => current,
             Destination::RecyclingBin => State::Retired,
         }
@@ -126,7 +130,8 @@ impl Destination {
     /// these states, or is installed anywhere, has left the pool).
     pub fn holds(self, state: State) -> bool {
         match self {
-            Destination::SparePool | Destination::Resale => state == State::InStock,
+            Destination::SparePool => state == State::InStock,
+            Destination::Resale => matches!(state, State::InStock | State::Sanitized),
             Destination::RecyclingBin => matches!(state, State::Retired | State::Sanitized | State::Dismantled),
         }
     }
@@ -228,10 +233,26 @@ mod tests {
 
     #[test]
     fn destinations_name_a_reachable_state() {
-        assert_eq!(Destination::SparePool.state_for(State::Retired), State::InStock);
-        assert_eq!(Destination::RecyclingBin.state_for(State::Retired), State::Retired);
-        assert_eq!(Destination::RecyclingBin.state_for(State::InRepair), State::Retired);
-        assert_eq!(Destination::RecyclingBin.state_for(State::Sanitized), State::Sanitized);
+        use AssetKind::*;
+        assert_eq!(Destination::SparePool.state_for(Dimm, State::Retired), State::InStock);
+        assert_eq!(Destination::SparePool.state_for(Ssd, State::Sanitized), State::InStock);
+        assert_eq!(Destination::Resale.state_for(Ssd, State::Sanitized), State::Sanitized, "sold from sanitized");
+        assert_eq!(Destination::Resale.state_for(Nic, State::Retired), State::InStock);
+        assert_eq!(Destination::RecyclingBin.state_for(Dimm, State::Retired), State::Retired);
+        assert_eq!(Destination::RecyclingBin.state_for(Dimm, State::InRepair), State::Retired);
+        assert_eq!(Destination::RecyclingBin.state_for(Hdd, State::Sanitized), State::Sanitized);
+        // Every destination state is reachable from where harvested and removed parts are.
+        for d in Destination::ALL {
+            for k in AssetKind::ALL {
+                for from in [State::Retired, State::Sanitized, State::InRepair] {
+                    let to = d.state_for(*k, from);
+                    let sanitized = from == State::Sanitized;
+                    if to != from && d.refusal(*k, TestResult::Passed, sanitized).is_none() {
+                        assert!(from.allowed_next(*k).contains(&to), "{d} {k} {from} → {to}");
+                    }
+                }
+            }
+        }
         assert!(Destination::SparePool.holds(State::InStock) && !Destination::SparePool.holds(State::Deployed));
         assert!(Destination::RecyclingBin.holds(State::Dismantled));
     }
