@@ -420,3 +420,180 @@ db_test! {
         assert!(d["lines"].as_array().unwrap().iter().all(|l| l["recorded_by"] == "bench"));
     }
 }
+
+db_test! {
+    async fn the_bench_pages_refuse_bad_input_with_the_reason_and_write_nothing(app: TestApp) {
+        let tech = app.user("bench-ui", Role::Refurbisher).await;
+        let auditor = app.user("bench-aud", Role::Auditor).await;
+        let srv = s(&app.asset("UI-1", "server", json!({"state": "deployed"})).await, "id");
+        let part = app.asset("UI-1-D1", "dimm", json!({"parent_id": srv, "manufacturer": "Micron", "serial": "MIC-1"})).await;
+        app.asset("UI-1-D2", "dimm", json!({"parent_id": srv})).await;
+
+        // Opening a repair from the hub: an unknown item is named on the form, typed text kept.
+        let r = tech.post_form("/repairs", &[("asset_code", "NOPE-7"), ("fault_category", "no_post"), ("description", "dead on arrival")]).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("no item has the tag or serial NOPE-7"), "{}", r.text);
+        assert!(r.text.contains("dead on arrival"), "what was typed is kept");
+        let r = tech.post_form("/repairs", &[("asset_code", "UI-1")]).await;
+        assert_eq!(r.status, 422);
+        assert!(r.text.contains("fault_category") || r.text.contains("is required: one of no_post"), "{}", r.text);
+        assert_eq!(app.get("/api/v1/repairs").await.json()["items"].as_array().unwrap().len(), 0, "nothing opened");
+        let r = auditor.post_form("/repairs", &[("asset_code", "UI-1"), ("fault_category", "no_post")]).await;
+        assert_eq!(r.status, 403, "auditors cannot open repairs");
+        let r = tech.post_form("/repairs", &[("csrf_token", "forged"), ("asset_code", "UI-1"), ("fault_category", "no_post")]).await;
+        assert_eq!(r.status, 403, "a forged CSRF token is refused");
+        let r = tech.post_form("/repairs", &[("asset_code", "UI-1"), ("fault_category", "no_post")]).await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let loc = r.header("location").unwrap().to_owned();
+        assert!(loc.starts_with("/repairs/"), "{loc}");
+        let rid = loc.trim_start_matches("/repairs/").to_owned();
+
+        // The repair page: a stale form is refused with the reason, and changes nothing.
+        let page = tech.get(&loc).await;
+        assert!(page.text.contains("Remove a part") && page.text.contains("UI-1-D1"), "{}", page.text);
+        let r = tech.post_form(&format!("/repairs/{rid}/update"), &[("version", "1"), ("labour_minutes", "15")]).await;
+        assert_eq!(r.status, 303);
+        let r = tech.post_form(&format!("/repairs/{rid}/update"), &[("version", "1"), ("labour_minutes", "99")]).await;
+        assert_eq!(r.status, 409, "{}", r.text);
+        assert!(r.text.contains("version 1 is stale, the current version is 2"), "{}", r.text);
+        let r = tech.post_form(&format!("/repairs/{rid}/update"), &[("version", "2"), ("labour_minutes", "many")]).await;
+        assert_eq!(r.status, 422);
+        assert!(r.text.contains("must be a whole number"), "{}", r.text);
+        assert_eq!(app.get(&format!("/api/v1/repairs/{rid}")).await.json()["labour_minutes"], 15);
+        let r = tech.post_form(&format!("/repairs/{rid}/close"), &[("version", "2")]).await;
+        assert_eq!(r.status, 422, "closing needs an outcome");
+        assert!(r.text.contains("choose how the repair ended"), "{}", r.text);
+        let r = tech.post_form(&format!("/repairs/{rid}/close"), &[("version", "2"), ("outcome", "not_repairable")]).await;
+        assert_eq!(r.status, 303);
+        let page = tech.get(&format!("/repairs/{rid}")).await;
+        assert!(page.text.contains("Open dismantle job"), "not repairable offers the dismantle job");
+        assert!(!page.text.contains("Remove a part"), "a closed repair has no work forms");
+
+        // The harvest bench.
+        let r = tech.post_form("/dismantle", &[("asset_id", &srv), ("repair_id", &rid)]).await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let job_page = r.header("location").unwrap().to_owned();
+        let jid = job_page.trim_start_matches("/dismantle/").to_owned();
+        let sheet = tech.get(&job_page).await;
+        assert!(sheet.text.contains("<strong>0</strong> of 2 parts recorded") && sheet.text.contains(r#"data-codes="ui-1-d1 mic-1""#), "{}", sheet.text);
+        let post = |fields: Vec<(&'static str, String)>| {
+            let path = format!("/dismantle/{jid}/parts");
+            let tech = tech.clone();
+            async move {
+                let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                tech.post_form(&path, &f).await
+            }
+        };
+        let r = post(vec![("code", "GHOST-1".into())]).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("no item has the tag or serial GHOST-1") && r.text.contains(r#"name="found_kind""#), "the page asks for the found part's kind");
+        let r = post(vec![("code", "mic-1".into()), ("mass_kg", "heavy".into())]).await;
+        assert_eq!(r.status, 422);
+        assert!(r.text.contains("must be a number"), "{}", r.text);
+        let r = post(vec![("code", "mic-1".into()), ("test_result", "fried".into())]).await;
+        assert_eq!(r.status, 422);
+        assert!(r.text.contains("must be one of passed, failed or untested"), "{}", r.text);
+        assert_eq!(app.get(&format!("/api/v1/dismantle-jobs/{jid}")).await.json()["recorded"], 0, "refusals recorded nothing");
+        let r = post(vec![("code", "mic-1".into())]).await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let after = tech.get(&job_page).await;
+        assert!(after.text.contains("UI-1-D1: passed → spare pool · 1 to go"), "the flash says what was saved and what is left");
+        let r = post(vec![("code", "UI-1-D1".into())]).await;
+        assert_eq!(r.status, 409);
+        assert!(r.text.contains("UI-1-D1 was already recorded (spare pool)"), "{}", r.text);
+        let r = auditor.post_form(&format!("/dismantle/{jid}/parts"), &[("code", "UI-1-D2")]).await;
+        assert_eq!(r.status, 403);
+        let r = tech.post_form(&format!("/dismantle/{jid}/close"), &[("version", "1")]).await;
+        assert_eq!(r.status, 409);
+        assert!(r.text.contains("1 part(s) have no destination yet: UI-1-D2"), "{}", r.text);
+        assert_eq!(post(vec![("code", "UI-1-D2".into()), ("missing", "1".into())]).await.status, 303);
+        assert_eq!(tech.post_form(&format!("/dismantle/{jid}/close"), &[("version", "1")]).await.status, 303);
+        let r = post(vec![("code", "UI-1-D2".into())]).await;
+        assert_eq!(r.status, 409, "a closed job takes nothing");
+        assert!(r.text.contains("is closed; it accepts no more parts"), "{}", r.text);
+        assert_eq!(app.get_asset(&s(&part, "id")).await["state"], "in_stock");
+
+        // Every role reads the bench pages; only the bench roles see its forms.
+        for path in ["/bench", &format!("/repairs/{rid}"), &job_page, "/pool", "/pool?pool=recycling_bin", "/reuse"] {
+            let r = auditor.get(path).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text);
+            assert!(!r.text.contains("Record a part") && !r.text.contains("Open repair</button>"), "{path}");
+        }
+        let pool = auditor.get("/pool").await;
+        assert!(pool.text.contains("UI-1-D1") && pool.text.contains("Spare pool"), "{}", pool.text);
+        let reuse = auditor.get("/reuse").await;
+        assert!(reuse.text.contains("Parts harvested</dt><dd>1</dd>") && reuse.text.contains("Missing at the bench</dt><dd>1</dd>"), "{}", reuse.text);
+        let r = auditor.get("/reuse?from=yesterday").await;
+        assert_eq!(r.status, 422);
+        assert!(r.text.contains("from must be a date"), "{}", r.text);
+        let item = auditor.get(&format!("/assets/{srv}")).await;
+        assert!(item.text.contains(&format!("/repairs/{rid}")) && item.text.contains(&format!("/dismantle/{jid}")), "the item's page lists its repair and job");
+        let history = app.events(&srv).await;
+        assert!(history.iter().any(|e| e["kind"] == "repair" && e["to"] == "not_repairable"), "the ledger has the repair");
+    }
+}
+
+db_test! {
+    async fn racing_bench_writes_let_exactly_one_through(app: TestApp) {
+        let srv = s(&app.asset("RC-1", "server", json!({"state": "deployed"})).await, "id");
+        app.asset("RC-1-D1", "dimm", json!({"parent_id": srv})).await;
+        // Eight simultaneous repairs on one item: one opens, the rest are refused.
+        let tasks: Vec<_> = (0..8).map(|_| {
+            let c = app.admin.clone();
+            let body = json!({"asset_id": srv, "fault_category": "overheating"});
+            tokio::spawn(async move { c.post_json("/api/v1/repairs", &body).await })
+        }).collect();
+        let mut codes = Vec::new();
+        for t in tasks {
+            codes.push(t.await.unwrap().status);
+        }
+        codes.sort();
+        assert_eq!(codes, vec![201, 409, 409, 409, 409, 409, 409, 409], "{codes:?}");
+        assert_eq!(app.get(&format!("/api/v1/repairs?asset_id={srv}")).await.json()["items"].as_array().unwrap().len(), 1);
+        let rid = s(&app.get("/api/v1/repairs").await.json()["items"][0], "id");
+        let r = app.post_json(&format!("/api/v1/repairs/{rid}/close"), &json!({"version": 1, "outcome": "not_repairable"})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+
+        // Eight simultaneous recordings of one part: one is recorded.
+        let job = s(&app.post_json("/api/v1/dismantle-jobs", &json!({"asset_id": srv})).await.json(), "id");
+        let tasks: Vec<_> = (0..8).map(|i| {
+            let c = app.admin.clone();
+            let path = format!("/api/v1/dismantle-jobs/{job}/parts");
+            let grade = ["A", "B", "C", "D"][i % 4];
+            tokio::spawn(async move { c.post_json(&path, &json!({"code": "RC-1-D1", "grade": {"retail": grade}})).await })
+        }).collect();
+        let mut codes = Vec::new();
+        for t in tasks {
+            codes.push(t.await.unwrap().status);
+        }
+        codes.sort();
+        assert_eq!(codes, vec![200, 409, 409, 409, 409, 409, 409, 409], "{codes:?}");
+        let audit = app.get("/api/v1/audit?limit=100").await.json();
+        let records = audit["items"].as_array().unwrap().iter().filter(|e| e["action"] == "dismantle.record").count();
+        assert_eq!(records, 1, "one recording, one audit entry");
+
+        // Two repairs reserving one spare at once: one holds it.
+        assert_eq!(app.post_json(&format!("/api/v1/dismantle-jobs/{job}/close"), &json!({"version": 1})).await.status, 200);
+        let spare = s(&app.get("/api/v1/assets/lookup?code=RC-1-D1").await.json(), "id");
+        let mut repairs = Vec::new();
+        for tag in ["RC-2", "RC-3"] {
+            let id = s(&app.asset(tag, "server", json!({"state": "deployed"})).await, "id");
+            repairs.push(s(&app.post_json("/api/v1/repairs", &json!({"asset_id": id, "fault_category": "memory_errors"})).await.json(), "id"));
+        }
+        let tasks: Vec<_> = repairs.iter().map(|rid| {
+            let c = app.admin.clone();
+            let path = format!("/api/v1/repairs/{rid}/reserve");
+            let body = json!({"version": 1, "part_id": spare});
+            tokio::spawn(async move { c.post_json(&path, &body).await })
+        }).collect();
+        let mut codes = Vec::new();
+        for t in tasks {
+            codes.push(t.await.unwrap().status);
+        }
+        codes.sort();
+        assert_eq!(codes, vec![200, 409], "{codes:?}");
+        let pool = app.get("/api/v1/pool").await.json();
+        let holder = pool["entries"][0]["reserved_for"].as_str().unwrap().to_owned();
+        assert!(repairs.contains(&holder), "held by one of the two repairs");
+    }
+}
