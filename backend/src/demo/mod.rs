@@ -226,6 +226,47 @@ mod tests {
         assert!(end - shift < early);
     }
 
+    /// The bench in the demo: open and closed repairs (some installing harvested parts),
+    /// open and closed dismantle jobs, stock in the spare pool, and reuse figures that are
+    /// not zero and add up.
+    async fn bench_work_is_all_there(db: &Db) {
+        use crate::harvest::{JobQuery, PoolQuery, ReuseQuery};
+        use crate::repairs::RepairQuery;
+        use crate::rules::{PartAction, WorkStatus};
+        let conn = db.conn();
+        let count_repairs = |status| RepairQuery { status: Some(status), limit: Some(500), ..Default::default() };
+        let open = crate::repairs::list(conn, &count_repairs(WorkStatus::Open)).await.expect("repairs");
+        let closed = crate::repairs::list(conn, &count_repairs(WorkStatus::Closed)).await.expect("repairs");
+        assert!(!open.items.is_empty() && closed.items.len() > 50, "{} open, {} closed", open.items.len(), closed.items.len());
+        let mut harvested_installed = 0;
+        for r in closed.items.iter().take(200) {
+            let d = crate::repairs::detail(conn, r.id).await.expect("detail");
+            harvested_installed += d
+                .parts
+                .iter()
+                .filter(|p| p.action == PartAction::Installed && p.origin.as_deref() == Some("harvested"))
+                .count();
+        }
+        assert!(harvested_installed > 0, "closed repairs installed harvested parts");
+        let jobs = |status| JobQuery { status: Some(status), limit: Some(100), cursor: None };
+        let open_jobs = crate::harvest::list(conn, &jobs(WorkStatus::Open)).await.expect("jobs").items;
+        let closed_jobs = crate::harvest::list(conn, &jobs(WorkStatus::Closed)).await.expect("jobs").items;
+        assert_eq!(open_jobs.len(), 2, "two jobs are on the bench");
+        assert!(closed_jobs.len() >= 5);
+        let sheet = crate::harvest::detail(conn, open_jobs[0].id).await.expect("sheet");
+        assert!(sheet.recorded > 0 && sheet.recorded < sheet.lines.len(), "half recorded: {}", sheet.recorded);
+        let pool = crate::harvest::pool(conn, &PoolQuery::default()).await.expect("pool");
+        assert!(pool.total > 20, "spare pool stock: {}", pool.total);
+        let from = chrono::NaiveDate::from_ymd_opt(2015, 1, 1);
+        let f = crate::harvest::figures(conn, &ReuseQuery { from, ..Default::default() }).await.expect("figures");
+        assert!(f.harvested > 0 && f.reused > 0 && f.sold_or_donated > 0 && f.recycled > 0 && f.embodied_kept_kgco2e > 0.0, "{f:?}");
+        assert_eq!(f.reused + f.sold_or_donated + f.recycled + f.waiting, f.harvested, "{f:?}");
+        assert_eq!(f.to_spare_pool + f.to_resale + f.to_recycling, f.harvested, "{f:?}");
+        let opts = crate::ledger::chain::VerifyOptions::default();
+        let report = crate::ledger::chain::verify(db, &opts, &mut |_, _| {}).await.expect("verify");
+        assert!(report.ok, "the demo's chain verifies: {report:?}");
+    }
+
     /// Loads the whole demo into a fresh SQLite file, twice (the second time refuses).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn loads_once_into_an_empty_database() {
@@ -237,6 +278,7 @@ mod tests {
         let summary = load_if_empty(&db).await.expect("load").expect("loaded");
         assert!(summary.contains("5 sites"), "{summary}");
         assert!(load_if_empty(&db).await.expect("second").is_none());
+        bench_work_is_all_there(&db).await;
         db.close().await.ok();
         std::fs::remove_dir_all(&dir).ok();
     }
