@@ -597,3 +597,26 @@ db_test! {
         assert!(repairs.contains(&holder), "held by one of the two repairs");
     }
 }
+
+db_test! {
+    async fn an_open_order_or_job_is_closed_where_it_was_opened(app: TestApp) {
+        let srv = s(&app.asset("OJ-1", "server", json!({"state": "deployed"})).await, "id");
+        let r = app.post_json("/api/v1/repairs", &json!({"asset_id": srv, "fault_category": "firmware"})).await;
+        assert_eq!(r.status, 201);
+        let rid = s(&r.json(), "id");
+        let t = app.transition(&srv, "deployed").await;
+        assert_eq!((t.status, t.error().0.as_str()), (409, "repair_open"), "{}", t.text);
+        assert!(t.error().2.contains("close the repair"), "{}", t.text);
+        assert_eq!(app.get_asset(&srv).await["state"], "in_repair", "refused, nothing moved");
+        let r = app.post_json(&format!("/api/v1/repairs/{rid}/close"), &json!({"version": 1, "outcome": "not_repairable"})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let j = app.post_json("/api/v1/dismantle-jobs", &json!({"asset_id": srv})).await;
+        assert_eq!(j.status, 201);
+        let t = app.transition(&srv, "dismantled").await;
+        assert_eq!((t.status, t.error().0.as_str()), (409, "job_open"), "{}", t.text);
+        // Without open work the ordinary moves are as before.
+        let other = s(&app.asset("OJ-2", "server", json!({"state": "deployed"})).await, "id");
+        assert_eq!(app.transition(&other, "in_repair").await.status, 200);
+        assert_eq!(app.transition(&other, "deployed").await.status, 200);
+    }
+}

@@ -35,6 +35,7 @@ pub async fn transition_in(
     check_version::<asset::Entity>(&row, req.version)?;
     let to = req.to.ok_or_else(|| AppError::invalid("to", format!("is required: one of {}", State::expected())))?;
     check_role(ctx, to)?;
+    check_bench_work(txn, &row, to).await?;
     let mut p = Problems::default();
     let reason = text::optional_line(&mut p, "reason", req.reason.as_deref(), text::REASON_MAX).unwrap_or_default();
     let payload = req.payload.unwrap_or_else(|| serde_json::json!({}));
@@ -69,6 +70,46 @@ pub async fn transition_in(
     }
     audit::record(txn, ctx, "asset.transition", "asset", id, snapshot(&before), after).await?;
     Ok(outcome)
+}
+
+/// An item whose repair order is open leaves `in_repair` by closing the order, and an item
+/// on the harvest bench becomes `dismantled` by closing its job: the ordinary transition
+/// refuses both, so no order or job is left open behind the item's back. (This reads the
+/// bench's tables directly, one query each, like `catalog` reads `assets`.)
+async fn check_bench_work(txn: &WriteTxn, row: &asset::Model, to: State) -> AppResult<()> {
+    use crate::db::entities::{dismantle_job, repair_order};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let from = State::parse(&row.state);
+    if from == Some(State::InRepair)
+        && to != State::InRepair
+        && let Some(r) =
+            repair_order::Entity::find().filter(repair_order::Column::OpenAssetId.eq(row.id)).one(&**txn).await?
+    {
+        return Err(AppError::Conflict {
+            code: "repair_open",
+            field: Some("to".into()),
+            message: format!(
+                "{} has an open repair, R-{}: close the repair to take it out of repair",
+                row.asset_tag,
+                crate::db::short_id(&r.id)
+            ),
+        });
+    }
+    if to == State::Dismantled
+        && let Some(j) =
+            dismantle_job::Entity::find().filter(dismantle_job::Column::OpenAssetId.eq(row.id)).one(&**txn).await?
+    {
+        return Err(AppError::Conflict {
+            code: "job_open",
+            field: Some("to".into()),
+            message: format!(
+                "{} is on the harvest bench in job J-{}: closing the job dismantles it",
+                row.asset_tag,
+                crate::db::short_id(&j.id)
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Whether the acting user's role may ask for a move to `to` (states an item takes on by
