@@ -108,6 +108,22 @@ impl AppError {
         }
     }
 
+    /// The same error with every field it names renamed by `rename` (a nested input's
+    /// errors under its parent's name, `new_part.asset_tag`; a lower layer's field under the
+    /// name the caller's input uses).
+    pub fn map_fields(self, rename: impl Fn(String) -> String) -> AppError {
+        match self {
+            AppError::Invalid(errs) => {
+                AppError::Invalid(errs.into_iter().map(|f| FieldError::new(rename(f.field), f.message)).collect())
+            }
+            AppError::Conflict { code, field, message } => {
+                AppError::Conflict { code, field: field.map(rename), message }
+            }
+            AppError::BadRequest { field, message } => AppError::BadRequest { field: field.map(rename), message },
+            other => other,
+        }
+    }
+
     /// All field errors, for forms that show each next to its input.
     pub fn field_errors(&self) -> Vec<FieldError> {
         match self {

@@ -25,7 +25,7 @@ fn err(r: &Resp) -> (String, Option<String>, String) {
     r.error()
 }
 
-async fn job_line<'a>(app: &TestApp, job: &str, tag: &str) -> Value {
+async fn job_line(app: &TestApp, job: &str, tag: &str) -> Value {
     let d = app.get(&format!("/api/v1/dismantle-jobs/{job}")).await.json();
     d["lines"].as_array().unwrap().iter().find(|l| l["asset_tag"] == tag).cloned().unwrap_or(Value::Null)
 }

@@ -237,7 +237,12 @@ mod tests {
         let count_repairs = |status| RepairQuery { status: Some(status), limit: Some(500), ..Default::default() };
         let open = crate::repairs::list(conn, &count_repairs(WorkStatus::Open)).await.expect("repairs");
         let closed = crate::repairs::list(conn, &count_repairs(WorkStatus::Closed)).await.expect("repairs");
-        assert!(!open.items.is_empty() && closed.items.len() > 50, "{} open, {} closed", open.items.len(), closed.items.len());
+        assert!(
+            !open.items.is_empty() && closed.items.len() > 50,
+            "{} open, {} closed",
+            open.items.len(),
+            closed.items.len()
+        );
         let mut harvested_installed = 0;
         for r in closed.items.iter().take(200) {
             let d = crate::repairs::detail(conn, r.id).await.expect("detail");
@@ -259,7 +264,10 @@ mod tests {
         assert!(pool.total > 20, "spare pool stock: {}", pool.total);
         let from = chrono::NaiveDate::from_ymd_opt(2015, 1, 1);
         let f = crate::harvest::figures(conn, &ReuseQuery { from, ..Default::default() }).await.expect("figures");
-        assert!(f.harvested > 0 && f.reused > 0 && f.sold_or_donated > 0 && f.recycled > 0 && f.embodied_kept_kgco2e > 0.0, "{f:?}");
+        assert!(
+            f.harvested > 0 && f.reused > 0 && f.sold_or_donated > 0 && f.recycled > 0 && f.embodied_kept_kgco2e > 0.0,
+            "{f:?}"
+        );
         assert_eq!(f.reused + f.sold_or_donated + f.recycled + f.waiting, f.harvested, "{f:?}");
         assert_eq!(f.to_spare_pool + f.to_resale + f.to_recycling, f.harvested, "{f:?}");
         let opts = crate::ledger::chain::VerifyOptions::default();

@@ -11,7 +11,7 @@ use crate::catalog;
 use crate::context::Ctx;
 use crate::db::entities::{asset, dismantle_job, harvest_line, repair_order};
 use crate::db::{Db, WriteTxn, check_version, save_versioned, short_id};
-use crate::error::{AppError, AppResult, FieldError, Problems};
+use crate::error::{AppError, AppResult, Problems};
 use crate::ids::{AssetId, JobId, ModelId};
 use crate::ledger::{self, NewEvent};
 use crate::lifecycle::pool::{self, NewStay};
@@ -174,18 +174,6 @@ async fn open_job(txn: &WriteTxn, id: JobId) -> AppResult<dismantle_job::Model> 
     Ok(job)
 }
 
-fn prefixed(e: AppError, pre: &str) -> AppError {
-    match e {
-        AppError::Invalid(fields) => AppError::Invalid(
-            fields.into_iter().map(|f| FieldError::new(format!("{pre}{}", f.field), f.message)).collect(),
-        ),
-        AppError::Conflict { code, field, message } => {
-            AppError::Conflict { code, field: field.map(|f| format!("{pre}{f}")), message }
-        }
-        other => other,
-    }
-}
-
 /// Registers a part found at the bench inside the donor, and gives it a line: a gap the
 /// bill of materials left for its kind (and model) if there is one, else a new line.
 async fn register_found(
@@ -224,7 +212,7 @@ async fn register_found(
     };
     let part = assets::register_in(txn, ctx, vec![new], false)
         .await
-        .map_err(|e| prefixed(e, "found."))?
+        .map_err(|e| e.map_fields(|f| format!("found.{f}")))?
         .pop()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no row registered")))?;
     let gap = rows.iter().find(|l| {

@@ -327,7 +327,9 @@ pub async fn install_part(db: &Db, ctx: &Ctx, id: RepairId, input: InstallPart) 
                 state: Some(State::InStock),
                 ..Default::default()
             };
-            let rows = assets::register_in(&txn, ctx, vec![new], false).await.map_err(|e| prefix(e, "new_part."))?;
+            let rows = assets::register_in(&txn, ctx, vec![new], false)
+                .await
+                .map_err(|e| e.map_fields(|f| format!("new_part.{f}")))?;
             let part =
                 rows.into_iter().next().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no row registered")))?;
             (part, "new".to_owned())
@@ -386,7 +388,10 @@ pub async fn install_part(db: &Db, ctx: &Ctx, id: RepairId, input: InstallPart) 
         Some(id.0),
     )
     .await
-    .map_err(|e| rename(e, "child_id", if input.part_id.is_some() { "part_id" } else { "part_code" }))?;
+    .map_err(|e| {
+        let ours = if input.part_id.is_some() { "part_id" } else { "part_code" };
+        e.map_fields(|f| if f == "child_id" { ours.to_owned() } else { f })
+    })?;
     record_part(&txn, ctx, id, &part, PartAction::Installed, parent.id, None, Some(&origin)).await?;
     let saved = touch(&txn, ctx, &row).await?;
     audit::record(
@@ -401,29 +406,6 @@ pub async fn install_part(db: &Db, ctx: &Ctx, id: RepairId, input: InstallPart) 
     .await?;
     txn.commit().await?;
     Repair::try_from(saved)
-}
-
-fn prefix(e: AppError, pre: &str) -> AppError {
-    match e {
-        AppError::Invalid(fields) => AppError::Invalid(
-            fields.into_iter().map(|f| crate::error::FieldError::new(format!("{pre}{}", f.field), f.message)).collect(),
-        ),
-        AppError::Conflict { code, field, message } => {
-            AppError::Conflict { code, field: field.map(|f| format!("{pre}{f}")), message }
-        }
-        other => other,
-    }
-}
-
-fn rename(e: AppError, from: &str, to: &str) -> AppError {
-    let fix = |f: String| if f == from { to.to_owned() } else { f };
-    match e {
-        AppError::Invalid(fields) => AppError::Invalid(
-            fields.into_iter().map(|f| crate::error::FieldError::new(fix(f.field), f.message)).collect(),
-        ),
-        AppError::Conflict { code, field, message } => AppError::Conflict { code, field: field.map(fix), message },
-        other => other,
-    }
 }
 
 /// Holds a spare for this repair, or gives it back.
