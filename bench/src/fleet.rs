@@ -24,6 +24,8 @@ pub struct Fleet {
     /// A bench admin's API token and session cookie: every page needs a signed-in caller.
     pub token: String,
     pub cookie: String,
+    /// The session's CSRF token, which every UI form must carry.
+    pub csrf: String,
     pub sites: Vec<SiteId>,
     pub models: Vec<ModelId>,
     /// A sample of asset ids for the asset-page load.
@@ -153,12 +155,13 @@ pub async fn generate(db: &Db, servers: usize) -> anyhow::Result<Fleet> {
         "inserted {items} items ({servers} servers) with their ledger entries in {secs:.1} s: {:.0} items/s",
         items as f64 / secs
     );
-    let (token, cookie) = bench_user(db, &ctx).await.context("creating the bench admin")?;
-    Ok(Fleet { token, cookie, sites, models, sample, tags })
+    let (token, cookie, csrf) = bench_user(db, &ctx).await.context("creating the bench admin")?;
+    Ok(Fleet { token, cookie, csrf, sites, models, sample, tags })
 }
 
-/// An admin for the load generator, with an API token and a session.
-async fn bench_user(db: &Db, ctx: &Ctx) -> anyhow::Result<(String, String)> {
+/// An admin for the load generator, with an API token and a session (its cookie and CSRF
+/// token).
+async fn bench_user(db: &Db, ctx: &Ctx) -> anyhow::Result<(String, String, String)> {
     use reloop::auth::{sessions, tokens, users};
     let password = format!("load generator {}", reloop::auth::secret::random_hex());
     let user = users::create(
@@ -175,5 +178,5 @@ async fn bench_user(db: &Db, ctx: &Ctx) -> anyhow::Result<(String, String)> {
     let started = sessions::start(db, &user, "reloop-bench", "127.0.0.1", policy, Utc::now())
         .await
         .context("starting its session")?;
-    Ok((token.token, started.cookie))
+    Ok((token.token, started.cookie, started.csrf))
 }

@@ -1,7 +1,9 @@
 //! The load: for each measured page, concurrent signed-in HTTP clients requesting random
-//! URLs of that page for a fixed time after a warm-up; latencies become percentiles.
+//! URLs of that page (or saving parts at the harvest bench) for a fixed time after a
+//! warm-up; latencies become percentiles.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -10,6 +12,7 @@ use rand::{Rng, SeedableRng};
 use reloop::web::identity::SESSION_COOKIE;
 
 use crate::BenchArgs;
+use crate::donors::{Donor, DonorPart};
 use crate::fleet::Fleet;
 
 pub struct PageResult {
@@ -21,11 +24,131 @@ pub struct PageResult {
     pub p99_ms: f64,
 }
 
-/// What one request of a page looks like, given a random source.
+/// What one GET of a page looks like, given a random source.
 type UrlFn = Arc<dyn Fn(&mut StdRng) -> String + Send + Sync>;
 
+/// One request and the status that means it worked.
+pub struct Req {
+    path: String,
+    /// A POST body and its content type; none for a GET.
+    body: Option<(&'static str, String)>,
+    /// The status expected; none: any 2xx.
+    expect: Option<u16>,
+}
+
+/// One client's requests, in turn; `None` when it has nothing left to ask (it stops).
+type ClientReqs = Box<dyn FnMut(&mut StdRng) -> Option<Req> + Send>;
+/// A page: what each of its clients asks.
+type PageLoad = Arc<dyn Fn() -> ClientReqs + Send + Sync>;
+
+/// A page of GETs of random URLs.
+fn gets(url: UrlFn) -> PageLoad {
+    Arc::new(move || {
+        let url = url.clone();
+        Box::new(move |rng: &mut StdRng| Some(Req { path: url(rng), body: None, expect: None }))
+    })
+}
+
+/// The donors' unrecorded parts, each handed out once, so every save is a first-time
+/// recording. A client takes a whole job (as a technician works through one server) and
+/// records its parts in turn, then takes the next; a client that stops hands back the parts
+/// it did not get to.
+pub struct Saves {
+    jobs: Mutex<VecDeque<Donor>>,
+}
+
+impl Saves {
+    pub fn new(donors: &[Donor]) -> Saves {
+        Saves { jobs: Mutex::new(donors.iter().cloned().collect()) }
+    }
+
+    fn take(&self) -> Option<Donor> {
+        self.jobs.lock().ok()?.pop_front()
+    }
+
+    fn give_back(&self, d: Donor) {
+        if let Ok(mut jobs) = self.jobs.lock() {
+            jobs.push_front(d);
+        }
+    }
+
+    /// Parts not yet handed out.
+    pub fn left(&self) -> usize {
+        self.jobs.lock().map(|j| j.iter().map(|d| d.parts.len()).sum()).unwrap_or(0)
+    }
+}
+
+/// One client's current job and how far it got.
+struct SaveClient {
+    saves: Arc<Saves>,
+    current: Option<Donor>,
+    next: usize,
+}
+
+impl SaveClient {
+    fn next_part(&mut self) -> Option<(reloop::ids::JobId, DonorPart)> {
+        while self.current.as_ref().is_none_or(|d| self.next >= d.parts.len()) {
+            self.current = Some(self.saves.take()?);
+            self.next = 0;
+        }
+        let d = self.current.as_ref()?;
+        let part = d.parts.get(self.next)?.clone();
+        self.next += 1;
+        Some((d.job, part))
+    }
+}
+
+impl Drop for SaveClient {
+    fn drop(&mut self) {
+        if let Some(mut d) = self.current.take()
+            && self.next < d.parts.len()
+        {
+            d.parts.drain(..self.next);
+            self.saves.give_back(d);
+        }
+    }
+}
+
+/// Saving parts at the bench, through the UI form (303 to the sheet) or the API (200).
+fn saves(saves: &Arc<Saves>, csrf: &str, api: bool) -> PageLoad {
+    let (saves, csrf) = (saves.clone(), csrf.to_owned());
+    Arc::new(move || {
+        let mut c = SaveClient { saves: saves.clone(), current: None, next: 0 };
+        let csrf = csrf.clone();
+        Box::new(move |_: &mut StdRng| {
+            let (job, p) = c.next_part()?;
+            let (serial, dest) = (form_value(&p.serial), p.destination.as_str());
+            Some(if api {
+                Req {
+                    path: format!("/api/v1/dismantle-jobs/{job}/parts"),
+                    body: Some((
+                        "application/json",
+                        format!(r#"{{"code":"{serial}","test_result":"passed","destination":"{dest}"}}"#),
+                    )),
+                    expect: Some(200),
+                }
+            } else {
+                Req {
+                    path: format!("/dismantle/{job}/parts"),
+                    body: Some((
+                        "application/x-www-form-urlencoded",
+                        format!("csrf_token={}&code={serial}&test_result=passed&destination={dest}", form_value(&csrf)),
+                    )),
+                    expect: Some(303),
+                }
+            })
+        })
+    })
+}
+
+/// A value the bench generates (hex, letters, digits, `-`) as it goes into a form or JSON
+/// string unescaped; anything else would be a bench bug, so it is dropped visibly.
+fn form_value(v: &str) -> String {
+    v.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect()
+}
+
 /// Measures every page in turn against the server at `base`.
-pub async fn run(args: &BenchArgs, base: &str, fleet: &Fleet) -> anyhow::Result<Vec<PageResult>> {
+pub async fn run(args: &BenchArgs, base: &str, fleet: &Fleet, donors: &[Donor]) -> anyhow::Result<Vec<PageResult>> {
     let kinds = ["server", "dimm", "cpu", "nvme"];
     let states = ["deployed", "in_stock", "redeployed", "retired"];
     let sites: Arc<Vec<String>> = Arc::new(fleet.sites.iter().map(|s| s.to_string()).collect());
@@ -73,31 +196,51 @@ pub async fn run(args: &BenchArgs, base: &str, fleet: &Fleet) -> anyhow::Result<
         let sample = sample.clone();
         Arc::new(move |rng: &mut StdRng| format!("/api/v1/assets/{}", sample[rng.random_range(0..sample.len())]))
     };
+    let jobs: Arc<Vec<String>> = Arc::new(donors.iter().map(|d| d.job.to_string()).collect());
+    let sheet_ui: UrlFn = {
+        let jobs = jobs.clone();
+        Arc::new(move |rng: &mut StdRng| format!("/dismantle/{}", jobs[rng.random_range(0..jobs.len())]))
+    };
+    let sheet_api: UrlFn = {
+        let jobs = jobs.clone();
+        Arc::new(move |rng: &mut StdRng| format!("/api/v1/dismantle-jobs/{}", jobs[rng.random_range(0..jobs.len())]))
+    };
+    let parts = Arc::new(Saves::new(donors));
     let mut out = Vec::new();
+    // The sheets are read before any part is saved: each lists 100 unrecorded parts.
     for (name, f) in [
-        ("list page (UI, filters)", list_ui),
-        ("list page (UI, tag search)", search_ui),
-        ("list page (API)", list_api),
-        ("asset page (UI)", asset_ui),
-        ("asset detail (API)", asset_api),
+        ("list page (UI, filters)", gets(list_ui)),
+        ("list page (UI, tag search)", gets(search_ui)),
+        ("list page (API)", gets(list_api)),
+        ("asset page (UI)", gets(asset_ui)),
+        ("asset detail (API)", gets(asset_api)),
+        ("bench page (UI)", gets(sheet_ui)),
+        ("bench sheet (API)", gets(sheet_api)),
+        ("save a part (UI)", saves(&parts, &fleet.csrf, false)),
+        ("save a part (API)", saves(&parts, &fleet.csrf, true)),
     ] {
-        if name.contains("search") && tags.is_empty() {
+        if (name.contains("search") && tags.is_empty()) || (name.contains("bench") && jobs.is_empty()) {
             continue;
         }
         let page = hammer(name, base, fleet, f, args.clients, Duration::from_secs(args.seconds))
             .await
             .with_context(|| format!("loading {name}"))?;
         out.push(page);
+        if name.starts_with("save") {
+            eprintln!("  {} donor parts left unrecorded", parts.left());
+        }
     }
     Ok(out)
 }
 
-/// `clients` concurrent clients request `url`s for 1 s of warm-up plus `dur`.
+/// `clients` concurrent clients make `load`'s requests for 1 s of warm-up plus `dur`. A
+/// request fails if it gets another status than expected (or its body cannot be read); the
+/// first failure is printed. A client that runs out of requests stops, counted as a failure.
 async fn hammer(
     name: &'static str,
     base: &str,
     fleet: &Fleet,
-    url: UrlFn,
+    load: PageLoad,
     clients: usize,
     dur: Duration,
 ) -> anyhow::Result<PageResult> {
@@ -122,9 +265,11 @@ async fn hammer(
     // A short warm-up fills caches and the connection pool.
     let warm = Instant::now() + Duration::from_secs(1);
     let until = warm + dur;
+    let first_error: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let mut tasks = Vec::new();
     for c in 0..clients {
-        let (client, url, base) = (client.clone(), url.clone(), base.to_owned());
+        let (client, base, first_error) = (client.clone(), base.to_owned(), first_error.clone());
+        let mut reqs = load();
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(1000 + c as u64);
             let mut lat = Vec::new();
@@ -134,15 +279,40 @@ async fn hammer(
                 if t0 >= until {
                     break;
                 }
-                let ok = match client.get(format!("{base}{}", url(&mut rng))).send().await {
-                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                    Err(_) => false,
+                let Some(req) = reqs(&mut rng) else {
+                    errors += 1;
+                    note_error(
+                        &first_error,
+                        "a client ran out of requests (too few donor parts: raise --donors)".into(),
+                    );
+                    break;
+                };
+                let url = format!("{base}{}", req.path);
+                let sent = match req.body {
+                    None => client.get(&url).send().await,
+                    Some((ct, body)) => {
+                        client.post(&url).header(reqwest::header::CONTENT_TYPE, ct).body(body).send().await
+                    }
+                };
+                let failure = match sent {
+                    Ok(r) => {
+                        let status = r.status();
+                        let body = r.bytes().await;
+                        let good = req.expect.map_or(status.is_success(), |e| status.as_u16() == e);
+                        match body {
+                            Ok(_) if good => None,
+                            Ok(b) => Some(format!("{status} from {url}: {}", snippet(&b))),
+                            Err(e) => Some(format!("{status} from {url}, body unreadable: {e}")),
+                        }
+                    }
+                    Err(e) => Some(format!("{url}: {e}")),
                 };
                 if t0 >= warm {
                     lat.push(t0.elapsed().as_micros() as u32);
-                    if !ok {
-                        errors += 1;
-                    }
+                    errors += usize::from(failure.is_some());
+                }
+                if let Some(f) = failure {
+                    note_error(&first_error, f);
                 }
             }
             (lat, errors)
@@ -161,6 +331,9 @@ async fn hammer(
     };
     let secs = dur.as_secs_f64();
     eprintln!("  {name}: {} requests", all.len());
+    if let Some(e) = first_error.lock().ok().and_then(|e| e.clone()) {
+        eprintln!("  {name}: first error: {e}");
+    }
     Ok(PageResult {
         name,
         count: all.len(),
@@ -169,4 +342,38 @@ async fn hammer(
         p50_ms: pct(0.50),
         p99_ms: pct(0.99),
     })
+}
+
+/// Keeps the first failure of a page, to print.
+fn note_error(first: &Mutex<Option<String>>, what: String) {
+    if let Ok(mut f) = first.lock()
+        && f.is_none()
+    {
+        *f = Some(what);
+    }
+}
+
+/// The start of a response body as text: for a page, the text of its main region (where a
+/// refusal shows), without tags.
+fn snippet(body: &[u8]) -> String {
+    let raw = String::from_utf8_lossy(body);
+    let from = raw.find("<main").unwrap_or(0);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in raw[from..].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match text.char_indices().nth(600) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text,
+    }
 }

@@ -7,6 +7,7 @@
 //! `reloop-bench serve-child` (hidden), which runs reloop's `serve` through the library. So
 //! the bench needs no built `reloop` binary, and the product binary links no HTTP client.
 
+mod donors;
 mod fleet;
 mod load;
 mod scratch;
@@ -58,6 +59,11 @@ pub struct BenchArgs {
     /// Seconds of load per measured page.
     #[arg(long, default_value_t = 15)]
     pub seconds: u64,
+    /// Retired donor servers for the harvest bench, 100 parts each, each with an open
+    /// dismantle job; every save records one part once, so the default gives the two saving
+    /// loads room for 1,000 saves per second each (the bench reports parts left over).
+    #[arg(long)]
+    pub donors: Option<usize>,
     /// A PostgreSQL server to bench on (a fresh database is created there and dropped
     /// afterwards), e.g. postgres://postgres@127.0.0.1:5432/postgres. Default: a fresh
     /// SQLite file under RELOOP_DATA_DIR/bench.
@@ -66,6 +72,20 @@ pub struct BenchArgs {
     /// Keep the generated database.
     #[arg(long)]
     pub keep: bool,
+}
+
+/// Saves per second each saving load is sized for by default (all clients together).
+const DONOR_RATE: u64 = 1000;
+
+impl BenchArgs {
+    /// `--donors`, or enough for two saving loads at `DONOR_RATE` for their warm-up and
+    /// measured seconds.
+    fn donor_count(&self) -> usize {
+        self.donors.unwrap_or_else(|| {
+            let saves = 2 * DONOR_RATE * (self.seconds + 1);
+            saves.div_ceil(donors::DONOR_PARTS as u64) as usize
+        })
+    }
 }
 
 fn main() -> ExitCode {
@@ -132,6 +152,7 @@ async fn measure(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     let db = Db::connect(url, 8).await.context("connecting to the bench database")?.with_chain_key(key.clone());
     db.migrate().await.context("migrating the bench database")?;
     let fleet = fleet::generate(&db, args.servers).await?;
+    let donors = donors::generate(&db, &fleet, args.donor_count()).await?;
     // What autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) would do after a big load.
     db.analyze().await.context("analysing the bench database")?;
     db.close().await.ok();
@@ -139,7 +160,7 @@ async fn measure(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     let server = server::start(url, &key).await?;
     let pid = server.pid().context("the server process has no pid")?;
     let base = format!("http://{}", server.addr());
-    let outcome = load::run(args, &base, &fleet).await;
+    let outcome = load::run(args, &base, &fleet, &donors).await;
     let rss = server::peak_rss_kib(pid);
     server.stop().await;
     let outcome = outcome?;
