@@ -45,6 +45,10 @@ pub enum AppError {
     /// Signed in, but the role does not allow this.
     #[error("{0}")]
     Forbidden(String),
+    /// Items in the way of a release: data-bearing devices without the sanitization the
+    /// move needs. A 409 that lists every one, so the page and the client can link them.
+    #[error("{message}")]
+    Blocked { message: String, items: Vec<Blocker> },
     /// A known path asked with a method it does not answer.
     #[error("{method} is not supported here; use {allowed}")]
     MethodNotAllowed { method: String, allowed: String },
@@ -55,6 +59,14 @@ pub enum AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// An item that blocks a move, and why.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Blocker {
+    pub id: crate::ids::AssetId,
+    pub tag: String,
+    pub reason: String,
+}
 
 impl AppError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -94,6 +106,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
+            AppError::Blocked { .. } => "not_sanitized",
             AppError::MethodNotAllowed { .. } => "method_not_allowed",
             AppError::Db(_) | AppError::Internal(_) => "internal",
         }

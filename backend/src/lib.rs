@@ -13,7 +13,8 @@
 //!    (transitions and tree moves, built on the registry, and pool stays), [`auth`],
 //!    [`labels`] (printable QR labels of registered items).
 //! 6. The refurbisher's bench, built on lifecycle moves: [`repairs`] (repair orders) and
-//!    [`harvest`] (dismantle jobs, the spare pool, reuse figures).
+//!    [`harvest`] (dismantle jobs, the spare pool, reuse figures); [`sanitization`] (records,
+//!    certificates, the station) beside them.
 //! 7. [`demo`], then [`web`] (the only module that knows HTTP and templates) and [`cli`].
 
 pub mod assets;
@@ -32,6 +33,7 @@ pub mod ledger;
 pub mod lifecycle;
 pub mod repairs;
 pub mod rules;
+pub mod sanitization;
 pub mod settings;
 pub mod sites;
 pub mod text;

@@ -16,6 +16,7 @@ mod m20261201_000001_key_the_chain;
 mod m20261201_000002_count_sign_ins_in_flight;
 mod m20261201_000003_add_model_bom;
 mod m20261201_000004_create_bench;
+mod m20261201_000006_create_sanitization;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_count_sign_ins_in_flight::Migration),
             Box::new(m20261201_000003_add_model_bom::Migration),
             Box::new(m20261201_000004_create_bench::Migration),
+            Box::new(m20261201_000006_create_sanitization::Migration),
         ]
     }
 }

@@ -65,6 +65,12 @@ db_test! {
             ("/api/v1/dismantle-jobs/{id}/close", &["post"]),
             ("/api/v1/pool", &["get"]),
             ("/api/v1/reuse", &["get"]),
+            ("/api/v1/sanitization/records", &["get", "post"]),
+            ("/api/v1/sanitization/records/{id}", &["get"]),
+            ("/api/v1/sanitization/batches", &["get", "post"]),
+            ("/api/v1/sanitization/batches/{id}", &["get"]),
+            ("/api/v1/sanitization/batches/{id}/scan", &["post"]),
+            ("/api/v1/sanitization/batches/{id}/close", &["post"]),
         ];
         let paths = doc["paths"].as_object().expect("paths");
         for (path, methods) in expected {
@@ -75,7 +81,7 @@ db_test! {
         assert_eq!(paths.len(), expected.len(), "documented paths: {:?}", paths.keys().collect::<Vec<_>>());
         // Schemas referenced by the operations exist.
         let schemas = doc["components"]["schemas"].as_object().expect("schemas");
-        for name in ["Asset", "NewAsset", "AssetPatch", "TransitionRequest", "ErrorBody", "State", "AssetKind", "Site", "HardwareModel", "User", "TokenInfo", "AuditEntry", "ChainReport", "Repair", "RepairDetail", "Job", "JobDetail", "PoolView", "ReuseFigures", "FaultCategory", "Destination"] {
+        for name in ["Asset", "NewAsset", "AssetPatch", "TransitionRequest", "ErrorBody", "State", "AssetKind", "Site", "HardwareModel", "User", "TokenInfo", "AuditEntry", "ChainReport", "Repair", "RepairDetail", "Job", "JobDetail", "PoolView", "ReuseFigures", "FaultCategory", "Destination", "SanitizationRecord", "SanitizationBatch", "SanitizationBatchDetail", "MethodClass", "Blocker"] {
             assert!(schemas.contains_key(name), "schema {name} missing");
         }
         // Every reference resolves (a parameter's schema too, which no response check reads).

@@ -118,18 +118,25 @@ db_test! {
     async fn data_bearing_drives_must_be_sanitized_before_reuse_or_transfer(app: TestApp) {
         let blocked = [("in_stock", "transferred_out"), ("retired", "in_stock"), ("retired", "transferred_out")];
         for (i, (from, to)) in blocked.iter().enumerate() {
-            let id = item_in(app, &format!("HDD-{i}"), "hdd", from).await;
+            let tag = format!("HDD-{i}");
+            let id = item_in(app, &tag, "hdd", from).await;
             let r = app.transition(&id, to).await;
-            assert_eq!(r.status, 409, "{from} -> {to} for a drive: {}", r.text);
-            assert!(r.error().2.contains("sanitized"), "{}", r.text);
-            assert!(!app.get_asset(&id).await["allowed_transitions"].as_array().expect("list").contains(&json!(to)));
+            assert_eq!((r.status, r.error().0.as_str()), (409, "not_sanitized"), "{from} -> {to} for a drive: {}", r.text);
+            assert!(r.error().2.contains(&format!("{tag} (no passing sanitization record)")), "{}", r.text);
+            assert_eq!(r.json()["error"]["blockers"][0]["tag"], tag.as_str(), "the blockers are listed: {}", r.text);
+            assert_eq!(app.get_asset(&id).await["state"], *from, "refused, nothing moved");
         }
-        // Through sanitization, the same moves are allowed.
+        // Through a sanitization record (purge), the same moves are allowed.
         let id = item_in(app, "HDD-ok", "hdd", "retired").await;
-        assert_eq!(app.transition(&id, "sanitized").await.status, 200);
+        assert_eq!(app.sanitize(&id, "purge").await.status, 201);
+        assert_eq!(app.get_asset(&id).await["state"], "sanitized", "a passing record sanitizes a retired drive");
         assert_eq!(app.transition(&id, "in_stock").await.status, 200);
         let dimm = item_in(app, "DIMM-ok", "dimm", "retired").await;
         assert_eq!(app.transition(&dimm, "in_stock").await.status, 200, "other parts need no sanitization");
+        // Asked for directly, a drive is not made sanitized by a state change.
+        let raw = item_in(app, "HDD-raw", "hdd", "retired").await;
+        let r = app.transition(&raw, "sanitized").await;
+        assert_eq!((r.status, r.error().0.as_str()), (409, "needs_record"), "{}", r.text);
     }
 }
 
@@ -175,16 +182,19 @@ db_test! {
             let last = app.events(&s(p, "id")).await.pop().expect("event");
             assert_eq!(last["related_asset_id"], server["id"]);
         }
-        // Sanitizing the server does not sanitize its drive, so selling the server with the
-        // drive inside is refused as a whole, naming the drive; nothing changes.
-        assert_eq!(app.transition(&id, "sanitized").await.status, 200);
+        // Selling the server with an unsanitized drive inside is refused as a whole, naming
+        // the drive; so is calling the server sanitized. Nothing changes.
         let r = app.transition(&id, "transferred_out").await;
         assert_eq!(r.status, 409, "{}", r.text);
         assert!(r.error().2.contains("S1-HDD"), "{}", r.text);
-        assert_eq!(app.get_asset(&id).await["state"], "sanitized");
+        let r = app.transition(&id, "sanitized").await;
+        assert_eq!(r.status, 409, "{}", r.text);
+        assert!(r.error().2.contains("S1-HDD"), "{}", r.text);
+        assert_eq!(app.get_asset(&id).await["state"], "retired");
         assert_eq!(app.get_asset(&s(&board, "id")).await["state"], "retired");
-        // Once the drive is sanitized, the whole tree leaves together.
-        assert_eq!(app.transition(&s(&drive, "id"), "sanitized").await.status, 200);
+        // Once the drive is sanitized (purged), the whole tree leaves together.
+        assert_eq!(app.sanitize(&s(&drive, "id"), "purge").await.status, 201);
+        assert_eq!(app.transition(&id, "sanitized").await.status, 200);
         let r = app.transition(&id, "transferred_out").await;
         assert_eq!(r.status, 200, "{}", r.text);
         for p in [&board, &cpu, &drive] {

@@ -19,6 +19,7 @@ mod lifecycle;
 mod openapi;
 mod pagination;
 mod registry;
+mod sanitization;
 mod seams;
 mod tree;
 mod ui;

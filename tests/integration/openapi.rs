@@ -226,6 +226,31 @@ db_test! {
         c.check("GET", "/api/v1/reuse", &app.get("/api/v1/reuse").await);
         c.check("GET", "/api/v1/reuse", &app.get("/api/v1/reuse?from=2026-12-31&to=2026-01-01").await);
 
+        // Sanitization.
+        let drive = s(&c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "CT-HDD", "kind": "hdd", "state": "retired", "manufacturer": "WD", "serial": "CT1"})).await), "id");
+        let rec = c.check("POST", "/api/v1/sanitization/records", &app.post_json("/api/v1/sanitization/records", &json!({"asset_id": drive, "method_class": "purge", "technique": "overwrite", "tool": "nwipe", "verification": "full"})).await);
+        c.check("POST", "/api/v1/sanitization/records", &app.post_json("/api/v1/sanitization/records", &json!({"asset_id": drive, "method_class": "clear", "technique": "shred", "tool": "x", "verification": "full"})).await);
+        c.check("POST", "/api/v1/sanitization/records", &app.post_json("/api/v1/sanitization/records", &json!({"asset_id": drive, "method_class": "purge", "technique": "overwrite", "tool": "x", "verification": "full", "certificate_id": rec["certificate_id"]})).await);
+        c.check("GET", "/api/v1/sanitization/records", &app.get(&format!("/api/v1/sanitization/records?asset_id={drive}")).await);
+        c.check("GET", "/api/v1/sanitization/records", &app.get("/api/v1/sanitization/records?limit=0").await);
+        c.check("GET", "/api/v1/sanitization/records/{id}", &app.get(&format!("/api/v1/sanitization/records/{}", s(&rec, "id"))).await);
+        c.check("GET", "/api/v1/sanitization/records/{id}", &app.get(&format!("/api/v1/sanitization/records/{nobody}")).await);
+        let batch = c.check("POST", "/api/v1/sanitization/batches", &app.post_json("/api/v1/sanitization/batches", &json!({"method_class": "purge", "technique": "crypto_erase", "tool": "nvme-cli", "verification": "full"})).await);
+        let bid = s(&batch, "id");
+        c.check("POST", "/api/v1/sanitization/batches", &app.post_json("/api/v1/sanitization/batches", &json!({"method_class": "purge", "technique": "crypto_erase", "verification": "full"})).await);
+        c.check("GET", "/api/v1/sanitization/batches", &app.get("/api/v1/sanitization/batches?status=open").await);
+        c.check("GET", "/api/v1/sanitization/batches", &app.get("/api/v1/sanitization/batches?limit=0").await);
+        c.check("POST", "/api/v1/sanitization/batches/{id}/scan", &app.post_json(&format!("/api/v1/sanitization/batches/{bid}/scan"), &json!({"code": "CT1"})).await);
+        c.check("POST", "/api/v1/sanitization/batches/{id}/scan", &app.post_json(&format!("/api/v1/sanitization/batches/{bid}/scan"), &json!({"code": "CT1"})).await);
+        c.check("POST", "/api/v1/sanitization/batches/{id}/scan", &app.post_json(&format!("/api/v1/sanitization/batches/{bid}/scan"), &json!({"code": "nothing"})).await);
+        c.check("GET", "/api/v1/sanitization/batches/{id}", &app.get(&format!("/api/v1/sanitization/batches/{bid}")).await);
+        c.check("GET", "/api/v1/sanitization/batches/{id}", &app.get(&format!("/api/v1/sanitization/batches/{nobody}")).await);
+        c.check("POST", "/api/v1/sanitization/batches/{id}/close", &app.post_json(&format!("/api/v1/sanitization/batches/{bid}/close"), &json!({"version": 0})).await);
+        c.check("POST", "/api/v1/sanitization/batches/{id}/close", &app.post_json(&format!("/api/v1/sanitization/batches/{bid}/close"), &json!({"version": 2})).await);
+        let dimm = s(&c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "CT-SRV2", "kind": "server", "state": "retired"})).await), "id");
+        c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "CT-SRV2-D", "kind": "ssd", "parent_id": dimm})).await);
+        c.check("POST", "/api/v1/assets/{id}/transition", &app.post_json(&format!("/api/v1/assets/{dimm}/transition"), &json!({"to": "transferred_out"})).await);
+
         // Users and the trail.
         c.check("GET", "/api/v1/users", &app.get("/api/v1/users").await);
         c.check("GET", "/api/v1/users", &auditor.get("/api/v1/users").await);
@@ -241,7 +266,7 @@ db_test! {
 
         c.all_seen();
         // Each operation was seen succeeding and failing in the ways its callers meet most.
-        for (m, p, st) in [("post", "/api/v1/assets", 201u16), ("post", "/api/v1/assets", 409), ("post", "/api/v1/assets", 413), ("post", "/api/v1/assets", 415), ("post", "/api/v1/assets", 401), ("patch", "/api/v1/assets/{id}", 409), ("get", "/api/v1/assets/{id}/label.svg", 200), ("post", "/api/v1/assets/{id}/transition", 403), ("post", "/api/v1/repairs", 201), ("post", "/api/v1/repairs", 409), ("post", "/api/v1/repairs/{id}/close", 200), ("post", "/api/v1/dismantle-jobs/{id}/parts", 200), ("post", "/api/v1/dismantle-jobs/{id}/parts", 422), ("post", "/api/v1/dismantle-jobs/{id}/close", 200)] {
+        for (m, p, st) in [("post", "/api/v1/assets", 201u16), ("post", "/api/v1/assets", 409), ("post", "/api/v1/assets", 413), ("post", "/api/v1/assets", 415), ("post", "/api/v1/assets", 401), ("patch", "/api/v1/assets/{id}", 409), ("get", "/api/v1/assets/{id}/label.svg", 200), ("post", "/api/v1/assets/{id}/transition", 403), ("post", "/api/v1/repairs", 201), ("post", "/api/v1/repairs", 409), ("post", "/api/v1/repairs/{id}/close", 200), ("post", "/api/v1/dismantle-jobs/{id}/parts", 200), ("post", "/api/v1/dismantle-jobs/{id}/parts", 422), ("post", "/api/v1/dismantle-jobs/{id}/close", 200), ("post", "/api/v1/sanitization/records", 201), ("post", "/api/v1/sanitization/records", 422), ("post", "/api/v1/sanitization/records", 409), ("post", "/api/v1/sanitization/batches/{id}/scan", 200), ("post", "/api/v1/assets/{id}/transition", 409)] {
             assert!(c.statuses.contains(&(m.to_owned(), p.to_owned(), st)), "{m} {p} never answered {st}");
         }
     }

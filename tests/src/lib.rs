@@ -370,6 +370,18 @@ impl TestApp {
         self.post_json(&format!("/api/v1/assets/{id}/transition"), &serde_json::json!({"to": to})).await
     }
 
+    /// Records a passing sanitization of a data-bearing item (`class`: clear, purge or
+    /// destroy) with a technique that fits the class.
+    pub async fn sanitize(&self, id: &str, class: &str) -> Resp {
+        let technique = match class {
+            "destroy" => "shred",
+            "clear" => "overwrite",
+            _ => "crypto_erase",
+        };
+        let body = serde_json::json!({"asset_id": id, "method_class": class, "technique": technique, "tool": "test-wipe", "verification": "full"});
+        self.post_json("/api/v1/sanitization/records", &body).await
+    }
+
     /// The item's whole ledger, oldest first.
     pub async fn events(&self, id: &str) -> Vec<Value> {
         let r = self.get(&format!("/api/v1/assets/{id}/events?limit=500")).await;

@@ -31,6 +31,9 @@ pub struct Asset {
     /// Overrides the catalog mass of the item itself (without installed items).
     pub mass_override_kg: Option<f64>,
     pub notes: String,
+    /// Holds user data although its kind does not say so (a BMC, a RAID controller with a
+    /// cache): it is sanitized like a drive before it leaves.
+    pub holds_data: bool,
     /// Optimistic-locking version: send it back with updates.
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -69,6 +72,7 @@ impl TryFrom<asset::Model> for Asset {
             first_deployed_on: m.first_deployed_on,
             mass_override_kg: m.mass_override_kg,
             notes: m.notes,
+            holds_data: m.holds_data,
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -117,6 +121,9 @@ pub struct NewAsset {
     pub mass_override_kg: Option<f64>,
     #[serde(default)]
     pub notes: Option<String>,
+    /// Holds user data although its kind does not say so.
+    #[serde(default)]
+    pub holds_data: bool,
 }
 
 /// A partial update. Absent fields stay as they are; `null` clears a field that may be
@@ -160,7 +167,16 @@ pub struct AssetPatch {
     pub mass_override_kg: Option<Option<f64>>,
     #[serde(default)]
     pub notes: Option<String>,
+    #[serde(default)]
+    pub holds_data: Option<bool>,
     /// Recorded in the ledger with a site or workload change.
     #[serde(default)]
     pub reason: Option<String>,
+}
+
+impl Asset {
+    /// Whether the item holds user data: a drive, or an item flagged as holding data.
+    pub fn is_data_bearing(&self) -> bool {
+        self.kind.is_data_bearing() || self.holds_data
+    }
 }

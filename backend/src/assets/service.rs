@@ -364,6 +364,7 @@ fn prepare(
         workload_tier: item.workload_tier.map(|w| w.as_str().to_owned()),
         mass_override_kg: mass,
         notes,
+        holds_data: item.holds_data,
         version: 1,
         created_at: ctx.now,
         updated_at: ctx.now,
@@ -595,6 +596,9 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
         am.workload_tier = Set(workload.map(|w| w.as_str().to_owned()));
         am.mass_override_kg = Set(mass);
         am.notes = Set(notes);
+        if let Some(h) = patch.holds_data {
+            am.holds_data = Set(h);
+        }
         am.site_id = Set(site_id.map(|s| s.0));
     })
     .await?;

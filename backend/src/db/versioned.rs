@@ -13,7 +13,9 @@ use sea_orm::{
     IntoActiveModel, QueryFilter,
 };
 
-use super::entities::{asset, dismantle_job, hardware_model, harvest_line, pool_stay, repair_order, site, user};
+use super::entities::{
+    asset, dismantle_job, hardware_model, harvest_line, pool_stay, repair_order, sanitization_batch, site, user,
+};
 use crate::error::{AppError, AppResult};
 
 /// A table whose rows carry an optimistic-locking `version` and an `updated_at`.
@@ -96,6 +98,7 @@ versioned!(repair_order, "repair order", |row| format!("repair {}", short_id(&ro
 versioned!(dismantle_job, "dismantle job", |row| format!("job {}", short_id(&row.id)));
 versioned!(harvest_line, "harvest line", |row| format!("line {}", row.ordinal + 1));
 versioned!(pool_stay, "pool entry", |row| format!("entry {}", short_id(&row.id)));
+versioned!(sanitization_batch, "sanitization batch", |row| format!("batch {}", short_id(&row.id)));
 
 /// The last eight hex digits of a UUIDv7 (its random part): how people name an order or a
 /// job ("R-3f9a01bc") without reading the whole id.

@@ -21,9 +21,10 @@ use crate::ids::{AssetId, JobId, ModelId, RepairId, SiteId};
 use crate::lifecycle::{self, InstallRequest, TransitionRequest};
 use crate::repairs::{self, CloseRepair, InstallPart, NewRepair, RemovePart};
 use crate::rules::{
-    AssetKind, CosmeticGrade, Destination, FunctionalGrade, Grade, RepairOutcome, RetailGrade, State, TestResult,
-    WorkloadTier,
+    AssetKind, CosmeticGrade, Destination, FunctionalGrade, Grade, MethodClass, RepairOutcome, RetailGrade,
+    SanitizationResult, State, Technique, TestResult, Verification, WorkloadTier,
 };
+use crate::sanitization::{self, BatchScan, NewBatch, NewRecord};
 
 /// A service error as an `anyhow` error that keeps every field message.
 fn app_err(e: AppError, what: String) -> anyhow::Error {
@@ -119,6 +120,8 @@ pub struct Exec<'a> {
     pub reused_dimms: usize,
     pub swaps: usize,
     dismantled: usize,
+    /// Whether the demo's one failed sanitization has happened.
+    failed_sanitization: bool,
 }
 
 const ALNUM: &[u8] = b"0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -155,6 +158,7 @@ impl<'a> Exec<'a> {
             reused_dimms: 0,
             swaps: 0,
             dismantled: 0,
+            failed_sanitization: false,
         }
     }
 
@@ -701,16 +705,16 @@ impl<'a> Exec<'a> {
             Role::Drive => {
                 let t = at + Duration::minutes(50);
                 let ctx = self.ctx(&ops, t);
-                self.transition(
-                    &ctx,
-                    failed.id,
-                    &failed.tag,
-                    State::Sanitized,
-                    None,
-                    "failed drive destroyed".into(),
-                    json!({}),
-                )
-                .await?;
+                let shred = NewRecord {
+                    asset_id: Some(failed.id),
+                    method_class: Some(MethodClass::Destroy),
+                    technique: Some(Technique::Shred),
+                    tool: Some("on-site shredder, 10 mm particle size".into()),
+                    verification: Some(Verification::Full),
+                    notes: Some("failed drive destroyed; shreds go out with the next recycling lot".into()),
+                    ..Default::default()
+                };
+                sanitization::add_record(self.db, &ctx, shred).await.ctx(|| format!("destroying {}", failed.tag))?;
                 self.pending.push(Pending { id: failed.id, ready: t, site: rt.site });
             }
             Role::Psu | Role::Gpu => {
@@ -733,29 +737,81 @@ impl<'a> Exec<'a> {
         Ok(())
     }
 
-    /// The NIST SP 800-88 method class and technique for a drive model.
-    fn sanitization_method(model: &str) -> (&'static str, &'static str) {
+    /// The NIST SP 800-88 method, technique and tool for a drive model.
+    fn sanitization_method(model: &str) -> (MethodClass, Technique, &'static str, &'static str) {
         if model.starts_with("nvme.") {
-            ("Purge", "NVMe Format, Secure Erase Settings 2 (cryptographic erase)")
+            (MethodClass::Purge, Technique::CryptoErase, "nvme-cli format --ses=2", "2.8")
         } else if model.starts_with("ssd.") {
-            ("Purge", "ATA SANITIZE BLOCK ERASE")
-        } else if model.contains("10e2400") {
-            ("Purge", "SCSI SANITIZE OVERWRITE")
+            (MethodClass::Purge, Technique::BlockErase, "hdparm --sanitize-block-erase", "9.65")
         } else {
-            ("Clear", "single-pass overwrite with full verification")
+            (MethodClass::Purge, Technique::Overwrite, "sg_sanitize --overwrite", "1.48")
         }
     }
 
-    /// Sanitizes every data-bearing drive, one after the other (about 7 minutes each). The
-    /// transitions carry no sanitization record yet: that belongs to the end-of-life feature.
+    /// Sanitizes every data-bearing drive at the Utrecht station: one batch per method,
+    /// each drive scanned in when its wipe and verification end (about 7 minutes apart).
+    /// The very first drive the demo sanitizes fails its verification and is wiped again.
     async fn sanitize_drives(&mut self, rt: &mut Rt, at: DateTime<Utc>) -> anyhow::Result<()> {
         let drives: Vec<Part> = rt.board_drives.iter().chain(&rt.drives).cloned().collect();
+        let mut batches: Vec<((MethodClass, Technique), uuid::Uuid, i32)> = Vec::new();
         for (j, d) in drives.iter().enumerate() {
             let end = at + Duration::minutes(8 * j as i64 + 7);
-            let (method, technique) = Self::sanitization_method(d.model);
+            let (class, technique, tool, version) = Self::sanitization_method(d.model);
             let ctx = self.ctx("refurb-utr", end);
-            self.transition(&ctx, d.id, &d.tag, State::Sanitized, None, format!("{method}: {technique}"), json!({}))
-                .await?;
+            let batch = match batches.iter().find(|b| b.0 == (class, technique)) {
+                Some(b) => b.1,
+                None => {
+                    let open = NewBatch {
+                        method_class: Some(class),
+                        technique: Some(technique),
+                        tool: Some(tool.into()),
+                        tool_version: Some(version.into()),
+                        operator: Some("refurb-utr".into()),
+                        verification: Some(Verification::Full),
+                        site_id: Some(self.site_id(SiteKey::Wh)?),
+                        ..Default::default()
+                    };
+                    let ctx = self.ctx("refurb-utr", at);
+                    let b = sanitization::open_batch(self.db, &ctx, open)
+                        .await
+                        .ctx(|| format!("opening a batch for {}", rt.tag))?;
+                    batches.push(((class, technique), b.id, b.version));
+                    b.id
+                }
+            };
+            let code = d.tag.clone();
+            if !self.failed_sanitization {
+                self.failed_sanitization = true;
+                let scan = BatchScan {
+                    code: code.clone(),
+                    result: Some(SanitizationResult::Failed),
+                    notes: Some("verification found readable sectors after the pass; wiped again".into()),
+                };
+                let early = self.ctx("refurb-utr", end - Duration::minutes(1));
+                sanitization::scan(self.db, &early, batch, scan).await.ctx(|| format!("failing {}", d.tag))?;
+                let again = NewRecord {
+                    asset_id: Some(d.id),
+                    method_class: Some(class),
+                    technique: Some(technique),
+                    tool: Some(tool.into()),
+                    tool_version: Some(version.into()),
+                    operator: Some("refurb-utr".into()),
+                    verification: Some(Verification::Full),
+                    started_at: Some(end - Duration::minutes(1)),
+                    ended_at: Some(end),
+                    notes: Some("second pass after a failed verification".into()),
+                    ..Default::default()
+                };
+                sanitization::add_record(self.db, &ctx, again).await.ctx(|| format!("sanitizing {} again", d.tag))?;
+                continue;
+            }
+            let scan = BatchScan { code, ..Default::default() };
+            sanitization::scan(self.db, &ctx, batch, scan).await.ctx(|| format!("sanitizing {}", d.tag))?;
+        }
+        for (_, id, _) in batches {
+            let b = sanitization::batch(self.db.conn(), id).await.ctx(|| "reading a batch".into())?;
+            let ctx = self.ctx("refurb-utr", at + Duration::minutes(8 * drives.len() as i64 + 10));
+            sanitization::close_batch(self.db, &ctx, id, b.batch.version).await.ctx(|| "closing a batch".into())?;
         }
         Ok(())
     }

@@ -546,6 +546,9 @@ fn story(
                         reason: format!("moved to {} for a second life", site(to_site).name),
                     },
                 );
+                // Data leaves its first home only wiped: a second life elsewhere starts clean.
+                let t = s.after(rng, 1, 3);
+                s.push(t, ServerAction::SanitizeDrives);
             }
             if cfg.dimm.contains("ddr4") && rng.random_bool(0.6) {
                 let t = s.after(rng, 1, 3);

@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::model::{Job, JobDetail, JobQuery, Line, LineRow, PoolEntry, PoolGroup, PoolQuery, PoolView};
 use crate::assets::repo;
@@ -11,9 +14,10 @@ use crate::catalog;
 use crate::db::entities::{asset, dismantle_job, harvest_line, pool_stay};
 use crate::db::short_id;
 use crate::error::{AppError, AppResult};
-use crate::ids::{AssetId, JobId, ModelId, RepairId, SiteId, StayId};
+use crate::ids::{AssetId, JobId, LineId, ModelId, RepairId, SiteId, StayId};
 use crate::rules::{AssetKind, Destination, Grade, Page, PartOrigin, State, TestResult};
 use crate::sites;
+use crate::text;
 
 const DEFAULT_LIMIT: u64 = 50;
 const MAX_LIMIT: u64 = 500;
@@ -31,14 +35,102 @@ pub(crate) async fn line_rows<C: ConnectionTrait>(conn: &C, id: JobId) -> AppRes
         .await?)
 }
 
-/// Lines with their parts and model labels, in sheet order.
-pub(crate) async fn lines_of<C: ConnectionTrait>(
+/// What a sheet shows of a part: its tag, serial, kind, model and state.
+struct PartLabel {
+    asset_tag: String,
+    serial: Option<String>,
+    kind: String,
+    model_id: Option<uuid::Uuid>,
+    state: String,
+}
+
+/// Most ids bound in one `IN` list.
+const IN_CHUNK: usize = 500;
+
+/// The sheet's columns of the parts `ids` (not whole rows: a sheet lists a hundred parts).
+async fn part_labels<C: ConnectionTrait>(conn: &C, ids: &[uuid::Uuid]) -> AppResult<HashMap<uuid::Uuid, PartLabel>> {
+    type Cols = (uuid::Uuid, String, Option<String>, String, Option<uuid::Uuid>, String);
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows: Vec<Cols> = asset::Entity::find()
+            .select_only()
+            .columns([
+                asset::Column::Id,
+                asset::Column::AssetTag,
+                asset::Column::Serial,
+                asset::Column::Kind,
+                asset::Column::ModelId,
+                asset::Column::State,
+            ])
+            .filter(asset::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(rows.into_iter().map(|(id, asset_tag, serial, kind, model_id, state)| {
+            (id, PartLabel { asset_tag, serial, kind, model_id, state })
+        }));
+    }
+    Ok(out)
+}
+
+/// The line of job `id` for the part whose tag or serial is `code` (a scan), with that part:
+/// found through the tag, serial and line indexes, without reading the sheet. A tag beats a
+/// serial (tags are unique; serials only per manufacturer).
+pub(crate) async fn scanned_line<C: ConnectionTrait>(
     conn: &C,
-    rows: &[harvest_line::Model],
-) -> AppResult<(Vec<Line>, HashMap<uuid::Uuid, asset::Model>)> {
+    id: JobId,
+    code: &str,
+) -> AppResult<Option<(harvest_line::Model, asset::Model)>> {
+    let key = text::key(code);
+    let in_job = Query::select()
+        .column(harvest_line::Column::AssetId)
+        .from(harvest_line::Entity)
+        .and_where(harvest_line::Column::JobId.eq(id.0))
+        .to_owned();
+    let hits = asset::Entity::find()
+        .filter(
+            Condition::any().add(asset::Column::TagKey.eq(key.as_str())).add(asset::Column::SerialKey.eq(key.as_str())),
+        )
+        .filter(asset::Column::Id.in_subquery(in_job))
+        .order_by_asc(asset::Column::Id)
+        .limit(8)
+        .all(conn)
+        .await?;
+    let Some(part) = hits.iter().find(|a| a.tag_key == key).or_else(|| hits.first()).cloned() else {
+        return Ok(None);
+    };
+    let line = harvest_line::Entity::find()
+        .filter(harvest_line::Column::JobId.eq(id.0))
+        .filter(harvest_line::Column::AssetId.eq(part.id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("part {} of job {id} has no line", part.id)))?;
+    Ok(Some((line, part)))
+}
+
+/// Line `line` of job `id`, if it is one of that job's.
+pub(crate) async fn line_of_job<C: ConnectionTrait>(
+    conn: &C,
+    id: JobId,
+    line: LineId,
+) -> AppResult<Option<harvest_line::Model>> {
+    Ok(harvest_line::Entity::find_by_id(line.0).filter(harvest_line::Column::JobId.eq(id.0)).one(conn).await?)
+}
+
+/// Lines of job `id` with neither a destination nor marked missing.
+pub(crate) async fn unrecorded<C: ConnectionTrait>(conn: &C, id: JobId) -> AppResult<u64> {
+    Ok(harvest_line::Entity::find()
+        .filter(harvest_line::Column::JobId.eq(id.0))
+        .filter(harvest_line::Column::Missing.eq(false))
+        .filter(harvest_line::Column::Destination.is_null())
+        .count(conn)
+        .await?)
+}
+
+/// Lines with their parts and model labels, in sheet order.
+pub(crate) async fn lines_of<C: ConnectionTrait>(conn: &C, rows: &[harvest_line::Model]) -> AppResult<Vec<Line>> {
     let ids: Vec<uuid::Uuid> = rows.iter().filter_map(|l| l.asset_id).collect();
-    let parts: HashMap<uuid::Uuid, asset::Model> =
-        repo::find_many(conn, &ids).await?.into_iter().map(|a| (a.id, a)).collect();
+    let parts = part_labels(conn, &ids).await?;
     let mut model_ids: Vec<ModelId> = rows
         .iter()
         .filter_map(|l| l.expected_model_id)
@@ -78,7 +170,7 @@ pub(crate) async fn lines_of<C: ConnectionTrait>(
             version: l.version,
         });
     }
-    Ok((out, parts))
+    Ok(out)
 }
 
 /// A job as its bench sheet shows it: the donor and every expected part.
@@ -87,7 +179,7 @@ pub async fn detail<C: ConnectionTrait>(conn: &C, id: JobId) -> AppResult<JobDet
     let donor = repo::find(conn, AssetId(job.asset_id)).await?;
     let (donor_kind, donor_state) = repo::kind_state(&donor)?;
     let rows = line_rows(conn, id).await?;
-    let (lines, _) = lines_of(conn, &rows).await?;
+    let lines = lines_of(conn, &rows).await?;
     let donor_model = match donor.model_id {
         Some(m) => catalog::by_ids(conn, &[ModelId(m)]).await?.pop().map(|m| m.label()).unwrap_or_default(),
         None => String::new(),

@@ -4,7 +4,7 @@
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
 
 use super::model::{CloseJob, FoundPart, Job, NewJob, RecordPart, Recorded};
-use super::query::{job_row, line_rows, lines_of};
+use super::query::{job_row, line_of_job, line_rows, lines_of, scanned_line, unrecorded};
 use crate::assets::{self, NewAsset, repo};
 use crate::audit::{self, snapshot};
 use crate::catalog;
@@ -14,6 +14,7 @@ use crate::db::{Db, WriteTxn, check_version, save_versioned, short_id};
 use crate::error::{AppError, AppResult, Problems};
 use crate::ids::{AssetId, JobId, ModelId};
 use crate::ledger::{self, NewEvent};
+use crate::lifecycle::gate;
 use crate::lifecycle::pool::{self, NewStay};
 use crate::lifecycle::transition::apply;
 use crate::rules::{
@@ -254,59 +255,58 @@ pub async fn record(db: &Db, ctx: &Ctx, id: JobId, input: RecordPart) -> AppResu
     }
     let txn = db.write().await?;
     let job = open_job(&txn, id).await?;
-    let rows = line_rows(&*txn, id).await?;
-    let ids: Vec<uuid::Uuid> = rows.iter().filter_map(|l| l.asset_id).collect();
-    let parts: Vec<asset::Model> = repo::find_many(&*txn, &ids).await?;
+    // The scanned part and its line come through the indexes: a save reads a few rows,
+    // not the whole sheet (only a part found at the bench needs the sheet, to fill a gap).
     let mut registered = false;
-    let row: harvest_line::Model = match (input.line_id, code.as_deref()) {
+    let (row, part): (harvest_line::Model, Option<asset::Model>) = match (input.line_id, code.as_deref()) {
         (Some(_), Some(_)) => return Err(AppError::invalid("code", "give code or line_id, not both")),
-        (Some(lid), None) => rows
-            .iter()
-            .find(|l| l.id == lid.0)
-            .cloned()
-            .ok_or_else(|| AppError::invalid("line_id", format!("{lid} is not a line of job {}", number(job.id))))?,
-        (None, Some(code)) => {
-            let key = text::key(code);
-            let hit = parts.iter().find(|a| a.tag_key == key || a.serial_key.as_deref() == Some(key.as_str()));
-            match hit {
-                Some(a) => rows.iter().find(|l| l.asset_id == Some(a.id)).cloned().ok_or_else(|| {
-                    AppError::Internal(anyhow::anyhow!("part {} of job {} has no line", a.id, job.id))
-                })?,
-                None => match assets::find_by_code(&*txn, code).await? {
-                    Some(other) => {
-                        let mut msg = format!("{} ({}) is not a part of {}", code, other.asset_tag, number(job.id));
-                        if let Some(prev) = harvest_line::Entity::find()
-                            .filter(harvest_line::Column::AssetId.eq(other.id.0))
-                            .one(&*txn)
-                            .await?
-                        {
-                            msg.push_str(&format!("; it was harvested in job {}", number(prev.job_id)));
-                        }
-                        return Err(AppError::conflict("not_in_job", Some("code"), msg));
-                    }
-                    None => match input.found.clone() {
-                        Some(found) => {
-                            registered = true;
-                            register_found(&txn, ctx, &job, &rows, code, found).await?
-                        }
-                        None => {
-                            return Err(AppError::invalid(
-                                "code",
-                                format!(
-                                    "no item has the tag or serial {code}; to add it as found, choose its kind (and model) and save again"
-                                ),
-                            ));
-                        }
-                    },
-                },
-            }
+        (Some(lid), None) => {
+            let row = line_of_job(&*txn, id, lid).await?.ok_or_else(|| {
+                AppError::invalid("line_id", format!("{lid} is not a line of job {}", number(job.id)))
+            })?;
+            let part = match row.asset_id {
+                Some(a) => Some(repo::find(&*txn, AssetId(a)).await?),
+                None => None,
+            };
+            (row, part)
         }
+        (None, Some(code)) => match scanned_line(&*txn, id, code).await? {
+            Some((row, part)) => (row, Some(part)),
+            None => match assets::find_by_code(&*txn, code).await? {
+                Some(other) => {
+                    let mut msg = format!("{} ({}) is not a part of {}", code, other.asset_tag, number(job.id));
+                    if let Some(prev) = harvest_line::Entity::find()
+                        .filter(harvest_line::Column::AssetId.eq(other.id.0))
+                        .one(&*txn)
+                        .await?
+                    {
+                        msg.push_str(&format!("; it was harvested in job {}", number(prev.job_id)));
+                    }
+                    return Err(AppError::conflict("not_in_job", Some("code"), msg));
+                }
+                None => match input.found.clone() {
+                    Some(found) => {
+                        registered = true;
+                        let rows = line_rows(&*txn, id).await?;
+                        let row = register_found(&txn, ctx, &job, &rows, code, found).await?;
+                        let part = match row.asset_id {
+                            Some(a) => Some(repo::find(&*txn, AssetId(a)).await?),
+                            None => None,
+                        };
+                        (row, part)
+                    }
+                    None => {
+                        return Err(AppError::invalid(
+                            "code",
+                            format!(
+                                "no item has the tag or serial {code}; to add it as found, choose its kind (and model) and save again"
+                            ),
+                        ));
+                    }
+                },
+            },
+        },
         (None, None) => return Err(AppError::invalid("code", "scan a part's serial or tag")),
-    };
-    let part = match row.asset_id {
-        Some(a) if registered => Some(repo::find(&*txn, AssetId(a)).await?),
-        Some(a) => parts.iter().find(|x| x.id == a).cloned(),
-        None => None,
     };
     let label = part.as_ref().map(|p| p.asset_tag.clone()).unwrap_or_else(|| format!("line {}", row.ordinal + 1));
     if row.missing || row.destination.is_some() {
@@ -349,8 +349,8 @@ pub async fn record(db: &Db, ctx: &Ctx, id: JobId, input: RecordPart) -> AppResu
         } else {
             Destination::SparePool
         });
-        let (pk, ps) = repo::kind_state(part)?;
-        if let Some(why) = dest.refusal(pk, test, ps == State::Sanitized) {
+        let (pk, _) = repo::kind_state(part)?;
+        if let Some(why) = dest.refusal(pk, test, gate::clears(&*txn, part, dest).await?) {
             return Err(AppError::conflict("destination_refused", Some("destination"), format!("{label}: {why}")));
         }
         (Some(test), Some(dest))
@@ -380,8 +380,8 @@ pub async fn record(db: &Db, ctx: &Ctx, id: JobId, input: RecordPart) -> AppResu
         })),
     )
     .await?;
-    let remaining = rows.iter().filter(|l| l.id != saved.id && !l.missing && l.destination.is_none()).count();
-    let (mut lines, _) = lines_of(&*txn, std::slice::from_ref(&saved)).await?;
+    let remaining = unrecorded(&*txn, id).await? as usize;
+    let mut lines = lines_of(&*txn, std::slice::from_ref(&saved)).await?;
     txn.commit().await?;
     let line = lines.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("line vanished")))?;
     Ok(Recorded { line, registered, remaining })
@@ -395,7 +395,10 @@ pub async fn close(db: &Db, ctx: &Ctx, id: JobId, input: CloseJob) -> AppResult<
     let job = open_job(&txn, id).await?;
     check_version::<dismantle_job::Entity>(&job, Some(input.version))?;
     let rows = line_rows(&*txn, id).await?;
-    let (lines, parts) = lines_of(&*txn, &rows).await?;
+    let lines = lines_of(&*txn, &rows).await?;
+    let ids: Vec<uuid::Uuid> = rows.iter().filter_map(|l| l.asset_id).collect();
+    let parts: std::collections::HashMap<uuid::Uuid, asset::Model> =
+        repo::find_many(&*txn, &ids).await?.into_iter().map(|a| (a.id, a)).collect();
     let open: Vec<String> = lines
         .iter()
         .filter(|l| !l.is_recorded())
@@ -414,15 +417,14 @@ pub async fn close(db: &Db, ctx: &Ctx, id: JobId, input: CloseJob) -> AppResult<
             ),
         ));
     }
-    let blocked: Vec<String> = lines
-        .iter()
-        .filter_map(|l| {
-            let dest = l.destination?;
-            let why =
-                dest.refusal(l.kind, l.test_result.unwrap_or(TestResult::Untested), l.state == Some(State::Sanitized))?;
-            Some(format!("{}: {why}", l.asset_tag.clone().unwrap_or_default()))
-        })
-        .collect();
+    let mut blocked: Vec<String> = Vec::new();
+    for l in &lines {
+        let (Some(dest), Some(part)) = (l.destination, l.asset_id.and_then(|a| parts.get(&a.0))) else { continue };
+        let ok = gate::clears(&*txn, part, dest).await?;
+        if let Some(why) = dest.refusal(l.kind, l.test_result.unwrap_or(TestResult::Untested), ok) {
+            blocked.push(format!("{}: {why}", l.asset_tag.clone().unwrap_or_default()));
+        }
+    }
     if !blocked.is_empty() {
         return Err(AppError::conflict("destination_refused", None, blocked.join("; ")));
     }

@@ -3,7 +3,7 @@
 use sea_orm::{ActiveValue::Set, DatabaseTransaction};
 
 use super::model::{Carried, TransitionOutcome, TransitionRequest};
-use super::pool;
+use super::{gate, pool};
 use crate::assets::{Asset, repo};
 use crate::audit::{self, snapshot};
 use crate::context::Ctx;
@@ -12,7 +12,7 @@ use crate::db::{Db, WriteTxn, check_version};
 use crate::error::{AppError, AppResult, Problems};
 use crate::ids::AssetId;
 use crate::ledger::{self, NewEvent};
-use crate::rules::{Cascade, EventKind, State, WorkloadTier, one_of};
+use crate::rules::{Cascade, EventKind, Release, State, WorkloadTier, one_of};
 use crate::text::{self, JsonObjectProblem};
 
 /// Transitions an item in its own transaction.
@@ -36,6 +36,9 @@ pub async fn transition_in(
     let to = req.to.ok_or_else(|| AppError::invalid("to", format!("is required: one of {}", State::expected())))?;
     check_role(ctx, to)?;
     check_bench_work(txn, &row, to).await?;
+    if to == State::Sanitized {
+        check_sanitized(txn, &row).await?;
+    }
     let mut p = Problems::default();
     let reason = text::optional_line(&mut p, "reason", req.reason.as_deref(), text::REASON_MAX).unwrap_or_default();
     let payload = req.payload.unwrap_or_else(|| serde_json::json!({}));
@@ -70,6 +73,25 @@ pub async fn transition_in(
     }
     audit::record(txn, ctx, "asset.transition", "asset", id, snapshot(&before), after).await?;
     Ok(outcome)
+}
+
+/// `sanitized` is what a passing sanitization record makes a device: asked for directly, a
+/// device is refused (record the sanitization instead), and any other item only becomes
+/// `sanitized` when every device installed in it has a passing record.
+async fn check_sanitized(txn: &WriteTxn, row: &asset::Model) -> AppResult<()> {
+    if gate::holds_data(row) {
+        return Err(AppError::Conflict {
+            code: "needs_record",
+            field: Some("to".into()),
+            message: format!(
+                "{} holds data: it becomes sanitized through a sanitization record (method, tool, verification), not a state change",
+                row.asset_tag
+            ),
+        });
+    }
+    let tree = repo::descendants(&**txn, AssetId(row.id)).await?;
+    let rows: Vec<&asset::Model> = tree.iter().collect();
+    gate::check(&**txn, &row.asset_tag, &rows, Release::Recycling).await
 }
 
 /// An item whose repair order is open leaves `in_repair` by closing the order, and an item
@@ -168,10 +190,20 @@ pub async fn apply(
     let mut carried = Vec::new();
     let mut detached = Vec::new();
     let mut follow_rows = Vec::new();
+    let release = gate::release_of(from, to).or_else(|| (to == State::Redeployed).then_some(Release::Reuse));
+    let needs_tree = matches!(to.cascade(), Cascade::Follow | Cascade::WholeTree) || release.is_some();
+    let tree = if needs_tree { repo::descendants(conn, id).await? } else { Vec::new() };
+    if let Some(rel) = release {
+        // A redeployment is a release only when the item moved site since it was last in use.
+        if rel != Release::Reuse || to != State::Redeployed || gate::moved_since_use(conn, id).await? {
+            let rows: Vec<&asset::Model> = std::iter::once(&row).chain(tree.iter()).collect();
+            gate::check(conn, &row.asset_tag, &rows, rel).await?;
+        }
+    }
     match to.cascade() {
         Cascade::Follow | Cascade::WholeTree => {
             let whole = to.cascade() == Cascade::WholeTree;
-            for d in repo::descendants(conn, id).await? {
+            for d in tree {
                 let (dk, ds) = repo::kind_state(&d)?;
                 if ds == to || (!whole && ds != from) {
                     continue;

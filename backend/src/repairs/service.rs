@@ -211,7 +211,8 @@ pub async fn remove_part(db: &Db, ctx: &Ctx, id: RepairId, input: RemovePart) ->
         ));
     }
     let (kind, state) = repo::kind_state(&part)?;
-    if let Some(why) = destination.refusal(kind, TestResult::Untested, state == State::Sanitized) {
+    let cleared = crate::lifecycle::gate::clears(&*txn, &part, destination).await?;
+    if let Some(why) = destination.refusal(kind, TestResult::Untested, cleared) {
         return Err(AppError::conflict(
             "destination_refused",
             Some("destination"),

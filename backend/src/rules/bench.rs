@@ -136,8 +136,9 @@ impl Destination {
         }
     }
 
-    /// Why a part may not go here, or `None`. `sanitized`: the part is in the sanitized
-    /// state (its data is destroyed), which reuse of a data-bearing part requires.
+    /// Why a part may not go here, or `None`. `sanitized`: the part's sanitization record
+    /// allows this destination (reuse for the spare pool, a transfer out for resale), which
+    /// a data-bearing part needs.
     pub fn refusal(self, kind: AssetKind, test: TestResult, sanitized: bool) -> Option<String> {
         if self == Destination::RecyclingBin {
             return None;

@@ -22,6 +22,7 @@ pub mod grade;
 pub mod kind;
 pub mod page;
 pub mod role;
+pub mod sanitization;
 pub mod state;
 pub mod workload;
 
@@ -33,6 +34,7 @@ pub use grade::{CosmeticGrade, FunctionalGrade, Grade, RetailGrade};
 pub use kind::AssetKind;
 pub use page::{Page, double_option};
 pub use role::{Permission, Role};
+pub use sanitization::{MethodClass, Release, SanitizationResult, Technique, Verification};
 pub use state::{Cascade, State};
 pub use text_enum::one_of;
 pub use workload::WorkloadTier;

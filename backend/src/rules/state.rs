@@ -38,12 +38,6 @@ pub const TRANSITIONS: &[(State, &[State])] = &[
     (Lost, &[]),
 ];
 
-/// Transitions refused for data-bearing kinds (HDD, SSD, NVMe): R2v3 allows reuse or
-/// transfer of a data device only after sanitization, so from these states they must go
-/// through `sanitized` first.
-pub const DATA_BEARING_BLOCKED: &[(State, State)] =
-    &[(InStock, TransferredOut), (Retired, InStock), (Retired, TransferredOut)];
-
 /// How a transition of a parent carries over to the items installed in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cascade {
@@ -69,13 +63,11 @@ impl State {
         TRANSITIONS.iter().find(|(from, _)| *from == self).map(|(_, to)| *to).unwrap_or(&[])
     }
 
-    /// The states an item of `kind` may move to from this one.
-    pub fn allowed_next(self, kind: AssetKind) -> Vec<State> {
-        self.next_states()
-            .iter()
-            .copied()
-            .filter(|to| !(kind.is_data_bearing() && DATA_BEARING_BLOCKED.contains(&(self, *to))))
-            .collect()
+    /// The states an item of `kind` may move to from this one. (Data-bearing devices take
+    /// the same paths; what they need to be released, a sanitization record, is checked
+    /// where the records are: `lifecycle::gate`.)
+    pub fn allowed_next(self, _kind: AssetKind) -> Vec<State> {
+        self.next_states().to_vec()
     }
 
     /// Why `self → to` is refused for `kind`, or `None` when it is allowed.
@@ -86,13 +78,6 @@ impl State {
         let allowed = self.allowed_next(kind);
         let mut msg = if self.is_terminal() {
             format!("{} is a terminal state: it accepts no further transition", self.as_str())
-        } else if kind.is_data_bearing() && DATA_BEARING_BLOCKED.contains(&(self, to)) {
-            format!(
-                "a {} must be sanitized before it goes from {} to {}",
-                kind.label().to_lowercase(),
-                self.as_str(),
-                to.as_str()
-            )
         } else {
             format!("cannot go from {} to {}", self.as_str(), to.as_str())
         };
@@ -154,15 +139,6 @@ mod tests {
         }
         assert!(Recovered.is_terminal() && TransferredOut.is_terminal() && Lost.is_terminal());
         assert!(!Retired.is_terminal());
-    }
-
-    #[test]
-    fn data_bearing_items_need_sanitization_before_reuse_or_transfer() {
-        assert!(Retired.allowed_next(AssetKind::Dimm).contains(&InStock));
-        assert!(!Retired.allowed_next(AssetKind::Hdd).contains(&InStock));
-        assert!(Sanitized.allowed_next(AssetKind::Hdd).contains(&InStock));
-        let msg = Retired.refusal(AssetKind::Ssd, TransferredOut).unwrap_or_default();
-        assert!(msg.contains("sanitized"), "{msg}");
     }
 
     #[test]

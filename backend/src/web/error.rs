@@ -18,7 +18,7 @@ pub fn status_of(err: &AppError) -> StatusCode {
         AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::Conflict { .. } | AppError::Blocked { .. } => StatusCode::CONFLICT,
         AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -60,6 +60,10 @@ pub struct ErrorDetail {
     /// Every field problem, when there are several.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
+    /// The items in the way (`not_sanitized`: the data-bearing devices without the
+    /// sanitization the move needs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blockers: Vec<crate::error::Blocker>,
 }
 
 pub fn error_body(err: &AppError) -> ErrorBody {
@@ -74,7 +78,16 @@ pub fn error_body(err: &AppError) -> ErrorBody {
         _ => err.to_string(),
     };
     ErrorBody {
-        error: ErrorDetail { code: err.code().to_owned(), message, field: err.field().map(str::to_owned), fields },
+        error: ErrorDetail {
+            code: err.code().to_owned(),
+            message,
+            field: err.field().map(str::to_owned),
+            fields,
+            blockers: match err {
+                AppError::Blocked { items, .. } => items.clone(),
+                _ => Vec::new(),
+            },
+        },
     }
 }
 

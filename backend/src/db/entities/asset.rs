@@ -25,6 +25,8 @@ pub struct Model {
     pub workload_tier: Option<String>,
     pub mass_override_kg: Option<f64>,
     pub notes: String,
+    /// Holds user data although its kind does not say so (a BMC, a RAID controller with cache).
+    pub holds_data: bool,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

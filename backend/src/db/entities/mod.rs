@@ -15,6 +15,8 @@ pub mod pool_stay;
 pub mod repair_note;
 pub mod repair_order;
 pub mod repair_part;
+pub mod sanitization_batch;
+pub mod sanitization_record;
 pub mod session;
 pub mod site;
 pub mod user;

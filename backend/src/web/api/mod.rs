@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bench;
 pub mod catalog;
 pub mod labels;
+pub mod sanitization;
 pub mod schema;
 pub mod sites;
 pub mod users;
@@ -97,6 +98,14 @@ api_routes! {
     bench::close_job => Bench,
     bench::pool => Read,
     bench::reuse => Read,
+    sanitization::list_records => Read,
+    sanitization::create_record => Bench,
+    sanitization::get_record => Read,
+    sanitization::list_batches => Read,
+    sanitization::open_batch => Bench,
+    sanitization::get_batch => Read,
+    sanitization::scan => Bench,
+    sanitization::close_batch => Bench,
     audit::list => ReadAudit,
     audit::verify => ReadAudit,
 }
@@ -135,7 +144,7 @@ fn rules_of<H: utoipa::Path>(perm: Permission) -> Vec<Rule> {
             Each operation states the permission it needs and the roles that hold it.",
         license(name = "AGPL-3.0-or-later")
     ),
-    components(schemas(super::error::ErrorBody, super::error::ErrorDetail, crate::error::FieldError)),
+    components(schemas(super::error::ErrorBody, super::error::ErrorDetail, crate::error::FieldError, crate::error::Blocker)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(
@@ -144,6 +153,7 @@ fn rules_of<H: utoipa::Path>(perm: Permission) -> Vec<Rule> {
         (name = "models", description = "The hardware catalog"),
         (name = "account", description = "The caller's own account and API tokens"),
         (name = "bench", description = "The refurbisher's bench: repairs, dismantle jobs, the spare pool, reuse figures"),
+        (name = "sanitization", description = "Data sanitization records (NIST SP 800-88), certificates and station batches"),
         (name = "users", description = "User administration (admins)"),
         (name = "audit", description = "The hash-chained audit trail (admins and auditors)"),
     )

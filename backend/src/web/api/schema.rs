@@ -9,8 +9,9 @@ use utoipa::openapi::{RefOr, schema::SchemaType};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::rules::{
-    AssetKind, CosmeticGrade, Destination, EventKind, FaultCategory, FunctionalGrade, Grade, LineSource, PartAction,
-    PartOrigin, Permission, RepairOutcome, RetailGrade, Role, State, TestResult, WorkStatus, WorkloadTier,
+    AssetKind, CosmeticGrade, Destination, EventKind, FaultCategory, FunctionalGrade, Grade, LineSource, MethodClass,
+    PartAction, PartOrigin, Permission, Release, RepairOutcome, RetailGrade, Role, SanitizationResult, State,
+    Technique, TestResult, Verification, WorkStatus, WorkloadTier,
 };
 
 /// A closed vocabulary as a string enum: the wire spellings, and their labels in the
@@ -59,6 +60,11 @@ vocabulary_schema! {
     PartOrigin: "How a part came to wait in a pool.",
     PartAction: "What a repair did with a part.",
     LineSource: "Why a dismantle job expects a part.",
+    MethodClass: "NIST SP 800-88 method class.",
+    Technique: "How the data was removed.",
+    Verification: "How the result was verified.",
+    SanitizationResult: "Whether the sanitization and its verification succeeded.",
+    Release: "What a device is released to.",
 }
 
 /// The documentation twin of [`Grade`] (same fields, same wire shape).

@@ -169,6 +169,10 @@ pub struct ShowPage {
     repairs: Vec<Repair>,
     jobs: Vec<Job>,
     faults: &'static [FaultCategory],
+    /// The item's sanitization records (data-bearing items).
+    sanitizations: Vec<crate::sanitization::Record>,
+    /// What blocked the refused action, with links (a release of unsanitized data).
+    blockers: Vec<crate::error::Blocker>,
 }
 
 /// The figures of a catalog model worth showing on an item's page.
@@ -247,6 +251,8 @@ impl ShowPage {
             repairs: Vec::new(),
             jobs: Vec::new(),
             faults: FaultCategory::ALL,
+            sanitizations: Vec::new(),
+            blockers: Vec::new(),
         }
     }
 
@@ -254,6 +260,9 @@ impl ShowPage {
     async fn with_work(mut self, state: &AppState) -> Result<ShowPage, AppError> {
         self.repairs = repairs::for_asset(state.db.conn(), self.a.id).await?;
         self.jobs = harvest::for_asset(state.db.conn(), self.a.id).await?;
+        if self.a.is_data_bearing() {
+            self.sanitizations = crate::sanitization::for_asset(state.db.conn(), self.a.id).await?;
+        }
         Ok(self)
     }
 
@@ -280,7 +289,11 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) ->
 async fn refused(req: &HttpRequest, state: &AppState, id: AssetId, err: AppError) -> PageResult<HttpResponse> {
     let (status, err) = refusal(err)?;
     let view = lifecycle::item(state.db.conn(), id, None, EVENTS_PER_PAGE).await?;
-    render(req, status, &ShowPage::new(Layout::new(req, "assets"), view, Some(err.to_string())).with_work(state).await?)
+    let mut page = ShowPage::new(Layout::new(req, "assets"), view, Some(err.to_string())).with_work(state).await?;
+    if let AppError::Blocked { items, .. } = err {
+        page.blockers = items;
+    }
+    render(req, status, &page)
 }
 
 /// The first of the form's own parse errors, as the refusal to show.
@@ -463,6 +476,7 @@ pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(fo
         workload_tier: f.choice("workload_tier"),
         mass_override_kg: f.number("mass_override_kg"),
         notes: f.opt("notes"),
+        holds_data: f.val("holds_data") == "1",
     };
     match f.submit(assets::create(&state.db, &me.ctx(), input)).await? {
         Submitted::Done(a) if f.val("next") == "another" => {
@@ -496,6 +510,7 @@ fn form_from_asset(a: &Asset) -> FormState {
         .with("workload_tier", s(a.workload_tier.map(|w| w.to_string())))
         .with("mass_override_kg", views::input_num(a.mass_override_kg))
         .with("notes", a.notes.clone())
+        .with("holds_data", if a.holds_data { "1" } else { "" })
         .with("version", a.version.to_string())
 }
 
@@ -528,6 +543,7 @@ pub async fn update(
         workload_tier: Some(f.choice("workload_tier")),
         mass_override_kg: Some(f.number("mass_override_kg")),
         notes: Some(f.text("notes")),
+        holds_data: Some(f.val("holds_data") == "1"),
         reason: f.opt("reason"),
     };
     if version.is_none() {

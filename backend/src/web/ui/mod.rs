@@ -25,6 +25,7 @@ pub mod layout;
 pub mod models;
 pub mod repairs;
 pub mod routes;
+pub mod sanitization;
 pub mod sites;
 pub mod users;
 pub mod views;

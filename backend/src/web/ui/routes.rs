@@ -5,7 +5,7 @@ use actix_web::web::{self, ServiceConfig};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
 use super::flash::see_other;
-use super::{account, assets, audit, auth, harvest, labels, models, repairs, sites, users};
+use super::{account, assets, audit, auth, harvest, labels, models, repairs, sanitization, sites, users};
 use crate::rules::Permission;
 use crate::web::access::{Family, Rule};
 use crate::web::identity::Identity;
@@ -63,6 +63,14 @@ ui_routes! {
     post "/dismantle/{id}/parts" => harvest::record, Bench;
     post "/dismantle/{id}/close" => harvest::close, Bench;
     get "/pool" => harvest::pool, Read;
+    get "/sanitization" => sanitization::index, Read;
+    post "/sanitization/records" => sanitization::create_record, Bench;
+    get "/sanitization/records/{id}" => sanitization::certificate, Read;
+    post "/sanitization/batches" => sanitization::open_batch, Bench;
+    get "/sanitization/batches/{id}" => sanitization::show_batch, Read;
+    post "/sanitization/batches/{id}/scan" => sanitization::scan, Bench;
+    post "/sanitization/batches/{id}/close" => sanitization::close_batch, Bench;
+    get "/sanitization/batches/{id}/certificate" => sanitization::batch_certificate, Read;
     get "/reuse" => harvest::reuse, Read;
     get "/sites" => sites::list, Read;
     post "/sites" => sites::create, RegistryWrite;
