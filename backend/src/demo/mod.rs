@@ -270,13 +270,19 @@ mod tests {
         );
         assert_eq!(f.reused + f.sold_or_donated + f.recycled + f.waiting, f.harvested, "{f:?}");
         assert_eq!(f.to_spare_pool + f.to_resale + f.to_recycling, f.harvested, "{f:?}");
-        let recs = crate::sanitization::records(conn, &crate::sanitization::RecordQuery { limit: Some(500), ..Default::default() })
-            .await
-            .expect("records");
+        let recs = crate::sanitization::records(
+            conn,
+            &crate::sanitization::RecordQuery { limit: Some(500), ..Default::default() },
+        )
+        .await
+        .expect("records");
         assert!(recs.items.len() > 50, "sanitized drives with certificates: {}", recs.items.len());
         let failed = recs.items.iter().filter(|r| r.result == crate::rules::SanitizationResult::Failed).count();
         assert_eq!(failed, 1, "one failed sanitization");
-        assert!(recs.items.iter().any(|r| r.method_class == crate::rules::MethodClass::Destroy), "failed drives are shredded");
+        assert!(
+            recs.items.iter().any(|r| r.method_class == crate::rules::MethodClass::Destroy),
+            "failed drives are shredded"
+        );
         let opts = crate::ledger::chain::VerifyOptions::default();
         let report = crate::ledger::chain::verify(db, &opts, &mut |_, _| {}).await.expect("verify");
         assert!(report.ok, "the demo's chain verifies: {report:?}");
