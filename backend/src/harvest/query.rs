@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use super::model::{Job, JobDetail, JobQuery, Line, LineRow, PoolEntry, PoolGroup, PoolQuery, PoolView};
@@ -36,6 +37,7 @@ pub(crate) async fn line_rows<C: ConnectionTrait>(conn: &C, id: JobId) -> AppRes
 }
 
 /// What a sheet shows of a part: its tag, serial, kind, model and state.
+#[derive(Clone)]
 struct PartLabel {
     asset_tag: String,
     serial: Option<String>,
@@ -127,38 +129,97 @@ pub(crate) async fn unrecorded<C: ConnectionTrait>(conn: &C, id: JobId) -> AppRe
         .await?)
 }
 
-/// Lines with their parts and model labels, in sheet order.
-pub(crate) async fn lines_of<C: ConnectionTrait>(conn: &C, rows: &[harvest_line::Model]) -> AppResult<Vec<Line>> {
-    let ids: Vec<uuid::Uuid> = rows.iter().filter_map(|l| l.asset_id).collect();
-    let parts = part_labels(conn, &ids).await?;
-    let mut model_ids: Vec<ModelId> = rows
+/// A line and what the sheet shows of its part.
+type Labelled = (harvest_line::Model, Option<PartLabel>);
+
+/// A line joined with its part's sheet columns (`part_*`, null for a line without a part).
+#[derive(FromQueryResult)]
+struct SheetRow {
+    #[sea_orm(nested)]
+    line: harvest_line::Model,
+    part_tag: Option<String>,
+    part_serial: Option<String>,
+    part_kind: Option<String>,
+    part_model_id: Option<uuid::Uuid>,
+    part_state: Option<String>,
+}
+
+/// Job `id`'s lines with their parts, in sheet order, in one query (a hundred rows for a
+/// server, rather than a hundred lines and then a hundred parts).
+async fn sheet_rows<C: ConnectionTrait>(conn: &C, id: JobId) -> AppResult<Vec<Labelled>> {
+    let part = harvest_line::Entity::belongs_to(asset::Entity)
+        .from(harvest_line::Column::AssetId)
+        .to(asset::Column::Id)
+        .into();
+    let rows = harvest_line::Entity::find()
+        .join(JoinType::LeftJoin, part)
+        .column_as(asset::Column::AssetTag, "part_tag")
+        .column_as(asset::Column::Serial, "part_serial")
+        .column_as(asset::Column::Kind, "part_kind")
+        .column_as(asset::Column::ModelId, "part_model_id")
+        .column_as(asset::Column::State, "part_state")
+        .filter(harvest_line::Column::JobId.eq(id.0))
+        .order_by_asc(harvest_line::Column::Ordinal)
+        .order_by_asc(harvest_line::Column::Id)
+        .into_model::<SheetRow>()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let part = match (r.part_tag, r.part_kind, r.part_state) {
+                (Some(asset_tag), Some(kind), Some(state)) => {
+                    Some(PartLabel { asset_tag, serial: r.part_serial, kind, model_id: r.part_model_id, state })
+                }
+                _ => None,
+            };
+            (r.line, part)
+        })
+        .collect())
+}
+
+/// The labels of the models the lines (and their parts) name, and of `extra`.
+async fn model_labels<C: ConnectionTrait>(
+    conn: &C,
+    rows: &[Labelled],
+    extra: Option<uuid::Uuid>,
+) -> AppResult<HashMap<ModelId, String>> {
+    let mut ids: Vec<ModelId> = rows
         .iter()
-        .filter_map(|l| l.expected_model_id)
-        .chain(parts.values().filter_map(|a| a.model_id))
+        .flat_map(|(l, p)| [l.expected_model_id, p.as_ref().and_then(|p| p.model_id)])
+        .chain([extra])
+        .flatten()
         .map(ModelId)
         .collect();
-    model_ids.sort();
-    model_ids.dedup();
-    let labels: HashMap<ModelId, String> =
-        catalog::by_ids(conn, &model_ids).await?.into_iter().map(|m| (m.id, m.label())).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(catalog::by_ids(conn, &ids).await?.into_iter().map(|m| (m.id, m.label())).collect())
+}
+
+/// Lines as the sheet shows them.
+fn to_lines(rows: Vec<Labelled>, labels: &HashMap<ModelId, String>) -> AppResult<Vec<Line>> {
     let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let l = LineRow::try_from(r)?;
-        let part = l.asset_id.and_then(|a| parts.get(&a.0));
-        let kind = part.and_then(|p| AssetKind::parse(&p.kind)).unwrap_or(l.kind);
-        let model_id = part.map(|p| p.model_id.map(ModelId)).unwrap_or(l.model_id);
+    for (r, part) in rows {
+        let l = LineRow::try_from(&r)?;
+        let kind = part.as_ref().and_then(|p| AssetKind::parse(&p.kind)).unwrap_or(l.kind);
+        let model_id = part.as_ref().map(|p| p.model_id.map(ModelId)).unwrap_or(l.model_id);
+        let state = part.as_ref().and_then(|p| State::parse(&p.state));
+        let (asset_tag, serial) = match part {
+            Some(p) => (Some(p.asset_tag), p.serial),
+            None => (None, None),
+        };
         out.push(Line {
             id: l.id,
             ordinal: l.ordinal,
             source: l.source,
             asset_id: l.asset_id,
-            asset_tag: part.map(|p| p.asset_tag.clone()),
-            serial: part.and_then(|p| p.serial.clone()),
+            asset_tag,
+            serial,
             kind,
             model_id,
             model: model_id.and_then(|m| labels.get(&m).cloned()).unwrap_or_default(),
             position: l.position,
-            state: part.and_then(|p| State::parse(&p.state)),
+            state,
             data_bearing: kind.is_data_bearing(),
             test_result: l.test_result,
             grade: l.grade,
@@ -173,17 +234,25 @@ pub(crate) async fn lines_of<C: ConnectionTrait>(conn: &C, rows: &[harvest_line:
     Ok(out)
 }
 
+/// Lines with their parts and model labels, in the order given.
+pub(crate) async fn lines_of<C: ConnectionTrait>(conn: &C, rows: &[harvest_line::Model]) -> AppResult<Vec<Line>> {
+    let ids: Vec<uuid::Uuid> = rows.iter().filter_map(|l| l.asset_id).collect();
+    let parts = part_labels(conn, &ids).await?;
+    let rows: Vec<Labelled> =
+        rows.iter().map(|r| (r.clone(), r.asset_id.and_then(|a| parts.get(&a).cloned()))).collect();
+    let labels = model_labels(conn, &rows, None).await?;
+    to_lines(rows, &labels)
+}
+
 /// A job as its bench sheet shows it: the donor and every expected part.
 pub async fn detail<C: ConnectionTrait>(conn: &C, id: JobId) -> AppResult<JobDetail> {
     let job = job_row(conn, id).await?;
     let donor = repo::find(conn, AssetId(job.asset_id)).await?;
     let (donor_kind, donor_state) = repo::kind_state(&donor)?;
-    let rows = line_rows(conn, id).await?;
-    let lines = lines_of(conn, &rows).await?;
-    let donor_model = match donor.model_id {
-        Some(m) => catalog::by_ids(conn, &[ModelId(m)]).await?.pop().map(|m| m.label()).unwrap_or_default(),
-        None => String::new(),
-    };
+    let rows = sheet_rows(conn, id).await?;
+    let labels = model_labels(conn, &rows, donor.model_id).await?;
+    let donor_model = donor.model_id.and_then(|m| labels.get(&ModelId(m)).cloned()).unwrap_or_default();
+    let lines = to_lines(rows, &labels)?;
     let site = match job.site_id {
         Some(s) => sites::by_ids(conn, &[SiteId(s)]).await?.pop().map(|s| s.name).unwrap_or_default(),
         None => String::new(),
