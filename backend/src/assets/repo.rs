@@ -77,6 +77,36 @@ pub async fn descendant_levels<C: ConnectionTrait>(conn: &C, id: AssetId) -> App
     }
 }
 
+/// Everything installed in any of `roots`, at any depth, level by level (parents before
+/// children): one query per level and chunk of ids, so a lot of thousands of servers is
+/// read in a few dozen queries.
+pub async fn descendants_of_all<C: ConnectionTrait>(conn: &C, roots: &[Uuid]) -> AppResult<Vec<asset::Model>> {
+    let mut out = Vec::new();
+    let mut frontier: Vec<Uuid> = roots.to_vec();
+    for _ in 0..MAX_DEPTH {
+        if frontier.is_empty() {
+            return Ok(out);
+        }
+        let mut level = Vec::new();
+        for chunk in frontier.chunks(IN_CHUNK) {
+            level.extend(
+                asset::Entity::find()
+                    .filter(asset::Column::ParentId.is_in(chunk.to_vec()))
+                    .order_by_asc(asset::Column::Id)
+                    .all(conn)
+                    .await?,
+            );
+        }
+        frontier = level.iter().map(|r| r.id).collect();
+        out.extend(level);
+    }
+    if frontier.is_empty() {
+        Ok(out)
+    } else {
+        Err(AppError::Internal(anyhow::anyhow!("a tree below {} item(s) is deeper than {MAX_DEPTH} levels", roots.len())))
+    }
+}
+
 /// The chain of items from `parent` up to the top, nearest first: pass an item's
 /// `parent_id` to get everything it sits in.
 pub async fn ancestors<C: ConnectionTrait>(conn: &C, parent: Option<Uuid>) -> AppResult<Vec<asset::Model>> {
