@@ -17,6 +17,7 @@
 pub mod text_enum;
 
 pub mod bench;
+pub mod eol;
 pub mod event;
 pub mod grade;
 pub mod kind;
@@ -29,6 +30,7 @@ pub mod workload;
 pub use bench::{
     Destination, FaultCategory, LineSource, PartAction, PartOrigin, RepairOutcome, TestResult, WorkStatus, bom_gaps,
 };
+pub use eol::{CertScheme, FactorKind, LotStatus, Material, TreatmentRoute, VendorRole, WeeeCategory};
 pub use event::EventKind;
 pub use grade::{CosmeticGrade, FunctionalGrade, Grade, RetailGrade};
 pub use kind::AssetKind;

@@ -9,9 +9,10 @@ use utoipa::openapi::{RefOr, schema::SchemaType};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::rules::{
-    AssetKind, CosmeticGrade, Destination, EventKind, FaultCategory, FunctionalGrade, Grade, LineSource, MethodClass,
-    PartAction, PartOrigin, Permission, Release, RepairOutcome, RetailGrade, Role, SanitizationResult, State,
-    Technique, TestResult, Verification, WorkStatus, WorkloadTier,
+    AssetKind, CertScheme, CosmeticGrade, Destination, EventKind, FactorKind, FaultCategory, FunctionalGrade, Grade,
+    LineSource, LotStatus, Material, MethodClass, PartAction, PartOrigin, Permission, Release, RepairOutcome,
+    RetailGrade, Role, SanitizationResult, State, Technique, TestResult, TreatmentRoute, Verification, VendorRole,
+    WeeeCategory, WorkStatus, WorkloadTier,
 };
 
 /// A closed vocabulary as a string enum: the wire spellings, and their labels in the
@@ -65,6 +66,13 @@ vocabulary_schema! {
     Verification: "How the result was verified.",
     SanitizationResult: "Whether the sanitization and its verification succeeded.",
     Release: "What a device is released to.",
+    VendorRole: "What a downstream vendor does.",
+    CertScheme: "A downstream vendor's certification scheme.",
+    TreatmentRoute: "How a recycling lot is treated downstream.",
+    Material: "A material a recovery report speaks of.",
+    LotStatus: "Where a recycling lot is.",
+    FactorKind: "Which table of reference factors a factor belongs to.",
+    WeeeCategory: "A WEEE Directive 2012/19/EU Annex III category.",
 }
 
 /// The documentation twin of [`Grade`] (same fields, same wire shape).
