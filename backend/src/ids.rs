@@ -112,3 +112,13 @@ id_type!(
     StayId,
     "pool entry"
 );
+id_type!(
+    /// A downstream vendor (refurbisher, recycler, smelter, broker).
+    VendorId,
+    "downstream vendor"
+);
+id_type!(
+    /// A recycling lot.
+    LotId,
+    "recycling lot"
+);

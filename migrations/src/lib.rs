@@ -17,6 +17,7 @@ mod m20261201_000002_count_sign_ins_in_flight;
 mod m20261201_000003_add_model_bom;
 mod m20261201_000004_create_bench;
 mod m20261201_000006_create_sanitization;
+mod m20261201_000007_create_end_of_life;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_add_model_bom::Migration),
             Box::new(m20261201_000004_create_bench::Migration),
             Box::new(m20261201_000006_create_sanitization::Migration),
+            Box::new(m20261201_000007_create_end_of_life::Migration),
         ]
     }
 }

@@ -8,13 +8,15 @@
 //! in the same transaction.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    IntoActiveModel, QueryFilter, UpdateMany,
 };
 
 use super::entities::{
-    asset, dismantle_job, hardware_model, harvest_line, pool_stay, repair_order, sanitization_batch, site, user,
+    asset, dismantle_job, downstream_vendor, hardware_model, harvest_line, pool_stay, recycling_factor,
+    recycling_lot, recycling_lot_item, repair_order, sanitization_batch, site, user,
 };
 use crate::error::{AppError, AppResult};
 
@@ -23,6 +25,8 @@ pub trait Versioned: EntityTrait {
     /// What people call one row ("asset", "site", …), for messages.
     const WHAT: &'static str;
     fn version_column() -> Self::Column;
+    fn id_column() -> Self::Column;
+    fn updated_at_column() -> Self::Column;
     fn version_of(row: &Self::Model) -> i32;
     /// How people recognise the row in a message (its tag or name).
     fn label_of(row: &Self::Model) -> String;
@@ -69,12 +73,62 @@ where
     }
 }
 
+/// Rows per batched compare-and-swap (two bound values each).
+const MANY_CHUNK: usize = 500;
+
+/// The compare-and-swap of [`save_versioned`] for many rows at once, for moves of
+/// thousands of items in one transaction: `rows` are `(id, version read)`; `set` adds the
+/// columns to change (the same for every row). Each chunk updates only the rows that still
+/// have the version read (`WHERE (id, version) IN (…)`), bumping each; when any row was
+/// changed meanwhile, the call fails with 409 `concurrent_change` and the caller's
+/// transaction, dropped, writes nothing.
+pub async fn save_versioned_many<E, C>(
+    conn: &C,
+    now: DateTime<Utc>,
+    rows: &[(uuid::Uuid, i32)],
+    set: impl Fn(UpdateMany<E>) -> UpdateMany<E>,
+) -> AppResult<()>
+where
+    E: Versioned,
+    C: ConnectionTrait,
+{
+    for chunk in rows.chunks(MANY_CHUNK) {
+        let update = E::update_many()
+            .col_expr(E::version_column(), Expr::col(E::version_column()).add(1))
+            .col_expr(E::updated_at_column(), Expr::value(now))
+            .filter(
+                Expr::tuple([Expr::col(E::id_column()), Expr::col(E::version_column())])
+                    .in_tuples(chunk.iter().map(|(id, v)| (*id, *v))),
+            );
+        let done = set(update).exec(conn).await?;
+        if done.rows_affected != chunk.len() as u64 {
+            return Err(AppError::conflict(
+                "concurrent_change",
+                Some("version"),
+                format!(
+                    "{} of {} {} row(s) were changed by someone else meanwhile; reload and try again",
+                    (chunk.len() as u64).saturating_sub(done.rows_affected),
+                    chunk.len(),
+                    E::WHAT
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 macro_rules! versioned {
     ($module:ident, $what:literal, |$row:ident| $label:expr) => {
         impl Versioned for $module::Entity {
             const WHAT: &'static str = $what;
             fn version_column() -> $module::Column {
                 $module::Column::Version
+            }
+            fn id_column() -> $module::Column {
+                $module::Column::Id
+            }
+            fn updated_at_column() -> $module::Column {
+                $module::Column::UpdatedAt
             }
             fn version_of(row: &$module::Model) -> i32 {
                 row.version
@@ -99,6 +153,10 @@ versioned!(dismantle_job, "dismantle job", |row| format!("job {}", short_id(&row
 versioned!(harvest_line, "harvest line", |row| format!("line {}", row.ordinal + 1));
 versioned!(pool_stay, "pool entry", |row| format!("entry {}", short_id(&row.id)));
 versioned!(sanitization_batch, "sanitization batch", |row| format!("batch {}", short_id(&row.id)));
+versioned!(downstream_vendor, "downstream vendor", |row| row.name.clone());
+versioned!(recycling_lot, "recycling lot", |row| format!("lot L-{}", short_id(&row.id)));
+versioned!(recycling_lot_item, "lot item", |row| format!("item {}", short_id(&row.asset_id)));
+versioned!(recycling_factor, "reference factor", |row| format!("{} {} {}", row.kind, row.subject, row.material));
 
 /// The last eight hex digits of a UUIDv7 (its random part): how people name an order or a
 /// job ("R-3f9a01bc") without reading the whole id.

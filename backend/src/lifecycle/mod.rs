@@ -25,6 +25,6 @@ pub mod view;
 pub use history::{AssetRef, Change, HistoryEntry, SiteRef};
 pub use model::{Carried, InstallRequest, RemoveRequest, TransitionOutcome, TransitionRequest, TreeChange};
 pub use pool::{NewStay, PoolStay};
-pub use transition::{transition, transition_in};
+pub use transition::{ManyPlan, apply_many, apply_plan, plan_many, transition, transition_in};
 pub use tree::{install, install_in, remove, remove_in};
 pub use view::{ItemView, item};

@@ -13,6 +13,7 @@
 //! - Stays change through `save_versioned` like every mutable row.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -20,7 +21,7 @@ use uuid::Uuid;
 
 use crate::context::Ctx;
 use crate::db::entities::{asset, pool_stay};
-use crate::db::{save_versioned, short_id};
+use crate::db::{save_versioned, save_versioned_many, short_id};
 use crate::error::{AppError, AppResult};
 use crate::ids::{AssetId, JobId, RepairId, SiteId, StayId};
 use crate::rules::{Destination, PartOrigin, State, TestResult};
@@ -122,6 +123,17 @@ pub async fn enter<C: ConnectionTrait>(
     Ok(row)
 }
 
+/// The open stays of a pool, oldest first (what waits in it now).
+pub async fn waiting_in<C: ConnectionTrait>(conn: &C, pool: Destination) -> AppResult<Vec<pool_stay::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(pool_stay::Entity::find()
+        .filter(pool_stay::Column::ActiveAssetId.is_not_null())
+        .filter(pool_stay::Column::Pool.eq(pool.as_str()))
+        .order_by_asc(pool_stay::Column::Id)
+        .all(conn)
+        .await?)
+}
+
 /// The open stay of a part, if it is waiting in a pool.
 pub async fn active<C: ConnectionTrait>(conn: &C, part: Uuid) -> AppResult<Option<pool_stay::Model>> {
     Ok(pool_stay::Entity::find().filter(pool_stay::Column::ActiveAssetId.eq(part)).one(conn).await?)
@@ -144,24 +156,28 @@ async fn close<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Ends the stays of `moved` items that went to a state their pool does not hold.
+/// Ends the stays of `moved` items that went to a state their pool does not hold (one
+/// batched compare-and-swap for all of them, so shipping a lot of thousands is quick).
 pub async fn leave_on_move<C: ConnectionTrait>(conn: &C, ctx: &Ctx, moved: &[Uuid], to: State) -> AppResult<()> {
     if moved.is_empty() {
         return Ok(());
     }
-    let mut stays = Vec::new();
+    let mut ending = Vec::new();
     for chunk in moved.chunks(500) {
-        stays.extend(
-            pool_stay::Entity::find().filter(pool_stay::Column::ActiveAssetId.is_in(chunk.to_vec())).all(conn).await?,
-        );
-    }
-    for stay in stays {
-        let holds = Destination::parse(&stay.pool).is_some_and(|p| p.holds(to));
-        if !holds {
-            close(conn, ctx, &stay, to.as_str(), None).await?;
+        for stay in
+            pool_stay::Entity::find().filter(pool_stay::Column::ActiveAssetId.is_in(chunk.to_vec())).all(conn).await?
+        {
+            if !Destination::parse(&stay.pool).is_some_and(|p| p.holds(to)) {
+                ending.push((stay.id, stay.version));
+            }
         }
     }
-    Ok(())
+    save_versioned_many::<pool_stay::Entity, _>(conn, ctx.now, &ending, |u| {
+        u.col_expr(pool_stay::Column::ActiveAssetId, Expr::value(Option::<Uuid>::None))
+            .col_expr(pool_stay::Column::LeftAt, Expr::value(ctx.now))
+            .col_expr(pool_stay::Column::LeftHow, Expr::value(to.as_str()))
+    })
+    .await
 }
 
 /// Ends a part's stay because it was installed in `into`.

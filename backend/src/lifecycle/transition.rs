@@ -1,6 +1,8 @@
 //! Moving an item from one lifecycle state to another, with what it carries along.
 
-use sea_orm::{ActiveValue::Set, DatabaseTransaction};
+use std::collections::HashMap;
+
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction};
 
 use super::model::{Carried, TransitionOutcome, TransitionRequest};
 use super::{gate, pool};
@@ -273,4 +275,150 @@ pub async fn apply(
     let moved: Vec<uuid::Uuid> = std::iter::once(row.id).chain(follow_rows.iter().map(|d| d.id)).collect();
     pool::leave_on_move(conn, ctx, &moved, to).await?;
     Ok(TransitionOutcome { asset: saved.try_into()?, carried, detached: detached_ids })
+}
+
+/// Most refusals one message names (the count says how many more).
+const NAMED: usize = 20;
+
+/// What moving many standalone items and everything installed in them to one state takes:
+/// the rows that move (the items first, then their parts level by level, each with the
+/// item it goes along with) and every reason one of them may not.
+pub struct ManyPlan {
+    pub rows: Vec<(asset::Model, Option<uuid::Uuid>)>,
+    pub blockers: Vec<String>,
+}
+
+impl ManyPlan {
+    /// The refusal naming every blocker (up to [`NAMED`]), or `None`.
+    pub fn refusal(&self, to: State) -> Option<AppError> {
+        if self.blockers.is_empty() {
+            return None;
+        }
+        let n = self.blockers.len();
+        let more = if n > NAMED { format!(" and {} more", n - NAMED) } else { String::new() };
+        let shown: Vec<&str> = self.blockers.iter().take(NAMED).map(String::as_str).collect();
+        Some(AppError::Conflict {
+            code: "illegal_transition",
+            field: None,
+            message: format!("{n} item(s) cannot go to {to}: {}{more}", shown.join("; ")),
+        })
+    }
+}
+
+/// Plans the move of `roots` (standalone items) and their whole trees to `to`, a state that
+/// takes the whole tree (`in_recycling`, `recovered`…), without writing: a root must be
+/// standalone, every row must be allowed the move, and none may be on the harvest bench.
+pub async fn plan_many<C: ConnectionTrait>(conn: &C, roots: &[asset::Model], to: State) -> AppResult<ManyPlan> {
+    use crate::db::entities::dismantle_job;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if to.cascade() != Cascade::WholeTree {
+        return Err(AppError::Internal(anyhow::anyhow!("plan_many moves whole trees; {to} does not take one")));
+    }
+    let ids: Vec<uuid::Uuid> = roots.iter().map(|r| r.id).collect();
+    let parts = repo::descendants_of_all(conn, &ids).await?;
+    let mut root_of: HashMap<uuid::Uuid, (uuid::Uuid, String)> =
+        roots.iter().map(|r| (r.id, (r.id, r.asset_tag.clone()))).collect();
+    let mut blockers = Vec::new();
+    let mut rows = Vec::with_capacity(roots.len() + parts.len());
+    for r in roots {
+        let (kind, from) = repo::kind_state(r)?;
+        if let Some(p) = r.parent_id {
+            let parent = repo::find(conn, AssetId(p)).await.map(|x| x.asset_tag).unwrap_or_else(|_| p.to_string());
+            blockers.push(format!("{} is installed in {parent}: remove it first, or take {parent} instead", r.asset_tag));
+        } else if let Some(why) = from.refusal(kind, to) {
+            blockers.push(format!("{}: {why}", r.asset_tag));
+        }
+        rows.push((r.clone(), None));
+    }
+    // Parts come level by level, so a part's parent is always resolved before it.
+    for d in parts {
+        let (dk, ds) = repo::kind_state(&d)?;
+        let Some((root, root_tag)) = d.parent_id.and_then(|p| root_of.get(&p).cloned()) else {
+            return Err(AppError::Internal(anyhow::anyhow!("part {} came before its parent", d.id)));
+        };
+        root_of.insert(d.id, (root, root_tag.clone()));
+        if ds == to {
+            continue;
+        }
+        if let Some(why) = ds.refusal(dk, to) {
+            blockers.push(format!("{} installed in {root_tag} cannot go along ({why}); remove it first", d.asset_tag));
+        }
+        rows.push((d, Some(root)));
+    }
+    let all: Vec<uuid::Uuid> = rows.iter().map(|(r, _)| r.id).collect();
+    let tags: HashMap<uuid::Uuid, &str> = rows.iter().map(|(r, _)| (r.id, r.asset_tag.as_str())).collect();
+    for chunk in all.chunks(500) {
+        for j in dismantle_job::Entity::find()
+            .filter(dismantle_job::Column::OpenAssetId.is_in(chunk.to_vec()))
+            .all(conn)
+            .await?
+        {
+            let tag = tags.get(&j.asset_id).copied().unwrap_or_default();
+            blockers.push(format!(
+                "{tag} is on the harvest bench in job J-{}: close the job first",
+                crate::db::short_id(&j.id)
+            ));
+        }
+    }
+    Ok(ManyPlan { rows, blockers })
+}
+
+/// Moves `roots` and everything installed in them to `to` in the caller's transaction, in
+/// batches: one compare-and-swap per chunk of rows, one ledger append for every entry, the
+/// pool stays ended together. Refused as a whole, naming every blocker, like [`apply`]
+/// (whose ledger entries it writes: each root with `reason` and `payload`, each part "with"
+/// its root). No role check and no audit entry: the caller's (a recycling lot's) own.
+/// Returns how many rows moved.
+pub async fn apply_many(
+    txn: &WriteTxn,
+    ctx: &Ctx,
+    roots: &[asset::Model],
+    to: State,
+    reason: &str,
+    payload: serde_json::Value,
+) -> AppResult<usize> {
+    let plan = plan_many(&**txn, roots, to).await?;
+    if let Some(e) = plan.refusal(to) {
+        return Err(e);
+    }
+    apply_plan(txn, ctx, roots, plan, to, reason, payload).await
+}
+
+/// [`apply_many`] with a plan the caller made (and checked) in the same transaction, so a
+/// caller that also inspects the rows reads the trees once.
+pub async fn apply_plan(
+    txn: &WriteTxn,
+    ctx: &Ctx,
+    roots: &[asset::Model],
+    plan: ManyPlan,
+    to: State,
+    reason: &str,
+    payload: serde_json::Value,
+) -> AppResult<usize> {
+    if let Some(e) = plan.refusal(to) {
+        return Err(e);
+    }
+    let conn: &DatabaseTransaction = txn;
+    let tags: HashMap<uuid::Uuid, String> = roots.iter().map(|r| (r.id, r.asset_tag.clone())).collect();
+    let mut events = Vec::with_capacity(plan.rows.len());
+    for (r, root) in &plan.rows {
+        let e = NewEvent::new(AssetId(r.id), EventKind::State, Some(r.state.clone()), Some(to.to_string()));
+        events.push(match root {
+            None => e.reason(reason.to_owned()).payload(payload.clone()),
+            Some(root) => {
+                let tag = tags.get(root).map(String::as_str).unwrap_or_default();
+                let why = if reason.is_empty() { format!("with {tag}") } else { format!("with {tag}: {reason}") };
+                e.related(AssetId(*root)).reason(why)
+            }
+        });
+    }
+    let pairs: Vec<(uuid::Uuid, i32)> = plan.rows.iter().map(|(r, _)| (r.id, r.version)).collect();
+    crate::db::save_versioned_many::<asset::Entity, _>(conn, ctx.now, &pairs, |u| {
+        u.col_expr(asset::Column::State, sea_orm::sea_query::Expr::value(to.as_str()))
+    })
+    .await?;
+    ledger::append(txn, ctx, events).await?;
+    let moved: Vec<uuid::Uuid> = pairs.iter().map(|(id, _)| *id).collect();
+    pool::leave_on_move(conn, ctx, &moved, to).await?;
+    Ok(moved.len())
 }
