@@ -32,11 +32,13 @@ pub mod labels;
 pub mod ledger;
 pub mod lifecycle;
 pub mod repairs;
+pub mod recycling;
 pub mod rules;
 pub mod sanitization;
 pub mod settings;
 pub mod sites;
 pub mod text;
+pub mod vendors;
 pub mod web;
 
 pub use context::Ctx;
