@@ -103,7 +103,10 @@ pub async fn descendants_of_all<C: ConnectionTrait>(conn: &C, roots: &[Uuid]) ->
     if frontier.is_empty() {
         Ok(out)
     } else {
-        Err(AppError::Internal(anyhow::anyhow!("a tree below {} item(s) is deeper than {MAX_DEPTH} levels", roots.len())))
+        Err(AppError::Internal(anyhow::anyhow!(
+            "a tree below {} item(s) is deeper than {MAX_DEPTH} levels",
+            roots.len()
+        )))
     }
 }
 

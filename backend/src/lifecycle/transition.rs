@@ -324,7 +324,8 @@ pub async fn plan_many<C: ConnectionTrait>(conn: &C, roots: &[asset::Model], to:
         let (kind, from) = repo::kind_state(r)?;
         if let Some(p) = r.parent_id {
             let parent = repo::find(conn, AssetId(p)).await.map(|x| x.asset_tag).unwrap_or_else(|_| p.to_string());
-            blockers.push(format!("{} is installed in {parent}: remove it first, or take {parent} instead", r.asset_tag));
+            blockers
+                .push(format!("{} is installed in {parent}: remove it first, or take {parent} instead", r.asset_tag));
         } else if let Some(why) = from.refusal(kind, to) {
             blockers.push(format!("{}: {why}", r.asset_tag));
         }

@@ -193,7 +193,10 @@ mod tests {
         ]);
         assert_eq!(lead, Some(WeeeCategory::LargeEquipment), "unknown mass does not lead");
         assert_eq!(by[0].category, None);
-        assert_eq!(by.iter().find(|c| c.category == Some(WeeeCategory::SmallIt)).map(|c| (c.kg, c.items)), Some((15.0, 2)));
+        assert_eq!(
+            by.iter().find(|c| c.category == Some(WeeeCategory::SmallIt)).map(|c| (c.kg, c.items)),
+            Some((15.0, 2))
+        );
         assert_eq!(category(&[]).0, None);
     }
 }

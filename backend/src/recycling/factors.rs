@@ -88,13 +88,10 @@ impl FactorTable {
                 }
             }
             None => {
-                self.map.insert(key, Entry {
-                    value,
-                    default: Some((value, source.clone())),
-                    source,
-                    edited: None,
-                    version: 0,
-                });
+                self.map.insert(
+                    key,
+                    Entry { value, default: Some((value, source.clone())), source, edited: None, version: 0 },
+                );
             }
         }
     }
@@ -181,13 +178,16 @@ pub async fn effective<C: ConnectionTrait>(conn: &C) -> AppResult<FactorTable> {
         };
         let key = (kind, r.subject.clone(), m);
         let default = t.map.get(&key).and_then(|e| e.default.clone());
-        t.map.insert(key, Entry {
-            value: r.value,
-            source: r.source,
-            default,
-            edited: Some((r.edited_by, r.updated_at)),
-            version: r.version,
-        });
+        t.map.insert(
+            key,
+            Entry {
+                value: r.value,
+                source: r.source,
+                default,
+                edited: Some((r.edited_by, r.updated_at)),
+                version: r.version,
+            },
+        );
     }
     Ok(t)
 }
@@ -306,8 +306,16 @@ pub async fn set(db: &Db, ctx: &Ctx, input: SetFactor) -> AppResult<Factor> {
     };
     let after = factor(kind, &subject, material, &entry);
     let target = format!("{kind}/{subject}/{material}");
-    audit::record(&txn, ctx, "recycling_factor.set", "recycling_factor", target, audit::snapshot(&before), audit::snapshot(&after))
-        .await?;
+    audit::record(
+        &txn,
+        ctx,
+        "recycling_factor.set",
+        "recycling_factor",
+        target,
+        audit::snapshot(&before),
+        audit::snapshot(&after),
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -349,6 +357,9 @@ mod tests {
         assert_eq!(ag.value, 0.95);
         assert!(ag.source.contains("Umicore"), "'same' takes the row above's source: {}", ag.source);
         assert!(t.yield_of(TreatmentRoute::ShreddingFirst, Material::Steel).is_none(), "no invented yields");
-        assert_eq!(profiles(t), vec!["circuit_board_computer", "circuit_board_datacentre", "hdd_3_5in", "memory_module", "server_whole"]);
+        assert_eq!(
+            profiles(t),
+            vec!["circuit_board_computer", "circuit_board_datacentre", "hdd_3_5in", "memory_module", "server_whole"]
+        );
     }
 }

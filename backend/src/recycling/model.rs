@@ -72,7 +72,11 @@ impl TryFrom<recycling_lot::Model> for Lot {
             id: LotId(m.id),
             number: number(&m.id),
             status: LotStatus::parse(&m.status).ok_or_else(|| unreadable("status", &m.status))?,
-            route: m.route.as_deref().map(|r| TreatmentRoute::parse(r).ok_or_else(|| unreadable("route", r))).transpose()?,
+            route: m
+                .route
+                .as_deref()
+                .map(|r| TreatmentRoute::parse(r).ok_or_else(|| unreadable("route", r)))
+                .transpose()?,
             net_kg: m.gross_kg.zip(m.tare_kg).map(|(g, t)| round3(g - t)),
             reference: m.reference,
             vendor_id: m.vendor_id.map(VendorId),

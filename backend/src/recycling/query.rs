@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::estimate::{self, Node};
 use super::factors;
-use super::model::{CustodyEntry, LotDetail, LotItem, Lot, LotQuery, RecoveryReport, Warning};
+use super::model::{CustodyEntry, Lot, LotDetail, LotItem, LotQuery, RecoveryReport, Warning};
 use crate::assets::repo;
 use crate::catalog::{self, HardwareModel};
 use crate::db::entities::{asset, custody_event, recovery_report, recycling_lot, recycling_lot_item};
@@ -229,7 +229,11 @@ pub async fn detail<C: ConnectionTrait>(conn: &C, id: LotId) -> AppResult<LotDet
                 }
             }
             if let Some(by) = &lot.vendor_accepted_by {
-                warn(&mut warnings, "uncertified_accepted", format!("{by} accepted {} without a valid e-waste certification", v.name));
+                warn(
+                    &mut warnings,
+                    "uncertified_accepted",
+                    format!("{by} accepted {} without a valid e-waste certification", v.name),
+                );
             }
             if open && export_needs_override(&v.country, hazardous) {
                 warn(
@@ -244,7 +248,11 @@ pub async fn detail<C: ConnectionTrait>(conn: &C, id: LotId) -> AppResult<LotDet
         }
     }
     if !lot.export_override_reason.is_empty() {
-        warn(&mut warnings, "export_override", format!("shipped outside Basel Annex VII under an override: {}", lot.export_override_reason));
+        warn(
+            &mut warnings,
+            "export_override",
+            format!("shipped outside Basel Annex VII under an override: {}", lot.export_override_reason),
+        );
     }
     if weight_gap_large && let (Some(n), Some(g)) = (lot.net_kg, weight_gap_kg) {
         warn(
@@ -318,10 +326,12 @@ pub async fn bin_parts<C: ConnectionTrait>(conn: &C, limit: usize) -> AppResult<
     let stays = pool::waiting_in(conn, Destination::RecyclingBin).await?;
     let ids: Vec<Uuid> = stays.iter().map(|s| s.asset_id).collect();
     let taken: HashSet<Uuid> = in_lots(conn, &ids).await?.into_keys().collect();
-    let free: Vec<&crate::db::entities::pool_stay::Model> = stays.iter().filter(|s| !taken.contains(&s.asset_id)).collect();
+    let free: Vec<&crate::db::entities::pool_stay::Model> =
+        stays.iter().filter(|s| !taken.contains(&s.asset_id)).collect();
     let total = free.len();
     let shown: Vec<Uuid> = free.iter().take(limit).map(|s| s.asset_id).collect();
-    let rows: HashMap<Uuid, asset::Model> = repo::find_many(conn, &shown).await?.into_iter().map(|r| (r.id, r)).collect();
+    let rows: HashMap<Uuid, asset::Model> =
+        repo::find_many(conn, &shown).await?.into_iter().map(|r| (r.id, r)).collect();
     let mut mids: Vec<ModelId> = rows.values().filter_map(|r| r.model_id.map(ModelId)).collect();
     mids.sort();
     mids.dedup();

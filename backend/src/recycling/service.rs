@@ -56,12 +56,7 @@ async fn open_lot(txn: &WriteTxn, id: LotId, version: Option<i32>) -> AppResult<
 
 /// A vendor for a lot on `day`: refused (409 `uncertified_vendor`) when it holds no valid
 /// e-waste certification, unless the caller accepts that (or someone already did).
-async fn vendor_for(
-    txn: &WriteTxn,
-    id: VendorId,
-    day: NaiveDate,
-    accepted: bool,
-) -> AppResult<Vendor> {
+async fn vendor_for(txn: &WriteTxn, id: VendorId, day: NaiveDate, accepted: bool) -> AppResult<Vendor> {
     let (v, standing) = match vendors::standing_of(&**txn, id, day).await {
         Err(AppError::NotFound { .. }) => {
             return Err(AppError::invalid("vendor_id", format!("no downstream vendor has id {id}")));
@@ -224,12 +219,15 @@ pub async fn add_items(db: &Db, ctx: &Ctx, id: LotId, input: AddItems) -> AppRes
     for (i, code) in codes.iter().enumerate() {
         match assets::find_by_code(&*txn, code).await? {
             Some(a) => ids.push(a.id.0),
-            None => return Err(AppError::invalid(format!("codes[{i}]"), format!("no item has the tag or serial {code}"))),
+            None => {
+                return Err(AppError::invalid(format!("codes[{i}]"), format!("no item has the tag or serial {code}")));
+            }
         }
     }
     let explicit: HashSet<Uuid> = ids.iter().copied().collect();
     if input.from_recycling_bin {
-        let bin: Vec<Uuid> = pool::waiting_in(&*txn, Destination::RecyclingBin).await?.iter().map(|s| s.asset_id).collect();
+        let bin: Vec<Uuid> =
+            pool::waiting_in(&*txn, Destination::RecyclingBin).await?.iter().map(|s| s.asset_id).collect();
         let taken = in_lots(&*txn, &bin).await?;
         ids.extend(bin.into_iter().filter(|b| !taken.contains_key(b)));
     }
@@ -396,7 +394,11 @@ pub async fn ship(db: &Db, ctx: &Ctx, id: LotId, input: ShipLot) -> AppResult<Lo
 
     let items = item_rows(&*txn, id).await?;
     if items.is_empty() {
-        return Err(AppError::conflict("empty", None, format!("lot {} holds no items: add some first", number(&lot.id))));
+        return Err(AppError::conflict(
+            "empty",
+            None,
+            format!("lot {} holds no items: add some first", number(&lot.id)),
+        ));
     }
     let ids: Vec<Uuid> = items.iter().map(|i| i.asset_id).collect();
     let roots = repo::find_many(&*txn, &ids).await?;
@@ -602,11 +604,8 @@ pub async fn enter_report(db: &Db, ctx: &Ctx, id: LotId, input: NewReport) -> Ap
     p.into_result()?;
     let ids: Vec<Uuid> = item_rows(&*txn, id).await?.iter().map(|i| i.asset_id).collect();
     // Items written off while at the recycler (lost) stay as they are.
-    let roots: Vec<asset::Model> = repo::find_many(&*txn, &ids)
-        .await?
-        .into_iter()
-        .filter(|r| r.state == State::InRecycling.as_str())
-        .collect();
+    let roots: Vec<asset::Model> =
+        repo::find_many(&*txn, &ids).await?.into_iter().filter(|r| r.state == State::InRecycling.as_str()).collect();
     let reason = format!("recovered: certificate of recycling {cert} ({})", number(&lot.id));
     let payload = serde_json::json!({"lot_id": id, "certificate_id": cert});
     lifecycle::apply_many(&txn, ctx, &roots, State::Recovered, &reason, payload).await?;

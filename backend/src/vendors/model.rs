@@ -161,7 +161,9 @@ mod tests {
         let s = standing(&[es, iso], today);
         assert!(!s.certified, "ISO 14001 alone does not certify e-waste handling");
         assert!(s.warnings[0].starts_with("no valid e-waste certification"), "{:?}", s.warnings);
-        assert!(s.warnings.iter().any(|w| w.contains("ISO 14001 certificate EMS-3 expires on 2026-07-01 (in 30 day(s))")));
+        assert!(
+            s.warnings.iter().any(|w| w.contains("ISO 14001 certificate EMS-3 expires on 2026-07-01 (in 30 day(s))"))
+        );
         assert!(!standing(&[], today).certified);
         // Valid through its last day.
         assert!(standing(&[r2], d("2027-01-31")).certified);
