@@ -21,8 +21,9 @@ text_enum! {
         Read = "read" / "Read the registry, sites and catalog",
         RegistryWrite = "registry_write" / "Register and edit assets; create and edit sites and models",
         Lifecycle = "lifecycle" / "Change states; install and remove parts",
-        Bench = "bench" / "Repairs, dismantle jobs, harvest and the spare pool",
+        Bench = "bench" / "Repairs, dismantle jobs, harvest and the spare pool; recycling lots and downstream vendors",
         ReadAudit = "read_audit" / "Browse the audit trail and check its chain",
+        ManageFactors = "manage_factors" / "Edit the reference factors (material content, recovery yields)",
         ManageUsers = "manage_users" / "Create users, change roles, deactivate",
     }
 }
@@ -36,6 +37,7 @@ pub const MATRIX: &[(Permission, &[Role])] = &[
     (Permission::Lifecycle, &[Role::Admin, Role::AssetManager, Role::Refurbisher]),
     (Permission::Bench, &[Role::Admin, Role::AssetManager, Role::Refurbisher]),
     (Permission::ReadAudit, &[Role::Admin, Role::Auditor]),
+    (Permission::ManageFactors, &[Role::Admin]),
     (Permission::ManageUsers, &[Role::Admin]),
 ];
 
@@ -96,11 +98,12 @@ mod tests {
             assert_eq!(r.allows(Permission::ManageUsers), *r == Role::Admin);
             assert!(r.allows(Permission::Read));
         }
-        for p in [Permission::RegistryWrite, Permission::Lifecycle, Permission::ManageUsers] {
+        for p in [Permission::RegistryWrite, Permission::Lifecycle, Permission::ManageUsers, Permission::Bench] {
             assert!(!Role::Auditor.allows(p), "{p}");
             assert!(!Role::Sustainability.allows(p), "{p}");
         }
         assert!(Role::Auditor.allows(Permission::ReadAudit));
+        assert!(Role::Admin.allows(Permission::ManageFactors) && !Role::AssetManager.allows(Permission::ManageFactors));
         assert!(!Role::AssetManager.allows(Permission::ReadAudit));
         assert!(Role::Refurbisher.may_transition_to(State::Dismantled));
         assert!(!Role::Refurbisher.may_transition_to(State::TransferredOut));

@@ -10,6 +10,7 @@ pub mod assets;
 pub mod audit;
 pub mod bench;
 pub mod catalog;
+pub mod eol;
 pub mod labels;
 pub mod sanitization;
 pub mod schema;
@@ -106,6 +107,22 @@ api_routes! {
     sanitization::get_batch => Read,
     sanitization::scan => Bench,
     sanitization::close_batch => Bench,
+    eol::list_vendors => Read,
+    eol::create_vendor => Bench,
+    eol::get_vendor => Read,
+    eol::update_vendor => Bench,
+    eol::list_lots => Read,
+    eol::create_lot => Bench,
+    eol::get_lot => Read,
+    eol::update_lot => Bench,
+    eol::add_items => Bench,
+    eol::remove_items => Bench,
+    eol::ship => Bench,
+    eol::custody => Read,
+    eol::add_custody => Bench,
+    eol::recovery => Bench,
+    eol::list_factors => Read,
+    eol::set_factor => ManageFactors,
     audit::list => ReadAudit,
     audit::verify => ReadAudit,
 }
@@ -154,6 +171,7 @@ fn rules_of<H: utoipa::Path>(perm: Permission) -> Vec<Rule> {
         (name = "account", description = "The caller's own account and API tokens"),
         (name = "bench", description = "The refurbisher's bench: repairs, dismantle jobs, the spare pool, reuse figures"),
         (name = "sanitization", description = "Data sanitization records (NIST SP 800-88), certificates and station batches"),
+        (name = "end-of-life", description = "Downstream vendors, recycling lots with their chain of custody and recovery reports, and the reference factors of the estimate"),
         (name = "users", description = "User administration (admins)"),
         (name = "audit", description = "The hash-chained audit trail (admins and auditors)"),
     )
