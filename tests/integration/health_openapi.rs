@@ -71,6 +71,16 @@ db_test! {
             ("/api/v1/sanitization/batches/{id}", &["get"]),
             ("/api/v1/sanitization/batches/{id}/scan", &["post"]),
             ("/api/v1/sanitization/batches/{id}/close", &["post"]),
+            ("/api/v1/vendors", &["get", "post"]),
+            ("/api/v1/vendors/{id}", &["get", "patch"]),
+            ("/api/v1/recycling-lots", &["get", "post"]),
+            ("/api/v1/recycling-lots/{id}", &["get", "patch"]),
+            ("/api/v1/recycling-lots/{id}/items", &["post"]),
+            ("/api/v1/recycling-lots/{id}/remove-items", &["post"]),
+            ("/api/v1/recycling-lots/{id}/ship", &["post"]),
+            ("/api/v1/recycling-lots/{id}/custody", &["get", "post"]),
+            ("/api/v1/recycling-lots/{id}/recovery", &["post"]),
+            ("/api/v1/recycling-factors", &["get", "post"]),
         ];
         let paths = doc["paths"].as_object().expect("paths");
         for (path, methods) in expected {
@@ -81,7 +91,7 @@ db_test! {
         assert_eq!(paths.len(), expected.len(), "documented paths: {:?}", paths.keys().collect::<Vec<_>>());
         // Schemas referenced by the operations exist.
         let schemas = doc["components"]["schemas"].as_object().expect("schemas");
-        for name in ["Asset", "NewAsset", "AssetPatch", "TransitionRequest", "ErrorBody", "State", "AssetKind", "Site", "HardwareModel", "User", "TokenInfo", "AuditEntry", "ChainReport", "Repair", "RepairDetail", "Job", "JobDetail", "PoolView", "ReuseFigures", "FaultCategory", "Destination", "SanitizationRecord", "SanitizationBatch", "SanitizationBatchDetail", "MethodClass", "Blocker"] {
+        for name in ["Asset", "NewAsset", "AssetPatch", "TransitionRequest", "ErrorBody", "State", "AssetKind", "Site", "HardwareModel", "User", "TokenInfo", "AuditEntry", "ChainReport", "Repair", "RepairDetail", "Job", "JobDetail", "PoolView", "ReuseFigures", "FaultCategory", "Destination", "SanitizationRecord", "SanitizationBatch", "SanitizationBatchDetail", "MethodClass", "Blocker", "Vendor", "Lot", "LotDetail", "Factor", "Material", "TreatmentRoute", "CertScheme", "LotStatus", "WeeeCategory"] {
             assert!(schemas.contains_key(name), "schema {name} missing");
         }
         // Every reference resolves (a parameter's schema too, which no response check reads).

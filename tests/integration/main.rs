@@ -12,6 +12,7 @@ mod bench;
 mod bom;
 mod browser;
 mod catalog_sites;
+mod eol;
 mod health_openapi;
 mod integrity;
 mod labels;

@@ -250,6 +250,48 @@ db_test! {
         let dimm = s(&c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "CT-SRV2", "kind": "server", "state": "retired"})).await), "id");
         c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "CT-SRV2-D", "kind": "ssd", "parent_id": dimm})).await);
         c.check("POST", "/api/v1/assets/{id}/transition", &app.post_json(&format!("/api/v1/assets/{dimm}/transition"), &json!({"to": "transferred_out"})).await);
+        // End of life: a vendor, a lot filled, shipped, handed on and reported; the factors.
+        let ven = c.check("POST", "/api/v1/vendors", &app.post_json("/api/v1/vendors", &json!({"name": "Contract Recycling", "country": "DE", "role": "recycler", "certifications": [{"scheme": "r2v3", "number": "R2-1", "expires_on": "2099-01-01"}]})).await);
+        let vid = s(&ven, "id");
+        c.check("POST", "/api/v1/vendors", &app.post_json("/api/v1/vendors", &json!({"name": "Contract Recycling", "country": "DE", "role": "recycler"})).await);
+        c.check("POST", "/api/v1/vendors", &app.post_json("/api/v1/vendors", &json!({"name": "Elsewhere", "country": "Germany", "role": "recycler"})).await);
+        c.check("GET", "/api/v1/vendors", &app.get("/api/v1/vendors").await);
+        c.check("GET", "/api/v1/vendors/{id}", &app.get(&format!("/api/v1/vendors/{vid}")).await);
+        c.check("GET", "/api/v1/vendors/{id}", &app.get(&format!("/api/v1/vendors/{nobody}")).await);
+        c.check("PATCH", "/api/v1/vendors/{id}", &app.patch_json(&format!("/api/v1/vendors/{vid}"), &json!({"version": 1, "notes": "audited 2026"})).await);
+        c.check("PATCH", "/api/v1/vendors/{id}", &app.patch_json(&format!("/api/v1/vendors/{vid}"), &json!({"version": 1, "notes": "stale"})).await);
+        let lot = c.check("POST", "/api/v1/recycling-lots", &app.post_json("/api/v1/recycling-lots", &json!({"vendor_id": vid, "route": "shredding_first"})).await);
+        let lid = s(&lot, "id");
+        c.check("POST", "/api/v1/recycling-lots", &app.post_json("/api/v1/recycling-lots", &json!({"vendor_id": nobody})).await);
+        c.check("GET", "/api/v1/recycling-lots", &app.get("/api/v1/recycling-lots?status=open").await);
+        c.check("GET", "/api/v1/recycling-lots", &app.get("/api/v1/recycling-lots?limit=0").await);
+        c.check("PATCH", "/api/v1/recycling-lots/{id}", &app.patch_json(&format!("/api/v1/recycling-lots/{lid}"), &json!({"version": 1, "reference": "LOT-CT"})).await);
+        c.check("PATCH", "/api/v1/recycling-lots/{id}", &app.patch_json(&format!("/api/v1/recycling-lots/{lid}"), &json!({"version": 1, "reference": "stale"})).await);
+        let scrap = s(&c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "CT-R1", "kind": "chassis", "state": "retired", "mass_override_kg": 12.0})).await), "id");
+        c.check("POST", "/api/v1/recycling-lots/{id}/items", &app.post_json(&format!("/api/v1/recycling-lots/{lid}/items"), &json!({"version": 2, "asset_ids": [scrap]})).await);
+        c.check("POST", "/api/v1/recycling-lots/{id}/items", &app.post_json(&format!("/api/v1/recycling-lots/{lid}/items"), &json!({"version": 3, "asset_ids": [scrap]})).await);
+        c.check("POST", "/api/v1/recycling-lots/{id}/remove-items", &app.post_json(&format!("/api/v1/recycling-lots/{lid}/remove-items"), &json!({"version": 3, "asset_ids": [scrap]})).await);
+        c.check("POST", "/api/v1/recycling-lots/{id}/remove-items", &app.post_json(&format!("/api/v1/recycling-lots/{lid}/remove-items"), &json!({"version": 4, "asset_ids": [scrap]})).await);
+        c.check("POST", "/api/v1/recycling-lots/{id}/items", &app.post_json(&format!("/api/v1/recycling-lots/{lid}/items"), &json!({"version": 4, "codes": ["CT-R1"]})).await);
+        c.check("GET", "/api/v1/recycling-lots/{id}", &app.get(&format!("/api/v1/recycling-lots/{lid}")).await);
+        c.check("GET", "/api/v1/recycling-lots/{id}", &app.get(&format!("/api/v1/recycling-lots/{nobody}")).await);
+        c.check("POST", "/api/v1/recycling-lots/{id}/ship", &app.post_json(&format!("/api/v1/recycling-lots/{lid}/ship"), &json!({"version": 5})).await);
+        c.check("POST", "/api/v1/recycling-lots/{id}/ship", &app.post_json(&format!("/api/v1/recycling-lots/{lid}/ship"), &json!({"version": 5, "gross_kg": 14.0, "tare_kg": 1.5, "transport_doc": "CMR-CT"})).await);
+        c.check("POST", "/api/v1/recycling-lots/{id}/ship", &app.post_json(&format!("/api/v1/recycling-lots/{lid}/ship"), &json!({"version": 6})).await);
+        c.check("POST", "/api/v1/recycling-lots/{id}/custody", &app.post_json(&format!("/api/v1/recycling-lots/{lid}/custody"), &json!({"handed_over_by": "dock", "received_by": "driver", "organisation": "Carrier", "place": "Dock 1", "occurred_at": chrono::Utc::now()})).await);
+        c.check("POST", "/api/v1/recycling-lots/{id}/custody", &app.post_json(&format!("/api/v1/recycling-lots/{lid}/custody"), &json!({"handed_over_by": "", "received_by": "driver", "organisation": "Carrier", "place": "Dock 1", "occurred_at": chrono::Utc::now()})).await);
+        c.check("GET", "/api/v1/recycling-lots/{id}/custody", &app.get(&format!("/api/v1/recycling-lots/{lid}/custody")).await);
+        c.check("GET", "/api/v1/recycling-lots/{id}/custody", &app.get(&format!("/api/v1/recycling-lots/{nobody}/custody")).await);
+        let report = json!({"version": 6, "certificate_id": "COR-CT", "certificate_date": chrono::Utc::now().date_naive(), "materials": [{"material": "steel", "kg": 11.0}], "energy_recovery_kg": 0.5, "disposal_kg": 0.5});
+        c.check("POST", "/api/v1/recycling-lots/{id}/recovery", &app.post_json(&format!("/api/v1/recycling-lots/{lid}/recovery"), &json!({"version": 6, "certificate_id": "COR-CT", "certificate_date": chrono::Utc::now().date_naive(), "materials": [{"material": "steel", "kg": 13.0}]})).await);
+        c.check("POST", "/api/v1/recycling-lots/{id}/recovery", &app.post_json(&format!("/api/v1/recycling-lots/{lid}/recovery"), &report).await);
+        c.check("POST", "/api/v1/recycling-lots/{id}/recovery", &app.post_json(&format!("/api/v1/recycling-lots/{lid}/recovery"), &report).await);
+        c.check("GET", "/api/v1/recycling-lots/{id}", &app.get(&format!("/api/v1/recycling-lots/{lid}")).await);
+        c.check("GET", "/api/v1/recycling-factors", &app.get("/api/v1/recycling-factors").await);
+        let factor = json!({"kind": "yield", "subject": "shredding_first", "material": "steel", "value": 0.9, "source": "contract test", "version": 0});
+        c.check("POST", "/api/v1/recycling-factors", &app.post_json("/api/v1/recycling-factors", &factor).await);
+        c.check("POST", "/api/v1/recycling-factors", &app.post_json("/api/v1/recycling-factors", &factor).await);
+        c.check("POST", "/api/v1/recycling-factors", &auditor.post_json("/api/v1/recycling-factors", &factor).await);
 
         // Users and the trail.
         c.check("GET", "/api/v1/users", &app.get("/api/v1/users").await);
@@ -266,7 +308,7 @@ db_test! {
 
         c.all_seen();
         // Each operation was seen succeeding and failing in the ways its callers meet most.
-        for (m, p, st) in [("post", "/api/v1/assets", 201u16), ("post", "/api/v1/assets", 409), ("post", "/api/v1/assets", 413), ("post", "/api/v1/assets", 415), ("post", "/api/v1/assets", 401), ("patch", "/api/v1/assets/{id}", 409), ("get", "/api/v1/assets/{id}/label.svg", 200), ("post", "/api/v1/assets/{id}/transition", 403), ("post", "/api/v1/repairs", 201), ("post", "/api/v1/repairs", 409), ("post", "/api/v1/repairs/{id}/close", 200), ("post", "/api/v1/dismantle-jobs/{id}/parts", 200), ("post", "/api/v1/dismantle-jobs/{id}/parts", 422), ("post", "/api/v1/dismantle-jobs/{id}/close", 200), ("post", "/api/v1/sanitization/records", 201), ("post", "/api/v1/sanitization/records", 422), ("post", "/api/v1/sanitization/records", 409), ("post", "/api/v1/sanitization/batches/{id}/scan", 200), ("post", "/api/v1/assets/{id}/transition", 409)] {
+        for (m, p, st) in [("post", "/api/v1/assets", 201u16), ("post", "/api/v1/assets", 409), ("post", "/api/v1/assets", 413), ("post", "/api/v1/assets", 415), ("post", "/api/v1/assets", 401), ("patch", "/api/v1/assets/{id}", 409), ("get", "/api/v1/assets/{id}/label.svg", 200), ("post", "/api/v1/assets/{id}/transition", 403), ("post", "/api/v1/repairs", 201), ("post", "/api/v1/repairs", 409), ("post", "/api/v1/repairs/{id}/close", 200), ("post", "/api/v1/dismantle-jobs/{id}/parts", 200), ("post", "/api/v1/dismantle-jobs/{id}/parts", 422), ("post", "/api/v1/dismantle-jobs/{id}/close", 200), ("post", "/api/v1/sanitization/records", 201), ("post", "/api/v1/sanitization/records", 422), ("post", "/api/v1/sanitization/records", 409), ("post", "/api/v1/sanitization/batches/{id}/scan", 200), ("post", "/api/v1/assets/{id}/transition", 409), ("post", "/api/v1/recycling-lots/{id}/ship", 200), ("post", "/api/v1/recycling-lots/{id}/ship", 422), ("post", "/api/v1/recycling-lots/{id}/ship", 409), ("post", "/api/v1/recycling-lots/{id}/recovery", 200), ("post", "/api/v1/recycling-lots/{id}/recovery", 422), ("post", "/api/v1/recycling-lots/{id}/custody", 201), ("post", "/api/v1/recycling-lots/{id}/items", 409)] {
             assert!(c.statuses.contains(&(m.to_owned(), p.to_owned(), st)), "{m} {p} never answered {st}");
         }
     }
