@@ -21,6 +21,7 @@ pub const PO_FILE: &str = "refdata/demo/purchase_orders.csv";
 pub const BUYERS_FILE: &str = "refdata/demo/buyers.toml";
 pub const PARTS_FILE: &str = "refdata/demo/parts.toml";
 pub const SERVERS_FILE: &str = "refdata/demo/servers.toml";
+pub const DOWNSTREAM_FILE: &str = "refdata/demo/downstream.toml";
 
 /// The texts of the data files.
 #[derive(Clone, Copy, Debug)]
@@ -30,6 +31,7 @@ pub struct Files<'a> {
     pub buyers: &'a str,
     pub parts: &'a str,
     pub servers: &'a str,
+    pub downstream: &'a str,
 }
 
 impl Files<'static> {
@@ -40,6 +42,7 @@ impl Files<'static> {
         buyers: include_str!("../../refdata/demo/buyers.toml"),
         parts: include_str!("../../refdata/demo/parts.toml"),
         servers: include_str!("../../refdata/demo/servers.toml"),
+        downstream: include_str!("../../refdata/demo/downstream.toml"),
     };
 }
 
@@ -111,6 +114,42 @@ pub struct Buyers {
     pub servers: Vec<String>,
     /// The buyer of harvested drives that are not kept as spares.
     pub drives: String,
+}
+
+// --- downstream vendors -------------------------------------------------------------------
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoVendor {
+    pub key: String,
+    pub name: String,
+    pub country: String,
+    pub role: crate::rules::VendorRole,
+    pub address: String,
+    /// Where lots are handed to the vendor.
+    pub place: String,
+    /// Who receives them there.
+    pub contact: String,
+    /// The lots (by name) this vendor receives instead of the first vendor.
+    pub receives: Vec<String>,
+    pub certifications: Vec<crate::vendors::Certification>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Downstream {
+    pub vendors: Vec<DemoVendor>,
+    pub carrier: String,
+    pub driver: String,
+    pub smelter: String,
+    pub smelter_place: String,
+}
+
+impl Downstream {
+    /// The vendor that receives the lot named `lot`.
+    pub fn vendor_for(&self, lot: &str) -> &DemoVendor {
+        self.vendors.iter().find(|v| v.receives.iter().any(|r| r == lot)).unwrap_or(&self.vendors[0])
+    }
 }
 
 // --- parts --------------------------------------------------------------------------------
@@ -551,6 +590,7 @@ pub struct Demo {
     /// In delivery order, with the line each row is on.
     pub purchase_orders: Vec<(u64, PoRow)>,
     pub buyers: Buyers,
+    pub downstream: Downstream,
     pub parts: Parts,
     pub servers: Vec<ServerSheet>,
 }
@@ -593,13 +633,31 @@ pub fn parse(files: &Files) -> anyhow::Result<Demo> {
     if buyers.servers.is_empty() {
         bail!("{BUYERS_FILE}: `servers` lists no buyer");
     }
+    let downstream: Downstream = toml_file(DOWNSTREAM_FILE, files.downstream)?;
+    let mut vendor_keys = HashSet::new();
+    for v in &downstream.vendors {
+        if !vendor_keys.insert(v.key.as_str()) {
+            bail!("{DOWNSTREAM_FILE}: vendor key {:?} appears twice", v.key);
+        }
+    }
+    if downstream.vendors.is_empty() {
+        bail!("{DOWNSTREAM_FILE}: `vendors` lists no vendor");
+    }
     let parts: Parts = toml_file(PARTS_FILE, files.parts)?;
     let families = check_parts(&parts)?;
     let servers_file: ServersFile = toml_file(SERVERS_FILE, files.servers)?;
     let servers = check_servers(servers_file, &parts, &families)?;
     let configs: HashSet<&str> = servers.iter().map(|s| s.config.key.as_str()).collect();
     let purchase_orders = read_purchase_orders(files.purchase_orders, &configs, &families)?;
-    Ok(Demo { grid_ci_source: sites.grid_ci_source, sites: sites.site, purchase_orders, buyers, parts, servers })
+    Ok(Demo {
+        grid_ci_source: sites.grid_ci_source,
+        sites: sites.site,
+        purchase_orders,
+        buyers,
+        downstream,
+        parts,
+        servers,
+    })
 }
 
 fn check_sites(sites: &[SiteDef]) -> anyhow::Result<()> {

@@ -10,21 +10,23 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
-use super::data::{Demo, ServerConfig, SiteKey};
+use super::data::{Demo, DemoVendor, ServerConfig, SiteKey};
 use super::plan::{self, Action, Plan, Role, ServerAction};
 use crate::assets::{self, AssetPatch, NewAsset};
 use crate::context::Ctx;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::harvest::{self, CloseJob, NewJob, RecordPart};
-use crate::ids::{AssetId, JobId, ModelId, RepairId, SiteId};
+use crate::ids::{AssetId, JobId, LotId, ModelId, RepairId, SiteId, VendorId};
 use crate::lifecycle::{self, InstallRequest, TransitionRequest};
+use crate::recycling::{self, AddItems, NewCustody, NewLot, NewReport, Recovered, ShipLot};
 use crate::repairs::{self, CloseRepair, InstallPart, NewRepair, RemovePart};
 use crate::rules::{
-    AssetKind, CosmeticGrade, Destination, FunctionalGrade, Grade, MethodClass, RepairOutcome, RetailGrade,
-    SanitizationResult, State, Technique, TestResult, Verification, WorkloadTier,
+    AssetKind, CosmeticGrade, Destination, FunctionalGrade, Grade, Material, MethodClass, RepairOutcome, RetailGrade,
+    SanitizationResult, State, Technique, TestResult, TreatmentRoute, Verification, WorkloadTier,
 };
 use crate::sanitization::{self, BatchScan, NewBatch, NewRecord};
+use crate::vendors::{self, Certification, NewVendor};
 
 /// A service error as an `anyhow` error that keeps every field message.
 fn app_err(e: AppError, what: String) -> anyhow::Error {
@@ -99,8 +101,6 @@ struct Spare {
 struct Pending {
     id: AssetId,
     ready: DateTime<Utc>,
-    /// Where the lot's truck collects it.
-    site: SiteKey,
 }
 
 pub struct Exec<'a> {
@@ -112,7 +112,10 @@ pub struct Exec<'a> {
     servers: Vec<Option<Rt>>,
     spares: HashMap<&'static str, Vec<Spare>>,
     pending: Vec<Pending>,
-    lots: HashMap<usize, Vec<AssetId>>,
+    /// Shipped lots waiting for their recovery report, by plan index.
+    lots: HashMap<usize, LotId>,
+    /// The downstream vendors, by key in `downstream.toml`.
+    vendors: HashMap<String, VendorId>,
     serials: HashSet<(String, String)>,
     rng: StdRng,
     spare_seq: usize,
@@ -152,6 +155,7 @@ impl<'a> Exec<'a> {
             spares: HashMap::new(),
             pending: Vec::new(),
             lots: HashMap::new(),
+            vendors: HashMap::new(),
             serials: HashSet::new(),
             rng: StdRng::seed_from_u64(plan::SEED ^ 0x5e71a1),
             spare_seq: 0,
@@ -272,7 +276,8 @@ impl<'a> Exec<'a> {
             }
         }
         let end = plan::history_end()? - self.shift;
-        self.bench_in_progress(end).await
+        self.bench_in_progress(end).await?;
+        self.lot_in_progress(end + self.shift).await
     }
 
     /// The bench as it stands at the end of the history: the last two sanitized servers
@@ -701,7 +706,7 @@ impl<'a> Exec<'a> {
         }
         // What happens to the failed part.
         match role {
-            Role::Dimm => self.pending.push(Pending { id: failed.id, ready: at, site: rt.site }),
+            Role::Dimm => self.pending.push(Pending { id: failed.id, ready: at }),
             Role::Drive => {
                 let t = at + Duration::minutes(50);
                 let ctx = self.ctx(&ops, t);
@@ -715,7 +720,7 @@ impl<'a> Exec<'a> {
                     ..Default::default()
                 };
                 sanitization::add_record(self.db, &ctx, shred).await.ctx(|| format!("destroying {}", failed.tag))?;
-                self.pending.push(Pending { id: failed.id, ready: t, site: rt.site });
+                self.pending.push(Pending { id: failed.id, ready: t });
             }
             Role::Psu | Role::Gpu => {
                 let t = at + Duration::days(2);
@@ -920,15 +925,15 @@ impl<'a> Exec<'a> {
                 harvested: true,
             });
         }
-        self.pending.push(Pending { id: rt.board.id, ready: at, site: rt.site });
+        self.pending.push(Pending { id: rt.board.id, ready: at });
         if let Some(bb) = rt.baseboard.take() {
-            self.pending.push(Pending { id: bb.id, ready: at, site: rt.site });
+            self.pending.push(Pending { id: bb.id, ready: at });
         }
         // Every other chassis is kept as a donor of rails, fans and backplanes; the rest
         // go out with the next recycling lot.
         self.dismantled += 1;
         if self.dismantled.is_multiple_of(2) {
-            self.pending.push(Pending { id: rt.id, ready: at, site: rt.site });
+            self.pending.push(Pending { id: rt.id, ready: at });
         }
         Ok(())
     }
@@ -953,45 +958,182 @@ impl<'a> Exec<'a> {
         Ok(())
     }
 
+    /// The downstream vendor for the lot named `lot` (the vendors are created, with their
+    /// certificate dates moved back with the history, the first time one is needed).
+    async fn vendor_for(&mut self, lot: &str, at: DateTime<Utc>) -> anyhow::Result<(VendorId, &'static DemoVendor)> {
+        let data: &'static Demo = self.data;
+        if self.vendors.is_empty() {
+            let ctx = self.ctx("refurb-utr", at - Duration::days(30));
+            for v in &data.downstream.vendors {
+                let certifications = v
+                    .certifications
+                    .iter()
+                    .map(|c| Certification {
+                        expires_on: c.expires_on.checked_sub_signed(self.shift).unwrap_or(c.expires_on),
+                        ..c.clone()
+                    })
+                    .collect();
+                let input = NewVendor {
+                    name: v.name.clone(),
+                    country: v.country.clone(),
+                    address: Some(v.address.clone()),
+                    role: Some(v.role),
+                    certifications,
+                    notes: Some("Demo downstream vendor.".into()),
+                };
+                let made = vendors::create(self.db, &ctx, input).await.ctx(|| format!("adding vendor {}", v.name))?;
+                self.vendors.insert(v.key.clone(), made.id);
+            }
+        }
+        let v = data.downstream.vendor_for(lot);
+        let id = self.vendors.get(&v.key).copied().with_context(|| format!("vendor {} was not created", v.key))?;
+        Ok((id, v))
+    }
+
+    async fn hand_off(
+        &self,
+        lot: LotId,
+        at: DateTime<Utc>,
+        from: &str,
+        to: &str,
+        org: &str,
+        place: &str,
+    ) -> anyhow::Result<()> {
+        let ctx = self.ctx("refurb-utr", at);
+        let input = NewCustody {
+            handed_over_by: from.to_owned(),
+            received_by: to.to_owned(),
+            organisation: org.to_owned(),
+            place: place.to_owned(),
+            occurred_at: Some(ctx.now),
+            note: None,
+        };
+        recycling::add_custody(self.db, &ctx, lot, input).await.ctx(|| format!("a hand-off of lot {lot}"))?;
+        Ok(())
+    }
+
+    /// A recycling lot: opened in the morning, filled with what waits for it, weighed and
+    /// shipped at `at` to its vendor (manual dismantling, then an integrated smelter), handed
+    /// to the haulier and on to the vendor the next day.
     async fn recycling_lot(&mut self, plan: &Plan, i: usize, at: DateTime<Utc>) -> anyhow::Result<()> {
         let lot = &plan.lots[i];
         let (ready, waiting): (Vec<Pending>, Vec<Pending>) =
             std::mem::take(&mut self.pending).into_iter().partition(|p| p.ready < at);
         self.pending = waiting;
-        let mut members = Vec::new();
-        for (j, p) in ready.iter().enumerate() {
-            let ctx = self.ctx(&self.ops(p.site), at + Duration::minutes(j as i64));
-            self.transition(
-                &ctx,
-                p.id,
-                &lot.name,
-                State::InRecycling,
-                None,
-                format!("shipped in recycling lot {}", lot.name),
-                json!({}),
-            )
-            .await?;
-            members.push(p.id);
+        if ready.is_empty() {
+            return Ok(());
         }
-        self.lots.insert(i, members);
+        let (vendor_id, vendor) = self.vendor_for(&lot.name, at).await?;
+        let ops = "refurb-utr";
+        let ctx = self.ctx(ops, at - Duration::hours(3));
+        let input = NewLot {
+            reference: Some(lot.name.clone()),
+            vendor_id: Some(vendor_id),
+            route: Some(TreatmentRoute::ManualDismantlingThenIntegratedSmelter),
+            planned_ship_on: Some(ctx.now.date_naive()),
+            note: Some("Half-yearly collection of the recycling bin and stripped chassis.".into()),
+            accept_uncertified: false,
+        };
+        let l = recycling::create(self.db, &ctx, input).await.ctx(|| format!("opening {}", lot.name))?;
+        let ctx = self.ctx(ops, at - Duration::hours(2));
+        let input =
+            AddItems { version: l.version, asset_ids: ready.iter().map(|p| p.id).collect(), ..Default::default() };
+        let added = recycling::add_items(self.db, &ctx, l.id, input).await.ctx(|| format!("filling {}", lot.name))?;
+        let d = recycling::detail(self.db.conn(), l.id).await.ctx(|| format!("reading {}", lot.name))?;
+        let tare = (d.registered_kg / 350.0).ceil().max(1.0) * 25.0;
+        let gross = ((d.registered_kg * self.rng.random_range(1.005..1.04) + tare) * 10.0).round() / 10.0;
+        let ctx = self.ctx(ops, at);
+        let input = ShipLot {
+            version: added.lot.version,
+            gross_kg: Some(gross),
+            tare_kg: Some(tare),
+            transport_doc: Some(format!("CMR-{}-{:05}", ctx.now.year(), self.rng.random_range(1..99_999))),
+            ..Default::default()
+        };
+        recycling::ship(self.db, &ctx, l.id, input).await.ctx(|| format!("shipping {}", lot.name))?;
+        let data: &'static Demo = self.data;
+        let warehouse = &data.site(SiteKey::Wh).name;
+        let d = &data.downstream;
+        self.hand_off(l.id, at + Duration::minutes(20), "refurb-utr dock team", &d.driver, &d.carrier, warehouse)
+            .await?;
+        self.hand_off(l.id, at + Duration::hours(30), &d.driver, &vendor.contact, &vendor.name, &vendor.place).await?;
+        self.lots.insert(i, l.id);
         Ok(())
     }
 
+    /// The certificate of recycling arrives (about 11 weeks after shipping): the boards went
+    /// on to the smelter, and the report's figures are near what the lot was expected to yield.
     async fn recover_lot(&mut self, plan: &Plan, i: usize, at: DateTime<Utc>) -> anyhow::Result<()> {
         let lot = &plan.lots[i];
-        let members = self.lots.remove(&i).unwrap_or_default();
-        for (j, id) in members.iter().enumerate() {
-            let ctx = self.ctx("refurb-utr", at + Duration::minutes(j as i64));
-            self.transition(
-                &ctx,
-                *id,
-                &lot.name,
-                State::Recovered,
-                None,
-                "certificate of recycling received".into(),
-                json!({}),
-            )
+        let Some(id) = self.lots.remove(&i) else { return Ok(()) };
+        let data: &'static Demo = self.data;
+        let vendor = data.downstream.vendor_for(&lot.name);
+        let d = &data.downstream;
+        self.hand_off(id, at - Duration::days(50), &vendor.contact, "smelter intake", &d.smelter, &d.smelter_place)
             .await?;
+        let detail = recycling::detail(self.db.conn(), id).await.ctx(|| format!("reading {}", lot.name))?;
+        let net = detail.lot.net_kg.unwrap_or(detail.registered_kg);
+        let mut materials = Vec::new();
+        let mut plastics = 0.0;
+        for r in &detail.materials {
+            let kg = match (r.expected_recovery_kg, r.expected_content_kg, r.material) {
+                (Some(e), _, _) => e * self.rng.random_range(0.88..1.02),
+                (None, Some(c), Material::Steel) => c * self.rng.random_range(0.90..0.96),
+                (None, Some(c), Material::Aluminium) => c * self.rng.random_range(0.82..0.92),
+                (None, Some(c), Material::Plastics) => {
+                    plastics = c;
+                    c * self.rng.random_range(0.20..0.35)
+                }
+                _ => 0.0,
+            };
+            if kg > 0.0 {
+                materials.push(Recovered { material: r.material, kg: (kg * 100_000.0).round() / 100_000.0 });
+            }
+        }
+        let recovered: f64 = materials.iter().map(|m| m.kg).sum();
+        let energy = ((plastics * 0.6).min((net - recovered).max(0.0)) * 1000.0).round() / 1000.0;
+        let disposal = (((net - recovered - energy) * 0.9).max(0.0) * 1000.0).floor() / 1000.0;
+        let ctx = self.ctx("refurb-utr", at);
+        let input = NewReport {
+            version: detail.lot.version,
+            certificate_id: format!("COR-{}-{:04}", ctx.now.year(), self.rng.random_range(1..9_999)),
+            certificate_date: Some(ctx.now.date_naive()),
+            materials,
+            energy_recovery_kg: energy,
+            disposal_kg: disposal,
+            note: Some(format!("Certificate of recycling from {}.", vendor.name)),
+        };
+        recycling::enter_report(self.db, &ctx, id, input).await.ctx(|| format!("reporting {}", lot.name))?;
+        Ok(())
+    }
+
+    /// The lot being filled at the end of the history: opened for the next collection, with
+    /// what has waited since the last one added in two scans.
+    async fn lot_in_progress(&mut self, end: DateTime<Utc>) -> anyhow::Result<()> {
+        let name = "LOT-2027-03";
+        let at = end - Duration::days(3);
+        let (vendor_id, _) = self.vendor_for(name, at).await?;
+        let ctx = self.ctx("refurb-utr", at);
+        let input = NewLot {
+            reference: Some(name.into()),
+            vendor_id: Some(vendor_id),
+            route: Some(TreatmentRoute::ManualDismantlingThenIntegratedSmelter),
+            planned_ship_on: Some((ctx.now + Duration::days(130)).date_naive()),
+            note: Some("Next half-yearly collection; being filled.".into()),
+            accept_uncertified: false,
+        };
+        let l = recycling::create(self.db, &ctx, input).await.ctx(|| format!("opening {name}"))?;
+        let ready: Vec<AssetId> = self.pending.iter().filter(|p| p.ready < at).map(|p| p.id).collect();
+        let half = ready.len().div_ceil(2);
+        let mut version = l.version;
+        for (k, chunk) in [&ready[..half], &ready[half..]].into_iter().enumerate() {
+            if chunk.is_empty() {
+                continue;
+            }
+            let ctx = self.ctx("refurb-utr", at + Duration::hours(2 + 20 * k as i64));
+            let input = AddItems { version, asset_ids: chunk.to_vec(), ..Default::default() };
+            version =
+                recycling::add_items(self.db, &ctx, l.id, input).await.ctx(|| format!("filling {name}"))?.lot.version;
         }
         Ok(())
     }

@@ -288,6 +288,45 @@ mod tests {
         assert!(report.ok, "the demo's chain verifies: {report:?}");
     }
 
+    /// End of life in the demo: two vendors (one whose certificate expired), lots that
+    /// shipped with their hand-offs and reports, one still waiting for its report, one open
+    /// and being filled; every shipped item is in recycling or recovered.
+    async fn end_of_life_is_all_there(db: &Db) {
+        use crate::recycling::LotQuery;
+        use crate::rules::LotStatus;
+        let conn = db.conn();
+        let vendors = crate::vendors::list(conn).await.expect("vendors");
+        assert_eq!(vendors.len(), 2);
+        assert!(
+            vendors.iter().any(|v| !v.standing.certified && v.standing.warnings.iter().any(|w| w.contains("expired")))
+        );
+        let lots =
+            crate::recycling::list(conn, &LotQuery { limit: Some(100), ..Default::default() }).await.expect("lots");
+        let by = |st| lots.items.iter().filter(|l| l.status == st).collect::<Vec<_>>();
+        let (open, shipped, recovered) = (by(LotStatus::Open), by(LotStatus::Shipped), by(LotStatus::Recovered));
+        assert_eq!(open.len(), 1, "one lot is being filled");
+        assert!(
+            !shipped.is_empty() && recovered.len() >= 5,
+            "{} shipped, {} recovered",
+            shipped.len(),
+            recovered.len()
+        );
+        let d = crate::recycling::detail(conn, recovered[0].id).await.expect("detail");
+        assert_eq!(d.custody.len(), 3, "{:?}", d.custody);
+        let rates = d.rates.expect("rates");
+        assert!(rates.recovery_rate > 0.0 && rates.recovery_rate <= 1.0, "{rates:?}");
+        assert!(d.items.iter().all(|i| i.state == crate::rules::State::Recovered));
+        assert!(
+            d.materials
+                .iter()
+                .any(|m| m.material == crate::rules::Material::Gold && m.reported_kg.unwrap_or(0.0) > 0.0)
+        );
+        let waiting = crate::recycling::detail(conn, shipped[0].id).await.expect("detail");
+        assert!(waiting.report.is_none() && waiting.items.iter().all(|i| i.state == crate::rules::State::InRecycling));
+        let filling = crate::recycling::detail(conn, open[0].id).await.expect("detail");
+        assert!(filling.item_count > 0, "the open lot holds what waited since the last collection");
+    }
+
     /// Loads the whole demo into a fresh SQLite file, twice (the second time refuses).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn loads_once_into_an_empty_database() {
@@ -300,6 +339,7 @@ mod tests {
         assert!(summary.contains("5 sites"), "{summary}");
         assert!(load_if_empty(&db).await.expect("second").is_none());
         bench_work_is_all_there(&db).await;
+        end_of_life_is_all_there(&db).await;
         db.close().await.ok();
         std::fs::remove_dir_all(&dir).ok();
     }
