@@ -346,15 +346,10 @@ pub async fn plan_many<C: ConnectionTrait>(conn: &C, roots: &[asset::Model], to:
         }
         rows.push((d, Some(root)));
     }
-    let all: Vec<uuid::Uuid> = rows.iter().map(|(r, _)| r.id).collect();
+    // Open jobs are few (one per item on the bench): read them all once.
     let tags: HashMap<uuid::Uuid, &str> = rows.iter().map(|(r, _)| (r.id, r.asset_tag.as_str())).collect();
-    for chunk in all.chunks(500) {
-        for j in dismantle_job::Entity::find()
-            .filter(dismantle_job::Column::OpenAssetId.is_in(chunk.to_vec()))
-            .all(conn)
-            .await?
-        {
-            let tag = tags.get(&j.asset_id).copied().unwrap_or_default();
+    for j in dismantle_job::Entity::find().filter(dismantle_job::Column::OpenAssetId.is_not_null()).all(conn).await? {
+        if let Some(tag) = tags.get(&j.asset_id) {
             blockers.push(format!(
                 "{tag} is on the harvest bench in job J-{}: close the job first",
                 crate::db::short_id(&j.id)

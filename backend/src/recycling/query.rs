@@ -126,6 +126,15 @@ impl Contents {
 pub(crate) async fn contents<C: ConnectionTrait>(conn: &C, roots: Vec<asset::Model>) -> AppResult<Contents> {
     let ids: Vec<Uuid> = roots.iter().map(|r| r.id).collect();
     let parts = repo::descendants_of_all(conn, &ids).await?;
+    contents_of(conn, roots, parts).await
+}
+
+/// [`contents`] of trees already read (`parts` level by level, parents first).
+pub(crate) async fn contents_of<C: ConnectionTrait>(
+    conn: &C,
+    roots: Vec<asset::Model>,
+    parts: Vec<asset::Model>,
+) -> AppResult<Contents> {
     let mut model_ids: Vec<ModelId> = roots.iter().chain(&parts).filter_map(|r| r.model_id.map(ModelId)).collect();
     model_ids.sort();
     model_ids.dedup();

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::model::{
     AddItems, CustodyEntry, Lot, LotChange, LotPatch, NewCustody, NewLot, NewReport, RemoveItems, ShipLot, number,
 };
-use super::query::{contents, in_lots, item_rows, lot_row};
+use super::query::{contents_of, in_lots, item_rows, lot_row};
 use crate::assets::{self, repo};
 use crate::audit::{self, snapshot};
 use crate::context::Ctx;
@@ -408,7 +408,9 @@ pub async fn ship(db: &Db, ctx: &Ctx, id: LotId, input: ShipLot) -> AppResult<Lo
     }
     let asset_ids: Vec<crate::ids::AssetId> = ids.iter().map(|i| crate::ids::AssetId(*i)).collect();
     gate::check(&*txn, &asset_ids, Release::Recycling).await?;
-    let c = contents(&*txn, roots.clone()).await?;
+    let parts: Vec<asset::Model> =
+        plan.rows.iter().filter(|(_, root)| root.is_some()).map(|(r, _)| r.clone()).collect();
+    let c = contents_of(&*txn, roots.clone(), parts).await?;
     let hazardous = c.hazardous();
     let needs_override = export_needs_override(&vendor.country, hazardous);
     if needs_override && override_reason.is_none() {
