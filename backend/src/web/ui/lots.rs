@@ -553,6 +553,14 @@ impl FactorsPage {
     fn is_content(&self, k: &FactorKind) -> bool {
         *k == FactorKind::Content
     }
+
+    /// A factor to six significant places, without trailing zeros (derived factors carry
+    /// float noise: 0.016274999999999998).
+    fn value(&self, v: &f64) -> String {
+        let digits = (6 - v.abs().max(1e-12).log10().floor() as i32 - 1).clamp(0, 12) as usize;
+        let s = format!("{v:.digits$}");
+        if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_owned() } else { s }
+    }
 }
 
 async fn factors_page(req: &HttpRequest, state: &AppState, form: FormState) -> Result<FactorsPage, AppError> {
