@@ -14,7 +14,8 @@
 //!    [`labels`] (printable QR labels of registered items).
 //! 6. The refurbisher's bench, built on lifecycle moves: [`repairs`] (repair orders) and
 //!    [`harvest`] (dismantle jobs, the spare pool, reuse figures); [`sanitization`] (records,
-//!    certificates, the station) beside them.
+//!    certificates, the station) beside them; end of life: [`vendors`] (downstream vendors)
+//!    and [`recycling`] (lots, custody, recovery reports against the estimate).
 //! 7. [`demo`], then [`web`] (the only module that knows HTTP and templates) and [`cli`].
 
 pub mod assets;

@@ -1,7 +1,9 @@
 //! The rules floor: reloop's vocabulary and the laws that hold whatever door a request
 //! comes through. Lifecycle states and the transition table with its cascades and gates,
 //! asset kinds and containment, condition grades, workload tiers, roles and permissions,
-//! what a ledger entry records, and the page shape every list returns.
+//! what a ledger entry records, the bench's and end of life's vocabularies (vendors,
+//! lots, materials, WEEE categories and targets, the Basel export rule), and the page
+//! shape every list returns.
 //!
 //! Invariants:
 //! - This module imports nothing of reloop but itself, and nothing outside std and serde:
