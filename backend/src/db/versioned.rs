@@ -15,8 +15,8 @@ use sea_orm::{
 };
 
 use super::entities::{
-    asset, dismantle_job, downstream_vendor, hardware_model, harvest_line, pool_stay, recycling_factor,
-    recycling_lot, recycling_lot_item, repair_order, sanitization_batch, site, user,
+    asset, dismantle_job, downstream_vendor, hardware_model, harvest_line, pool_stay, recycling_factor, recycling_lot,
+    recycling_lot_item, repair_order, sanitization_batch, site, user,
 };
 use crate::error::{AppError, AppResult};
 

@@ -11,7 +11,7 @@ use utoipa::{PartialSchema, ToSchema};
 use crate::rules::{
     AssetKind, CertScheme, CosmeticGrade, Destination, EventKind, FactorKind, FaultCategory, FunctionalGrade, Grade,
     LineSource, LotStatus, Material, MethodClass, PartAction, PartOrigin, Permission, Release, RepairOutcome,
-    RetailGrade, Role, SanitizationResult, State, Technique, TestResult, TreatmentRoute, Verification, VendorRole,
+    RetailGrade, Role, SanitizationResult, State, Technique, TestResult, TreatmentRoute, VendorRole, Verification,
     WeeeCategory, WorkStatus, WorkloadTier,
 };
 

@@ -5,7 +5,9 @@ use actix_web::web::{self, ServiceConfig};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
 use super::flash::see_other;
-use super::{account, assets, audit, auth, harvest, labels, lots, models, repairs, sanitization, sites, users, vendors};
+use super::{
+    account, assets, audit, auth, harvest, labels, lots, models, repairs, sanitization, sites, users, vendors,
+};
 use crate::rules::Permission;
 use crate::web::access::{Family, Rule};
 use crate::web::identity::Identity;
