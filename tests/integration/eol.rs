@@ -58,6 +58,16 @@ fn row<'a>(d: &'a Value, material: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{material} in {d}"))
 }
 
+/// The tags a `not_sanitized` refusal lists as blocking.
+fn blocker_tags(r: &Resp) -> Vec<String> {
+    r.json()["error"]["blockers"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no blockers: {}", r.text))
+        .iter()
+        .map(|b| s(b, "tag"))
+        .collect()
+}
+
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
@@ -84,7 +94,7 @@ db_test! {
         }
         for drive in ["A-S1", "B-S1"] {
             let id = s(&app.get(&format!("/api/v1/assets/lookup?code={drive}")).await.json(), "id");
-            assert_eq!(app.transition(&id, "sanitized").await.status, 200, "{drive}");
+            assert_eq!(app.sanitize(&id, "purge").await.status, 201, "{drive}");
         }
         let v = vendor(app, "NordMetall Recycling", "DE", valid_r2()).await;
         let l = lot(app, json!({"reference": "LOT-T-1", "vendor_id": v, "route": "manual_dismantling_then_integrated_smelter"})).await;
@@ -234,10 +244,11 @@ db_test! {
         let r = app.post_json(&items, &json!({"version": 1, "asset_ids": [c]})).await;
         assert_eq!((r.status, r.error().0.as_str()), (409, "not_sanitized"), "{}", r.text);
         let msg = r.error().2;
-        assert!(msg.starts_with("2 data-bearing device(s) are not sanitized"), "{msg}");
-        assert!(msg.contains("C-S-MB-N1 (nvme, retired) in C-S-MB in C-S in C"), "three levels down, with its place: {msg}");
-        assert!(msg.contains("C-S-H1 (hdd, retired) in C-S in C"), "{msg}");
+        assert!(msg.starts_with("C holds data that is not sanitized for recycling"), "{msg}");
+        assert!(msg.contains("C-S-MB-N1 (no passing sanitization record)"), "three levels down: {msg}");
+        assert!(msg.contains("C-S-H1 (no passing sanitization record)"), "{msg}");
         assert!(!msg.contains("C-S-D1"), "a DIMM holds no data: {msg}");
+        assert_eq!(blocker_tags(&r), ["C-S-H1", "C-S-MB-N1"]);
         // An installed part, and an item in service, are named too; nothing was added.
         let r = app.post_json(&items, &json!({"version": 1, "asset_ids": [mb, deployed]})).await;
         assert_eq!((r.status, r.error().0.as_str()), (409, "not_addable"), "{}", r.text);
@@ -245,9 +256,10 @@ db_test! {
         let d = detail(app, &id).await;
         assert_eq!((d["item_count"].as_u64(), d["version"].as_i64()), (Some(0), Some(1)), "refusals wrote nothing");
 
-        for tag in ["C-S-MB-N1", "C-S-H1"] {
+        // A destroyed drive may be recycled; a purged one too.
+        for (tag, class) in [("C-S-MB-N1", "destroy"), ("C-S-H1", "purge")] {
             let did = s(&app.get(&format!("/api/v1/assets/lookup?code={tag}")).await.json(), "id");
-            assert_eq!(app.transition(&did, "sanitized").await.status, 200);
+            assert_eq!(app.sanitize(&did, class).await.status, 201, "{tag}");
         }
         let r = app.post_json(&items, &json!({"version": 1, "asset_ids": [c]})).await;
         assert_eq!(r.status, 200, "{}", r.text);
@@ -260,8 +272,8 @@ db_test! {
         let ship = json!({"version": 2, "gross_kg": 30.0, "tare_kg": 5.0, "transport_doc": "CMR-9"});
         let r = app.post_json(&format!("/api/v1/recycling-lots/{id}/ship"), &ship).await;
         assert_eq!((r.status, r.error().0.as_str()), (409, "not_sanitized"), "{}", r.text);
-        assert!(r.error().2.contains("C-S-MB-N2 (nvme, retired) in C-S-MB in C-S in C"), "{}", r.text);
-        assert!(!r.error().2.contains("N1"), "the sanitized drive passes: {}", r.text);
+        assert!(r.error().2.starts_with(&format!("lot {} holds data that is not sanitized for recycling", s(&l, "number"))), "{}", r.text);
+        assert_eq!(blocker_tags(&r), ["C-S-MB-N2"], "three levels down; the sanitized drives pass");
         let d = detail(app, &id).await;
         assert_eq!(d["status"], "open");
         assert!(d["gross_kg"].is_null(), "a refused shipment stored nothing");
@@ -271,7 +283,7 @@ db_test! {
         // The lot's page names the blockers too.
         let r = app.post_form(&format!("/lots/{id}/ship"), &[("version", "2"), ("gross_kg", "30"), ("tare_kg", "5"), ("transport_doc", "CMR-9")]).await;
         assert_eq!(r.status, 409, "{}", r.text);
-        assert!(html_unescape(&r.text).contains("C-S-MB-N2 (nvme, retired) in C-S-MB in C-S in C"), "{}", r.text);
+        assert!(html_unescape(&r.text).contains("C-S-MB-N2 (no passing sanitization record)"), "{}", r.text);
     }
 }
 

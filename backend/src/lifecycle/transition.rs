@@ -361,7 +361,8 @@ pub async fn plan_many<C: ConnectionTrait>(conn: &C, roots: &[asset::Model], to:
 
 /// Moves `roots` and everything installed in them to `to` in the caller's transaction, in
 /// batches: one compare-and-swap per chunk of rows, one ledger append for every entry, the
-/// pool stays ended together. Refused as a whole, naming every blocker, like [`apply`]
+/// pool stays ended together. Refused as a whole, naming every blocker (the data gate's
+/// included, for a move that is a release), like [`apply`]
 /// (whose ledger entries it writes: each root with `reason` and `payload`, each part "with"
 /// its root). No role check and no audit entry: the caller's (a recycling lot's) own.
 /// Returns how many rows moved.
@@ -395,6 +396,17 @@ pub async fn apply_plan(
         return Err(e);
     }
     let conn: &DatabaseTransaction = txn;
+    // The data gate, as `apply` runs it: whole-tree targets are the same release whatever
+    // state an item comes from.
+    let from = roots.first().and_then(|r| State::parse(&r.state));
+    if let Some(release) = from.and_then(|f| gate::release_of(f, to)) {
+        let rows: Vec<&asset::Model> = plan.rows.iter().map(|(r, _)| r).collect();
+        let what = match roots {
+            [one] => one.asset_tag.clone(),
+            _ => format!("the {} items", roots.len()),
+        };
+        gate::check(conn, &what, &rows, release).await?;
+    }
     let tags: HashMap<uuid::Uuid, String> = roots.iter().map(|r| (r.id, r.asset_tag.clone())).collect();
     let mut events = Vec::with_capacity(plan.rows.len());
     for (r, root) in &plan.rows {

@@ -406,8 +406,12 @@ pub async fn ship(db: &Db, ctx: &Ctx, id: LotId, input: ShipLot) -> AppResult<Lo
     if let Some(e) = plan.refusal(State::InRecycling) {
         return Err(e);
     }
-    let asset_ids: Vec<crate::ids::AssetId> = ids.iter().map(|i| crate::ids::AssetId(*i)).collect();
-    gate::check(&*txn, &asset_ids, Release::Recycling).await?;
+    // The data gate on the trees just read (`apply_plan` runs it again as it moves them).
+    let rows: Vec<&asset::Model> = plan.rows.iter().map(|(r, _)| r).collect();
+    let blocking = gate::blockers(&*txn, &rows, Release::Recycling).await?;
+    if !blocking.is_empty() {
+        return Err(gate::refusal(&format!("lot {}", number(&lot.id)), Release::Recycling, blocking));
+    }
     let parts: Vec<asset::Model> =
         plan.rows.iter().filter(|(_, root)| root.is_some()).map(|(r, _)| r.clone()).collect();
     let c = contents_of(&*txn, roots.clone(), parts).await?;
