@@ -1084,6 +1084,8 @@ impl<'a> Exec<'a> {
                     plastics = c;
                     c * self.rng.random_range(0.20..0.35)
                 }
+                // Mass without a profile (shredded drives, PSUs) comes back as mixed scrap.
+                (None, None, Material::Other) => detail.unprofiled_kg * self.rng.random_range(0.60..0.80),
                 _ => 0.0,
             };
             if kg > 0.0 {

@@ -311,7 +311,8 @@ mod tests {
             shipped.len(),
             recovered.len()
         );
-        let d = crate::recycling::detail(conn, recovered[0].id).await.expect("detail");
+        let heaviest = recovered.iter().max_by(|a, b| a.net_kg.unwrap_or(0.0).total_cmp(&b.net_kg.unwrap_or(0.0)));
+        let d = crate::recycling::detail(conn, heaviest.expect("a recovered lot").id).await.expect("detail");
         assert_eq!(d.custody.len(), 3, "{:?}", d.custody);
         let rates = d.rates.expect("rates");
         assert!(rates.recovery_rate > 0.0 && rates.recovery_rate <= 1.0, "{rates:?}");

@@ -75,7 +75,9 @@ pub fn table(
             }
             let yield_fraction = y.map(|y| y.value);
             let expected = content.zip(yield_fraction).map(|(c, y)| c * y);
-            let reported = report.map(|r| r.materials.iter().filter(|x| x.material == m).map(|x| x.kg).sum::<f64>());
+            // `+ 0.0`: an empty float sum is -0.0.
+            let reported =
+                report.map(|r| r.materials.iter().filter(|x| x.material == m).map(|x| x.kg).sum::<f64>() + 0.0);
             MaterialRow {
                 material: m,
                 expected_content_kg: content,
@@ -114,7 +116,7 @@ pub fn category(items: &[(Option<WeeeCategory>, f64)]) -> (Option<WeeeCategory>,
 /// The lot's rates from its net weight and the recycler's report, against `category`'s
 /// Annex V targets.
 pub fn rates(net_kg: f64, r: &RecoveryReport, category: Option<WeeeCategory>) -> Rates {
-    let recycled: f64 = r.materials.iter().map(|m| m.kg).sum();
+    let recycled: f64 = r.materials.iter().map(|m| m.kg).sum::<f64>() + 0.0;
     let recovery = if net_kg > 0.0 { (recycled + r.energy_recovery_kg) / net_kg } else { 0.0 };
     let rr = if net_kg > 0.0 { recycled / net_kg } else { 0.0 };
     let targets = category.map(WeeeCategory::targets);

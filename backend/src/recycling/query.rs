@@ -110,7 +110,7 @@ impl Contents {
     /// Rounded to the gram, like every mass reloop stores: a sum of binary fractions
     /// otherwise carries noise (14.209999999999999) that JSON does not round-trip exactly.
     pub fn registered_kg(&self) -> f64 {
-        (self.per_root.values().map(|v| v.0).sum::<f64>() * 1000.0).round() / 1000.0
+        (self.per_root.values().map(|v| v.0).sum::<f64>() * 1000.0).round() / 1000.0 + 0.0
     }
 
     pub fn unknown_mass(&self) -> usize {
