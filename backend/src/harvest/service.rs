@@ -380,9 +380,11 @@ pub async fn record(db: &Db, ctx: &Ctx, id: JobId, input: RecordPart) -> AppResu
         })),
     )
     .await?;
-    let remaining = unrecorded(&*txn, id).await? as usize;
-    let mut lines = lines_of(&*txn, std::slice::from_ref(&saved)).await?;
     txn.commit().await?;
+    // What the bench shows next is read after the commit, outside the write transaction:
+    // every other write waits while one is open (on PostgreSQL for the chain head's lock).
+    let remaining = unrecorded(db.conn(), id).await? as usize;
+    let mut lines = lines_of(db.conn(), std::slice::from_ref(&saved)).await?;
     let line = lines.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("line vanished")))?;
     Ok(Recorded { line, registered, remaining })
 }
