@@ -219,7 +219,9 @@ pub async fn run(args: &BenchArgs, base: &str, fleet: &Fleet, donors: &[Donor]) 
         ("save a part (UI)", saves(&parts, &fleet.csrf, false)),
         ("save a part (API)", saves(&parts, &fleet.csrf, true)),
     ] {
-        if (name.contains("search") && tags.is_empty()) || (name.contains("bench") && jobs.is_empty()) {
+        // Without donors (`--donors 0`) the bench measures the fleet's pages alone.
+        let harvest = name.contains("bench") || name.starts_with("save");
+        if (name.contains("search") && tags.is_empty()) || (harvest && jobs.is_empty()) {
             continue;
         }
         let page = hammer(name, base, fleet, f, args.clients, Duration::from_secs(args.seconds))
