@@ -90,6 +90,28 @@ pub fn prefix_upper_bound(prefix: &str) -> String {
 }
 
 /// Lines longer than this are refused for tags and serials.
+/// The page size a list asks for: `default` when absent, else 1 to `max` (422 naming `limit`).
+pub fn page_limit(given: Option<u64>, default: u64, max: u64) -> crate::error::AppResult<u64> {
+    match given {
+        None => Ok(default),
+        Some(l) if (1..=max).contains(&l) => Ok(l),
+        Some(_) => Err(crate::error::AppError::invalid("limit", format!("must be between 1 and {max}"))),
+    }
+}
+
+/// A keyset cursor (the last id of the previous page), or `None` when absent or blank
+/// (422 naming `cursor` when it is not an id).
+pub fn page_cursor(given: Option<&str>) -> crate::error::AppResult<Option<uuid::Uuid>> {
+    given
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            uuid::Uuid::parse_str(c)
+                .map_err(|_| crate::error::AppError::invalid("cursor", "is not a valid page cursor"))
+        })
+        .transpose()
+}
+
 pub const TAG_MAX: usize = 64;
 pub const SERIAL_MAX: usize = 128;
 pub const NAME_MAX: usize = 200;

@@ -271,18 +271,13 @@ pub async fn detail<C: ConnectionTrait>(conn: &C, id: JobId) -> AppResult<JobDet
 
 /// Jobs, newest first, keyset-paginated by id.
 pub async fn list<C: ConnectionTrait>(conn: &C, q: &JobQuery) -> AppResult<Page<Job>> {
-    let limit = match q.limit {
-        None => DEFAULT_LIMIT,
-        Some(l) if (1..=MAX_LIMIT).contains(&l) => l,
-        Some(_) => return Err(AppError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}"))),
-    };
+    let limit = text::page_limit(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let mut s = dismantle_job::Entity::find().order_by_desc(dismantle_job::Column::Id).limit(limit + 1);
     if let Some(st) = q.status {
         s = s.filter(dismantle_job::Column::Status.eq(st.as_str()));
     }
-    if let Some(c) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        let c: JobId = c.parse().map_err(|_| AppError::invalid("cursor", "is not a valid page cursor"))?;
-        s = s.filter(dismantle_job::Column::Id.lt(c.0));
+    if let Some(c) = text::page_cursor(q.cursor.as_deref())? {
+        s = s.filter(dismantle_job::Column::Id.lt(c));
     }
     let rows: Vec<Job> = s.all(conn).await?.into_iter().map(Job::try_from).collect::<AppResult<_>>()?;
     Ok(Page::from_rows(rows, limit as usize, |j| j.id.to_string()))

@@ -21,6 +21,7 @@ use crate::ids::{AssetId, LotId, ModelId};
 use crate::lifecycle::pool;
 use crate::rules::eol::{export_needs_override, weight_gap_is_large};
 use crate::rules::{AssetKind, Destination, LotStatus, Page, WeeeCategory};
+use crate::text;
 use crate::vendors;
 
 const DEFAULT_LIMIT: u64 = 50;
@@ -60,11 +61,7 @@ pub(crate) async fn in_lots<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppRe
 
 /// Lots, newest first, keyset-paginated by id.
 pub async fn list<C: ConnectionTrait>(conn: &C, q: &LotQuery) -> AppResult<Page<Lot>> {
-    let limit = match q.limit {
-        None => DEFAULT_LIMIT,
-        Some(l) if (1..=MAX_LIMIT).contains(&l) => l,
-        Some(_) => return Err(AppError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}"))),
-    };
+    let limit = text::page_limit(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let mut s = recycling_lot::Entity::find().order_by_desc(recycling_lot::Column::Id).limit(limit + 1);
     if let Some(st) = q.status {
         s = s.filter(recycling_lot::Column::Status.eq(st.as_str()));
@@ -72,9 +69,8 @@ pub async fn list<C: ConnectionTrait>(conn: &C, q: &LotQuery) -> AppResult<Page<
     if let Some(v) = q.vendor_id {
         s = s.filter(recycling_lot::Column::VendorId.eq(v.0));
     }
-    if let Some(c) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        let c: LotId = c.parse().map_err(|_| AppError::invalid("cursor", "is not a valid page cursor"))?;
-        s = s.filter(recycling_lot::Column::Id.lt(c.0));
+    if let Some(c) = text::page_cursor(q.cursor.as_deref())? {
+        s = s.filter(recycling_lot::Column::Id.lt(c));
     }
     let rows: Vec<Lot> = s.all(conn).await?.into_iter().map(Lot::try_from).collect::<AppResult<_>>()?;
     Ok(Page::from_rows(rows, limit as usize, |l| l.id.to_string()))

@@ -17,17 +17,14 @@ use crate::ids::{AssetId, ModelId, RepairId, StayId};
 use crate::rules::{
     AssetKind, Destination, FaultCategory, Page, PartAction, PartOrigin, RepairOutcome, TestResult, WorkStatus,
 };
+use crate::text;
 
 const DEFAULT_LIMIT: u64 = 50;
 const MAX_LIMIT: u64 = 500;
 
 /// Repairs, newest first, keyset-paginated by id.
 pub async fn list<C: ConnectionTrait>(conn: &C, q: &RepairQuery) -> AppResult<Page<Repair>> {
-    let limit = match q.limit {
-        None => DEFAULT_LIMIT,
-        Some(l) if (1..=MAX_LIMIT).contains(&l) => l,
-        Some(_) => return Err(AppError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}"))),
-    };
+    let limit = text::page_limit(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let mut s = repair_order::Entity::find().order_by_desc(repair_order::Column::Id).limit(limit + 1);
     if let Some(st) = q.status {
         s = s.filter(repair_order::Column::Status.eq(st.as_str()));
@@ -35,9 +32,8 @@ pub async fn list<C: ConnectionTrait>(conn: &C, q: &RepairQuery) -> AppResult<Pa
     if let Some(a) = q.asset_id {
         s = s.filter(repair_order::Column::AssetId.eq(a.0));
     }
-    if let Some(c) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        let c: RepairId = c.parse().map_err(|_| AppError::invalid("cursor", "is not a valid page cursor"))?;
-        s = s.filter(repair_order::Column::Id.lt(c.0));
+    if let Some(c) = text::page_cursor(q.cursor.as_deref())? {
+        s = s.filter(repair_order::Column::Id.lt(c));
     }
     let rows: Vec<Repair> = s.all(conn).await?.into_iter().map(Repair::try_from).collect::<AppResult<_>>()?;
     Ok(Page::from_rows(rows, limit as usize, |r| r.id.to_string()))

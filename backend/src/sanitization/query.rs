@@ -7,31 +7,18 @@ use crate::db::entities::{sanitization_batch, sanitization_record};
 use crate::error::{AppError, AppResult};
 use crate::ids::AssetId;
 use crate::rules::{Page, SanitizationResult};
+use crate::text;
 
 const MAX_LIMIT: u64 = 500;
 
-fn limit_of(l: Option<u64>) -> AppResult<u64> {
-    match l {
-        None => Ok(50),
-        Some(l) if (1..=MAX_LIMIT).contains(&l) => Ok(l),
-        Some(_) => Err(AppError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}"))),
-    }
-}
-
-fn cursor_of(c: Option<&str>) -> AppResult<Option<uuid::Uuid>> {
-    c.filter(|c| !c.is_empty())
-        .map(|c| uuid::Uuid::parse_str(c.trim()).map_err(|_| AppError::invalid("cursor", "is not a valid page cursor")))
-        .transpose()
-}
-
 /// Records, newest first.
 pub async fn records<C: ConnectionTrait>(conn: &C, q: &RecordQuery) -> AppResult<Page<Record>> {
-    let limit = limit_of(q.limit)?;
+    let limit = text::page_limit(q.limit, 50, MAX_LIMIT)?;
     let mut s = sanitization_record::Entity::find().order_by_desc(sanitization_record::Column::Id).limit(limit + 1);
     if let Some(a) = q.asset_id {
         s = s.filter(sanitization_record::Column::AssetId.eq(a.0));
     }
-    if let Some(c) = cursor_of(q.cursor.as_deref())? {
+    if let Some(c) = text::page_cursor(q.cursor.as_deref())? {
         s = s.filter(sanitization_record::Column::Id.lt(c));
     }
     let rows: Vec<Record> = s.all(conn).await?.into_iter().map(Record::try_from).collect::<AppResult<_>>()?;
@@ -53,12 +40,12 @@ pub async fn record<C: ConnectionTrait>(conn: &C, id: uuid::Uuid) -> AppResult<R
 
 /// Batches, newest first.
 pub async fn batches<C: ConnectionTrait>(conn: &C, q: &BatchQuery) -> AppResult<Page<Batch>> {
-    let limit = limit_of(q.limit)?;
+    let limit = text::page_limit(q.limit, 50, MAX_LIMIT)?;
     let mut s = sanitization_batch::Entity::find().order_by_desc(sanitization_batch::Column::Id).limit(limit + 1);
     if let Some(st) = q.status {
         s = s.filter(sanitization_batch::Column::Status.eq(st.as_str()));
     }
-    if let Some(c) = cursor_of(q.cursor.as_deref())? {
+    if let Some(c) = text::page_cursor(q.cursor.as_deref())? {
         s = s.filter(sanitization_batch::Column::Id.lt(c));
     }
     let rows: Vec<Batch> = s.all(conn).await?.into_iter().map(Batch::try_from).collect::<AppResult<_>>()?;
