@@ -16,7 +16,7 @@ use crate::db::entities::{asset, dismantle_job, harvest_line, pool_stay};
 use crate::db::short_id;
 use crate::error::{AppError, AppResult};
 use crate::ids::{AssetId, JobId, LineId, ModelId, RepairId, SiteId, StayId};
-use crate::rules::{AssetKind, Destination, Grade, Page, PartOrigin, State, TestResult};
+use crate::rules::{AssetKind, Destination, Page, PartOrigin, State, TestResult};
 use crate::sites;
 use crate::text;
 
@@ -381,13 +381,4 @@ pub async fn pool<C: ConnectionTrait>(conn: &C, q: &PoolQuery) -> AppResult<Pool
     let total = entries.len();
     entries.truncate(POOL_ENTRIES);
     Ok(PoolView { pool: which, total, groups, entries })
-}
-
-/// The grade shown for a pool entry (a helper for pages).
-pub fn grade_text(g: &Grade) -> String {
-    [g.functional.map(|x| x.as_str()), g.cosmetic.map(|x| x.as_str()), g.retail.map(|x| x.as_str())]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ")
 }

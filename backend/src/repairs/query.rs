@@ -14,9 +14,7 @@ use crate::catalog;
 use crate::db::entities::{pool_stay, repair_note, repair_order, repair_part};
 use crate::error::{AppError, AppResult};
 use crate::ids::{AssetId, ModelId, RepairId, StayId};
-use crate::rules::{
-    AssetKind, Destination, FaultCategory, Page, PartAction, PartOrigin, RepairOutcome, TestResult, WorkStatus,
-};
+use crate::rules::{AssetKind, Destination, FaultCategory, Page, PartAction, PartOrigin, RepairOutcome, TestResult};
 use crate::text;
 
 const DEFAULT_LIMIT: u64 = 50;
@@ -277,9 +275,4 @@ pub async fn stats<C: ConnectionTrait>(conn: &C) -> AppResult<RepairStats> {
         by_model,
         by_outcome,
     })
-}
-
-/// Whether a status filter is open (for pages).
-pub fn is_open(r: &Repair) -> bool {
-    r.status == WorkStatus::Open
 }
