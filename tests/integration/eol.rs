@@ -129,6 +129,16 @@ db_test! {
         let last = app.events(&a).await.pop().unwrap();
         assert_eq!((last["kind"].as_str(), last["to"].as_str()), (Some("state"), Some("in_recycling")));
         assert!(s(&last, "reason").contains(&format!("shipped in recycling lot {number}")), "{last}");
+        // A shipped lot's items move with its report, not by hand: neither the server nor
+        // a DIMM two levels down in it.
+        let a_id = s(&app.get("/api/v1/assets/lookup?code=A").await.json(), "id");
+        let r = app.transition(&a_id, "recovered").await;
+        assert_eq!((r.status, r.error().0.as_str()), (409, "in_lot"), "{}", r.text);
+        assert!(r.error().2.contains(&format!("A left in recycling lot {number}")), "{}", r.text);
+        let r = app.transition(&a, "lost").await;
+        assert_eq!((r.status, r.error().0.as_str()), (409, "in_lot"), "{}", r.text);
+        assert!(r.error().2.contains(&format!("A-D3 is installed in A, which left in recycling lot {number}")), "{}", r.text);
+        assert_eq!(state_of(app, "A").await, "in_recycling");
         let d = detail(app, &id).await;
         // Net 50 kg against 48.7 kg registered: 1.3 kg, within a tenth.
         assert!(close(f(&d["weight_gap_kg"]), 1.3) && d["weight_gap_large"] == false, "{d}");
@@ -340,10 +350,18 @@ db_test! {
         let l2 = lot(app, json!({"vendor_id": v})).await;
         let id2 = s(&l2, "id");
         assert_eq!(app.post_json(&format!("/api/v1/recycling-lots/{id2}/items"), &json!({"version": 1, "asset_ids": [b]})).await.status, 200);
+        // While it is in the open lot, CL-2 does not change state by hand.
+        let r = app.transition(&b, "in_stock").await;
+        assert_eq!((r.status, r.error().0.as_str()), (409, "in_lot"), "{}", r.text);
+        assert!(r.error().2.contains(&format!("CL-2 is in recycling lot {}: take it out of the lot first", s(&l2, "number"))), "{}", r.text);
+        assert_eq!(state_of(app, "CL-2").await, "retired");
         let r = app.post_form(&format!("/lots/{id2}/remove-items"), &[("version", "2"), ("asset_ids", &b)]).await;
         assert_eq!(r.status, 303, "{}", r.text);
         assert_eq!(detail(app, &id2).await["item_count"], 0);
-        assert_eq!(app.post_json(&format!("/api/v1/recycling-lots/{id2}/items"), &json!({"version": 3, "asset_ids": [b]})).await.status, 200, "a removed item can go in again");
+        assert_eq!(app.transition(&b, "in_stock").await.status, 200, "out of the lot, it moves again");
+        assert_eq!(app.transition(&b, "retired").await.status, 200);
+        let b_version = detail(app, &id2).await["version"].as_i64().unwrap();
+        assert_eq!(app.post_json(&format!("/api/v1/recycling-lots/{id2}/items"), &json!({"version": b_version, "asset_ids": [b]})).await.status, 200, "a removed item can go in again");
     }
 }
 

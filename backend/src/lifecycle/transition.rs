@@ -14,7 +14,7 @@ use crate::db::{Db, WriteTxn, check_version};
 use crate::error::{AppError, AppResult, Problems};
 use crate::ids::AssetId;
 use crate::ledger::{self, NewEvent};
-use crate::rules::{Cascade, EventKind, Release, State, WorkloadTier, one_of};
+use crate::rules::{Cascade, EventKind, LotStatus, Release, State, WorkloadTier, one_of};
 use crate::text::{self, JsonObjectProblem};
 
 /// Transitions an item in its own transaction.
@@ -38,6 +38,7 @@ pub async fn transition_in(
     let to = req.to.ok_or_else(|| AppError::invalid("to", format!("is required: one of {}", State::expected())))?;
     check_role(ctx, to)?;
     check_bench_work(txn, &row, to).await?;
+    check_lot(txn, &row).await?;
     if to == State::Sanitized {
         check_sanitized(txn, &row).await?;
     }
@@ -134,6 +135,41 @@ async fn check_bench_work(txn: &WriteTxn, row: &asset::Model, to: State) -> AppR
         });
     }
     Ok(())
+}
+
+/// An item in a recycling lot (or installed in one that is) moves with its lot: while the
+/// lot is open it is taken out of the lot first, and once the lot has shipped its items
+/// become `recovered` when the recycler's report is entered. The ordinary transition
+/// refuses both, so a lot's contents never change behind its back. (Reads the lots' tables
+/// directly, like `check_bench_work`.)
+async fn check_lot(txn: &WriteTxn, row: &asset::Model) -> AppResult<()> {
+    use crate::db::entities::{recycling_lot, recycling_lot_item};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let above = repo::ancestors(&**txn, row.parent_id).await?;
+    let ids: Vec<uuid::Uuid> = std::iter::once(row.id).chain(above.iter().map(|a| a.id)).collect();
+    let Some(item) = recycling_lot_item::Entity::find()
+        .filter(recycling_lot_item::Column::IncludedAssetId.is_in(ids))
+        .one(&**txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(lot) = recycling_lot::Entity::find_by_id(item.lot_id).one(&**txn).await? else {
+        return Ok(());
+    };
+    let number = format!("L-{}", crate::db::short_id(&lot.id));
+    let held = match above.iter().find(|a| a.id == item.asset_id) {
+        Some(root) => format!("{} is installed in {}, which", row.asset_tag, root.asset_tag),
+        None => row.asset_tag.clone(),
+    };
+    let message = match LotStatus::parse(&lot.status) {
+        Some(LotStatus::Open) => format!("{held} is in recycling lot {number}: take it out of the lot first"),
+        Some(LotStatus::Shipped) => format!(
+            "{held} left in recycling lot {number}: its items become recovered when the lot's recovery report is entered"
+        ),
+        _ => format!("{held} was recovered in recycling lot {number}"),
+    };
+    Err(AppError::Conflict { code: "in_lot", field: Some("to".into()), message })
 }
 
 /// Whether the acting user's role may ask for a move to `to` (states an item takes on by
