@@ -18,6 +18,7 @@ mod m20261201_000003_add_model_bom;
 mod m20261201_000004_create_bench;
 mod m20261201_000006_create_sanitization;
 mod m20261201_000007_create_end_of_life;
+mod m20261201_000008_freeze_recovery_estimate;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_create_bench::Migration),
             Box::new(m20261201_000006_create_sanitization::Migration),
             Box::new(m20261201_000007_create_end_of_life::Migration),
+            Box::new(m20261201_000008_freeze_recovery_estimate::Migration),
         ]
     }
 }

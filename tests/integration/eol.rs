@@ -225,6 +225,20 @@ db_test! {
         let text = html_unescape(&page.text);
         assert!(text.contains("COR-77-2026") && text.contains("Aurubis") && text.contains("Category 4: large equipment"), "{text}");
         assert!(text.contains("73.0 %") && text.contains("target 85.0 %"), "recovery rate (36.5069 / 50) shown: {text}");
+        assert!(text.contains("the estimate the report was set against, kept as it stood when the report was entered"), "{text}");
+
+        // The report keeps the estimate it was set against: a later factor change (copper in
+        // server_whole, 169 → 100 g/kg) and a heavier catalog mass change nothing here.
+        let r = app.post_json("/api/v1/recycling-factors", &json!({"kind": "content", "subject": "server_whole", "material": "copper", "value": 100.0, "source": "assay, 2027", "version": 0})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let r = app.patch_json(&format!("/api/v1/models/{srv}"), &json!({"version": 1, "mass_kg": 30.0})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let later = detail(app, &id).await;
+        assert!(later["estimated_at"].is_string(), "{later}");
+        assert!(close(f(&row(&later, "copper")["expected_content_kg"]), copper), "{}", row(&later, "copper"));
+        assert!(close(f(&row(&later, "steel")["expected_content_kg"]), steel), "{}", row(&later, "steel"));
+        assert!(close(f(&row(&later, "copper")["gap_kg"]), 7.0 - copper * 0.95));
+        assert!(d["estimated_at"].is_string() && later["materials"] == d["materials"], "unchanged");
 
         // Every write is in the audit trail, and the chain verifies.
         let audit = app.get("/api/v1/audit?limit=200").await.json();
@@ -579,6 +593,7 @@ db_test! {
         let d = detail(app, &lid).await;
         assert!(close(f(&row(&d, "steel")["expected_content_kg"]), 5.0), "{}", row(&d, "steel"));
         assert!(row(&d, "steel")["sources"].to_string().contains("assay of lot L-1"), "{}", row(&d, "steel"));
+        assert!(d["estimated_at"].is_null(), "an open lot's estimate is computed now: {d}");
         let audit = app.get("/api/v1/audit?action=recycling_factor.set").await.json();
         let e = &audit["items"][0];
         assert_eq!((e["before"]["value"].as_f64(), e["after"]["value"].as_f64(), e["target_id"].as_str()), (Some(529.0), Some(500.0), Some("content/server_whole/steel")));

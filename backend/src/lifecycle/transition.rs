@@ -320,11 +320,30 @@ const NAMED: usize = 20;
 /// the rows that move (the items first, then their parts level by level, each with the
 /// item it goes along with) and every reason one of them may not.
 pub struct ManyPlan {
-    pub rows: Vec<(asset::Model, Option<uuid::Uuid>)>,
+    /// Every row to move, roots first, each part with its root; read-only outside, so a
+    /// plan the gate passed moves exactly the rows it checked.
+    rows: Vec<(asset::Model, Option<uuid::Uuid>)>,
     pub blockers: Vec<String>,
+    /// The release the data gate has passed these rows for ([`ManyPlan::gate`]), so
+    /// [`apply_plan`] need not read their records again in the same transaction.
+    gated: Option<Release>,
 }
 
 impl ManyPlan {
+    /// The rows to move, roots first, each part with its root.
+    pub fn rows(&self) -> &[(asset::Model, Option<uuid::Uuid>)] {
+        &self.rows
+    }
+
+    /// Runs the data gate on the planned rows for `release` (409 `not_sanitized` naming
+    /// `what` and every device that blocks), and remembers that it passed.
+    pub async fn gate<C: ConnectionTrait>(&mut self, conn: &C, what: &str, release: Release) -> AppResult<()> {
+        let rows: Vec<&asset::Model> = self.rows.iter().map(|(r, _)| r).collect();
+        gate::check(conn, what, &rows, release).await?;
+        self.gated = Some(release);
+        Ok(())
+    }
+
     /// The refusal naming every blocker (up to [`NAMED`]), or `None`.
     pub fn refusal(&self, to: State) -> Option<AppError> {
         if self.blockers.is_empty() {
@@ -392,7 +411,7 @@ pub async fn plan_many<C: ConnectionTrait>(conn: &C, roots: &[asset::Model], to:
             ));
         }
     }
-    Ok(ManyPlan { rows, blockers })
+    Ok(ManyPlan { rows, blockers, gated: None })
 }
 
 /// Moves `roots` and everything installed in them to `to` in the caller's transaction, in
@@ -435,7 +454,9 @@ pub async fn apply_plan(
     // The data gate, as `apply` runs it: whole-tree targets are the same release whatever
     // state an item comes from.
     let from = roots.first().and_then(|r| State::parse(&r.state));
-    if let Some(release) = from.and_then(|f| gate::release_of(f, to)) {
+    if let Some(release) = from.and_then(|f| gate::release_of(f, to))
+        && plan.gated != Some(release)
+    {
         let rows: Vec<&asset::Model> = plan.rows.iter().map(|(r, _)| r).collect();
         let what = match roots {
             [one] => one.asset_tag.clone(),

@@ -54,14 +54,9 @@ pub fn content<'a>(nodes: impl IntoIterator<Item = Node<'a>>, t: &FactorTable) -
     c
 }
 
-/// Per material: expected content, the route's yield, expected recovery, the reported
-/// figure and the gap. Every material of the vocabulary has a row.
-pub fn table(
-    c: &Content,
-    route: Option<TreatmentRoute>,
-    t: &FactorTable,
-    report: Option<&RecoveryReport>,
-) -> Vec<MaterialRow> {
+/// Per material: expected content, the route's yield and expected recovery (the reported
+/// figure and the gap come with [`against`]). Every material of the vocabulary has a row.
+pub fn table(c: &Content, route: Option<TreatmentRoute>, t: &FactorTable) -> Vec<MaterialRow> {
     Material::ALL
         .iter()
         .map(|&m| {
@@ -75,20 +70,30 @@ pub fn table(
             }
             let yield_fraction = y.map(|y| y.value);
             let expected = content.zip(yield_fraction).map(|(c, y)| c * y);
-            // `+ 0.0`: an empty float sum is -0.0.
-            let reported =
-                report.map(|r| r.materials.iter().filter(|x| x.material == m).map(|x| x.kg).sum::<f64>() + 0.0);
             MaterialRow {
                 material: m,
                 expected_content_kg: content,
                 yield_fraction,
                 expected_recovery_kg: expected,
-                reported_kg: reported,
-                gap_kg: reported.zip(expected).map(|(r, e)| r - e),
+                reported_kg: None,
+                gap_kg: None,
                 sources,
             }
         })
         .collect()
+}
+
+/// The expected rows with the recycler's figures and the gaps (reported less expected
+/// recovery); without a report, as they are.
+pub fn against(mut rows: Vec<MaterialRow>, report: Option<&RecoveryReport>) -> Vec<MaterialRow> {
+    let Some(r) = report else { return rows };
+    for row in &mut rows {
+        // `+ 0.0`: an empty float sum is -0.0.
+        let reported = r.materials.iter().filter(|x| x.material == row.material).map(|x| x.kg).sum::<f64>() + 0.0;
+        row.reported_kg = Some(reported);
+        row.gap_kg = row.expected_recovery_kg.map(|e| reported - e);
+    }
+    rows
 }
 
 /// The lot's category: the one holding the most registered mass (ties: the stricter
@@ -171,7 +176,7 @@ mod tests {
             entered_by: "x".into(),
             entered_at: chrono::Utc::now(),
         };
-        let rows = table(&c, Some(route), t, Some(&report));
+        let rows = against(table(&c, Some(route), t), Some(&report));
         assert_eq!(rows.len(), Material::ALL.len());
         let cu = rows.iter().find(|r| r.material == Material::Copper).unwrap();
         assert!(close(cu.expected_content_kg.unwrap(), 1.69));

@@ -195,8 +195,19 @@ impl TryFrom<recovery_report::Model> for RecoveryReport {
     }
 }
 
+/// What a lot is expected to contain and yield: computed from the factors in force while
+/// the lot has no report, and kept with the report when it is entered (so a later change
+/// to a factor or a mass leaves a reported lot's figures as they were).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Expected {
+    /// Every material, without the reported figures.
+    pub materials: Vec<MaterialRow>,
+    /// Registered mass without a material profile: not in the estimate.
+    pub unprofiled_kg: f64,
+}
+
 /// One material: what the lot is expected to contain and yield, and what was reported.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MaterialRow {
     pub material: Material,
     /// From the items' masses and their profiles' content factors; `None`: no factor.
@@ -277,6 +288,9 @@ pub struct LotDetail {
     /// Registered mass without a material profile: not in the estimate.
     pub unprofiled_kg: f64,
     pub materials: Vec<MaterialRow>,
+    /// When the expected figures were frozen: the recovery report's entry (they are the
+    /// estimate it was set against). `None`: computed now, from the factors in force.
+    pub estimated_at: Option<DateTime<Utc>>,
     pub custody: Vec<CustodyEntry>,
     pub report: Option<RecoveryReport>,
     pub rates: Option<Rates>,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::estimate::{self, Node};
 use super::factors;
-use super::model::{CustodyEntry, Lot, LotDetail, LotItem, LotQuery, RecoveryReport, Warning};
+use super::model::{CustodyEntry, Expected, Lot, LotDetail, LotItem, LotQuery, RecoveryReport, Warning};
 use crate::assets::repo;
 use crate::catalog::{self, HardwareModel};
 use crate::db::entities::{asset, custody_event, recovery_report, recycling_lot, recycling_lot_item};
@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::ids::{AssetId, LotId, ModelId};
 use crate::lifecycle::pool;
 use crate::rules::eol::{export_needs_override, weight_gap_is_large};
-use crate::rules::{AssetKind, Destination, LotStatus, Page, WeeeCategory};
+use crate::rules::{AssetKind, Destination, LotStatus, Page, TreatmentRoute, WeeeCategory};
 use crate::text;
 use crate::vendors;
 
@@ -196,6 +196,20 @@ fn warn(out: &mut Vec<Warning>, code: &str, message: impl Into<String>) {
     out.push(Warning { code: code.to_owned(), message: message.into() });
 }
 
+/// What `c` is expected to contain and yield by `route`, from the factors in force.
+pub(crate) async fn expected_now<C: ConnectionTrait>(
+    conn: &C,
+    route: Option<TreatmentRoute>,
+    c: &Contents,
+) -> AppResult<Expected> {
+    let table = factors::effective(conn).await?;
+    let est = estimate::content(c.rows().map(|r| Node { own_kg: c.own_kg(r), profile: c.profile(r) }), &table);
+    Ok(Expected {
+        materials: estimate::table(&est, route, &table),
+        unprofiled_kg: (est.unprofiled_kg * 1000.0).round() / 1000.0,
+    })
+}
+
 /// A lot as its page shows it.
 pub async fn detail<C: ConnectionTrait>(conn: &C, id: LotId) -> AppResult<LotDetail> {
     let lot = Lot::try_from(lot_row(conn, id).await?)?;
@@ -204,15 +218,22 @@ pub async fn detail<C: ConnectionTrait>(conn: &C, id: LotId) -> AppResult<LotDet
         None => None,
     };
     let (items, c) = lot_contents(conn, id).await?;
-    let table = factors::effective(conn).await?;
-    let report = recovery_report::Entity::find()
-        .filter(recovery_report::Column::LotId.eq(id.0))
-        .one(conn)
-        .await?
-        .map(RecoveryReport::try_from)
-        .transpose()?;
-    let est = estimate::content(c.rows().map(|r| Node { own_kg: c.own_kg(r), profile: c.profile(r) }), &table);
-    let materials = estimate::table(&est, lot.route, &table, report.as_ref());
+    let report_row = recovery_report::Entity::find().filter(recovery_report::Column::LotId.eq(id.0)).one(conn).await?;
+    let frozen = match report_row.as_ref().and_then(|r| r.expected.clone().map(|e| (r.id, r.created_at, e))) {
+        Some((rid, at, e)) => Some((
+            at,
+            serde_json::from_value::<Expected>(e).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("unreadable estimate in recovery report {rid}: {e}"))
+            })?,
+        )),
+        None => None,
+    };
+    let report = report_row.map(RecoveryReport::try_from).transpose()?;
+    let (estimated_at, expected) = match frozen {
+        Some((at, e)) => (Some(at), e),
+        None => (None, expected_now(conn, lot.route, &c).await?),
+    };
+    let materials = estimate::against(expected.materials, report.as_ref());
     let cats: Vec<(Option<WeeeCategory>, f64)> =
         c.roots.iter().map(|r| (c.category(r), c.per_root.get(&r.id).map(|v| v.0).unwrap_or(0.0))).collect();
     let (lead, categories) = estimate::category(&cats);
@@ -308,8 +329,9 @@ pub async fn detail<C: ConnectionTrait>(conn: &C, id: LotId) -> AppResult<LotDet
         weight_gap_large,
         hazardous,
         categories,
-        unprofiled_kg: (est.unprofiled_kg * 1000.0).round() / 1000.0,
+        unprofiled_kg: expected.unprofiled_kg,
         materials,
+        estimated_at,
         custody: custody_rows(conn, id).await?,
         report,
         rates,

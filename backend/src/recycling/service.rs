@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::model::{
     AddItems, CustodyEntry, Lot, LotChange, LotPatch, NewCustody, NewLot, NewReport, RemoveItems, ShipLot, number,
 };
-use super::query::{contents_of, in_lots, item_rows, lot_row};
+use super::query::{contents_of, expected_now, in_lots, item_rows, lot_contents, lot_row};
 use crate::assets::{self, repo};
 use crate::audit::{self, snapshot};
 use crate::context::Ctx;
@@ -23,8 +23,8 @@ use crate::error::{AppError, AppResult, Problems};
 use crate::ids::{LotId, VendorId};
 use crate::lifecycle::{self, pool};
 use crate::rules::eol::export_needs_override;
-use crate::rules::{Destination, LotStatus, Material, State};
-use crate::sanitization::gate::{self, Release};
+use crate::rules::{Destination, LotStatus, Material, State, TreatmentRoute};
+use crate::sanitization::gate::Release;
 use crate::text;
 use crate::vendors::{self, Vendor};
 
@@ -265,8 +265,13 @@ pub async fn add_items(db: &Db, ctx: &Ctx, id: LotId, input: AddItems) -> AppRes
             format!("{} item(s) cannot go into lot {}: {}", blockers.len(), number(&lot.id), named(&blockers)),
         ));
     }
-    let asset_ids: Vec<crate::ids::AssetId> = ids.iter().map(|i| crate::ids::AssetId(*i)).collect();
-    gate::check(&*txn, &asset_ids, Release::Recycling).await?;
+    // The gate on the trees the plan read.
+    let what = match rows.as_slice() {
+        [one] => one.asset_tag.clone(),
+        _ => format!("the {} items", rows.len()),
+    };
+    let mut plan = plan;
+    plan.gate(&*txn, &what, Release::Recycling).await?;
     let new_rows: Vec<recycling_lot_item::ActiveModel> = rows
         .iter()
         .map(|r| {
@@ -402,18 +407,14 @@ pub async fn ship(db: &Db, ctx: &Ctx, id: LotId, input: ShipLot) -> AppResult<Lo
     }
     let ids: Vec<Uuid> = items.iter().map(|i| i.asset_id).collect();
     let roots = repo::find_many(&*txn, &ids).await?;
-    let plan = lifecycle::plan_many(&*txn, &roots, State::InRecycling).await?;
+    let mut plan = lifecycle::plan_many(&*txn, &roots, State::InRecycling).await?;
     if let Some(e) = plan.refusal(State::InRecycling) {
         return Err(e);
     }
-    // The data gate on the trees just read (`apply_plan` runs it again as it moves them).
-    let rows: Vec<&asset::Model> = plan.rows.iter().map(|(r, _)| r).collect();
-    let blocking = gate::blockers(&*txn, &rows, Release::Recycling).await?;
-    if !blocking.is_empty() {
-        return Err(gate::refusal(&format!("lot {}", number(&lot.id)), Release::Recycling, blocking));
-    }
+    // The data gate on the trees just read (`apply_plan` then knows they passed).
+    plan.gate(&*txn, &format!("lot {}", number(&lot.id)), Release::Recycling).await?;
     let parts: Vec<asset::Model> =
-        plan.rows.iter().filter(|(_, root)| root.is_some()).map(|(r, _)| r.clone()).collect();
+        plan.rows().iter().filter(|(_, root)| root.is_some()).map(|(r, _)| r.clone()).collect();
     let c = contents_of(&*txn, roots.clone(), parts).await?;
     let hazardous = c.hazardous();
     let needs_override = export_needs_override(&vendor.country, hazardous);
@@ -608,10 +609,15 @@ pub async fn enter_report(db: &Db, ctx: &Ctx, id: LotId, input: NewReport) -> Ap
         );
     }
     p.into_result()?;
-    let ids: Vec<Uuid> = item_rows(&*txn, id).await?.iter().map(|i| i.asset_id).collect();
+    // The estimate the report is set against, kept with it: what the lot held (its
+    // contents as they left, the masses and factors in force now).
+    let (_, contents) = lot_contents(&*txn, id).await?;
+    let route = lot.route.as_deref().and_then(TreatmentRoute::parse);
+    let expected = expected_now(&*txn, route, &contents).await?;
+    let expected = serde_json::to_value(&expected).map_err(|e| AppError::Internal(e.into()))?;
     // Items written off while at the recycler (lost) stay as they are.
     let roots: Vec<asset::Model> =
-        repo::find_many(&*txn, &ids).await?.into_iter().filter(|r| r.state == State::InRecycling.as_str()).collect();
+        contents.roots.into_iter().filter(|r| r.state == State::InRecycling.as_str()).collect();
     let reason = format!("recovered: certificate of recycling {cert} ({})", number(&lot.id));
     let payload = serde_json::json!({"lot_id": id, "certificate_id": cert});
     lifecycle::apply_many(&txn, ctx, &roots, State::Recovered, &reason, payload).await?;
@@ -625,6 +631,7 @@ pub async fn enter_report(db: &Db, ctx: &Ctx, id: LotId, input: NewReport) -> Ap
         energy_recovery_kg: input.energy_recovery_kg,
         disposal_kg: input.disposal_kg,
         note,
+        expected: Some(expected),
         entered_by: ctx.actor.name.clone(),
         created_at: ctx.now,
     };

@@ -14,6 +14,9 @@ pub struct Model {
     pub energy_recovery_kg: f64,
     pub disposal_kg: f64,
     pub note: String,
+    /// The estimate the report was set against, frozen when it was entered
+    /// (`recycling::Expected` as JSON); none for reports entered before it was kept.
+    pub expected: Option<Json>,
     pub entered_by: String,
     pub created_at: DateTimeUtc,
 }
