@@ -620,3 +620,35 @@ db_test! {
         assert_eq!(app.transition(&other, "deployed").await.status, 200);
     }
 }
+
+db_test! {
+    async fn racing_saves_of_one_part_record_it_once(app: TestApp) {
+        let site = s(&app.site("Frankfurt").await, "id");
+        let dimm = model(app, json!({"manufacturer": "Samsung", "model_number": "M393A4K40", "kind": "dimm", "mass_kg": 0.03})).await;
+        let srv = model(app, json!({"manufacturer": "Dell", "model_number": "R740", "kind": "server", "mass_kg": 20.0})).await;
+        let r = server(app, "R", &srv, &site, &[("R-D1", "dimm", &dimm), ("R-D2", "dimm", &dimm)]).await;
+        assert_eq!(app.transition(&r, "retired").await.status, 200);
+        let job = s(&app.post_json("/api/v1/dismantle-jobs", &json!({"asset_id": r})).await.json(), "id");
+        // Eight benches scan the same DIMM at once, four for the pool and four for the bin:
+        // exactly one save records it; the others are told it is recorded already.
+        let path = format!("/api/v1/dismantle-jobs/{job}/parts");
+        let tries = (0..8).map(|i| {
+            let path = path.clone();
+            let dest = if i % 2 == 0 { "spare_pool" } else { "recycling_bin" };
+            async move { app.post_json(&path, &json!({"code": "SN-R-D1", "destination": dest})).await }
+        });
+        let results = futures_util::future::join_all(tries).await;
+        let ok: Vec<&Resp> = results.iter().filter(|r| r.status == 200).collect();
+        assert_eq!(ok.len(), 1, "{:?}", results.iter().map(|r| (r.status, r.text.clone())).collect::<Vec<_>>());
+        for r in results.iter().filter(|r| r.status != 200) {
+            assert_eq!((r.status, err(r).0.as_str()), (409, "already_recorded"), "{}", r.text);
+        }
+        let line = job_line(app, &job, "R-D1").await;
+        assert_eq!(line["destination"], ok[0].json()["line"]["destination"], "the line holds the one save that won");
+        assert_eq!(line["version"], 2, "written once: {line}");
+        let audit = app.get("/api/v1/audit?action=dismantle.record").await.json();
+        assert_eq!(audit["items"].as_array().unwrap().len(), 1, "one audit entry: {audit}");
+        assert_eq!(job_line(app, &job, "R-D2").await["destination"], Value::Null);
+        assert_eq!(app.get("/api/v1/audit/verify").await.json()["ok"], true);
+    }
+}

@@ -12,7 +12,7 @@ use sea_orm::{
 use super::model::{Job, JobDetail, JobQuery, Line, LineRow, PoolEntry, PoolGroup, PoolQuery, PoolView};
 use crate::assets::repo;
 use crate::catalog;
-use crate::db::entities::{asset, dismantle_job, harvest_line, pool_stay};
+use crate::db::entities::{asset, dismantle_job, harvest_line, pool_stay, site};
 use crate::db::short_id;
 use crate::error::{AppError, AppResult};
 use crate::ids::{AssetId, JobId, LineId, ModelId, RepairId, SiteId, StayId};
@@ -244,26 +244,54 @@ pub(crate) async fn lines_of<C: ConnectionTrait>(conn: &C, rows: &[harvest_line:
     to_lines(rows, &labels)
 }
 
-/// A job as its bench sheet shows it: the donor and every expected part.
+/// A job with what its sheet shows of the donor and the site, in one query.
+#[derive(FromQueryResult)]
+struct JobHead {
+    #[sea_orm(nested)]
+    job: dismantle_job::Model,
+    donor_tag: String,
+    donor_kind: String,
+    donor_state: String,
+    donor_model_id: Option<uuid::Uuid>,
+    site_name: Option<String>,
+}
+
+/// A job as its bench sheet shows it: the donor and every expected part. Three queries:
+/// the job with its donor and site, the lines with their parts, the models' labels.
 pub async fn detail<C: ConnectionTrait>(conn: &C, id: JobId) -> AppResult<JobDetail> {
-    let job = job_row(conn, id).await?;
-    let donor = repo::find(conn, AssetId(job.asset_id)).await?;
-    let (donor_kind, donor_state) = repo::kind_state(&donor)?;
+    let donor = dismantle_job::Entity::belongs_to(asset::Entity)
+        .from(dismantle_job::Column::AssetId)
+        .to(asset::Column::Id)
+        .into();
+    let site =
+        dismantle_job::Entity::belongs_to(site::Entity).from(dismantle_job::Column::SiteId).to(site::Column::Id).into();
+    let head = dismantle_job::Entity::find_by_id(id.0)
+        .join(JoinType::InnerJoin, donor)
+        .join(JoinType::LeftJoin, site)
+        .column_as(asset::Column::AssetTag, "donor_tag")
+        .column_as(asset::Column::Kind, "donor_kind")
+        .column_as(asset::Column::State, "donor_state")
+        .column_as(asset::Column::ModelId, "donor_model_id")
+        .column_as(site::Column::Name, "site_name")
+        .into_model::<JobHead>()
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::not_found("dismantle job", id))?;
+    let unreadable =
+        |what: &str, v: &str| AppError::Internal(anyhow::anyhow!("unreadable donor {what} {v:?} of job {id}"));
+    let donor_kind = AssetKind::parse(&head.donor_kind).ok_or_else(|| unreadable("kind", &head.donor_kind))?;
+    let donor_state = State::parse(&head.donor_state).ok_or_else(|| unreadable("state", &head.donor_state))?;
     let rows = sheet_rows(conn, id).await?;
-    let labels = model_labels(conn, &rows, donor.model_id).await?;
-    let donor_model = donor.model_id.and_then(|m| labels.get(&ModelId(m)).cloned()).unwrap_or_default();
+    let labels = model_labels(conn, &rows, head.donor_model_id).await?;
+    let donor_model = head.donor_model_id.and_then(|m| labels.get(&ModelId(m)).cloned()).unwrap_or_default();
     let lines = to_lines(rows, &labels)?;
-    let site = match job.site_id {
-        Some(s) => sites::by_ids(conn, &[SiteId(s)]).await?.pop().map(|s| s.name).unwrap_or_default(),
-        None => String::new(),
-    };
     Ok(JobDetail {
-        job: Job::try_from(job)?,
-        donor_tag: donor.asset_tag,
+        job: Job::try_from(head.job)?,
+        donor_tag: head.donor_tag,
         donor_kind,
         donor_state,
         donor_model,
-        site,
+        site: head.site_name.unwrap_or_default(),
         recorded: lines.iter().filter(|l| l.is_recorded()).count(),
         lines,
     })

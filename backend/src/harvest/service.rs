@@ -242,6 +242,14 @@ async fn register_found(
 }
 
 /// Records one part: its test, grades, mass and destination, or that it is missing.
+///
+/// The common save, a registered part scanned by its serial or tag, reads everything it
+/// checks before the write transaction: every other write waits while one is open (on
+/// SQLite for the one writer, on PostgreSQL for the chain head's lock), so the
+/// transaction only checks that the job is still open and swaps the line on the version
+/// it read. If the line changed meanwhile, or anything is out of the ordinary (a refusal to
+/// explain, a part found at the bench, a line picked by id, a part marked missing), the
+/// save runs whole inside the transaction instead, which says exactly what happened.
 pub async fn record(db: &Db, ctx: &Ctx, id: JobId, input: RecordPart) -> AppResult<Recorded> {
     let mut p = Problems::default();
     let mass = text::number_in(&mut p, "mass_kg", input.mass_kg, 0.0, 10_000.0);
@@ -253,6 +261,50 @@ pub async fn record(db: &Db, ctx: &Ctx, id: JobId, input: RecordPart) -> AppResu
             "a missing part has no destination and cannot be registered as found",
         ));
     }
+    if let (None, Some(code), false) = (input.line_id, code.as_deref(), input.missing)
+        && let Some(done) = record_scanned(db, ctx, id, &input, code, mass).await?
+    {
+        return Ok(done);
+    }
+    record_in_txn(db, ctx, id, input, code, mass).await
+}
+
+/// [`record`]'s quick path; `None` sends the save down the whole path.
+async fn record_scanned(
+    db: &Db,
+    ctx: &Ctx,
+    id: JobId,
+    input: &RecordPart,
+    code: &str,
+    mass: Option<f64>,
+) -> AppResult<Option<Recorded>> {
+    let conn = db.conn();
+    if job_row(conn, id).await?.status != WorkStatus::Open.as_str() {
+        return Ok(None);
+    }
+    let Some((row, part)) = scanned_line(conn, id, code).await? else { return Ok(None) };
+    let label = part.asset_tag.clone();
+    let Ok(outcome) = decide(conn, &label, &row, Some(&part), input).await else { return Ok(None) };
+    let txn = db.write().await?;
+    open_job(&txn, id).await?;
+    let saved = match write_line(&txn, ctx, id, &row, outcome, input, mass, &label, false).await {
+        // Recorded by someone else since it was read.
+        Err(AppError::Conflict { code: "concurrent_change", .. }) => return Ok(None),
+        other => other?,
+    };
+    txn.commit().await?;
+    Ok(Some(shown_after(db, id, saved, false).await?))
+}
+
+/// [`record`] read and written inside the write transaction.
+async fn record_in_txn(
+    db: &Db,
+    ctx: &Ctx,
+    id: JobId,
+    input: RecordPart,
+    code: Option<String>,
+    mass: Option<f64>,
+) -> AppResult<Recorded> {
     let txn = db.write().await?;
     let job = open_job(&txn, id).await?;
     // The scanned part and its line come through the indexes: a save reads a few rows,
@@ -309,6 +361,22 @@ pub async fn record(db: &Db, ctx: &Ctx, id: JobId, input: RecordPart) -> AppResu
         (None, None) => return Err(AppError::invalid("code", "scan a part's serial or tag")),
     };
     let label = part.as_ref().map(|p| p.asset_tag.clone()).unwrap_or_else(|| format!("line {}", row.ordinal + 1));
+    let outcome = decide(&*txn, &label, &row, part.as_ref(), &input).await?;
+    let saved = write_line(&txn, ctx, id, &row, outcome, &input, mass, &label, registered).await?;
+    txn.commit().await?;
+    shown_after(db, id, saved, registered).await
+}
+
+/// The test and destination a save gives `row`: refused if the line was recorded already,
+/// if the client saw another version, if a part is needed and not registered, or if the
+/// destination is not allowed for the part (the data gate's included).
+async fn decide<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    label: &str,
+    row: &harvest_line::Model,
+    part: Option<&asset::Model>,
+    input: &RecordPart,
+) -> AppResult<(Option<TestResult>, Option<Destination>)> {
     if row.missing || row.destination.is_some() {
         let what = if row.missing {
             "missing".to_owned()
@@ -329,33 +397,48 @@ pub async fn record(db: &Db, ctx: &Ctx, id: JobId, input: RecordPart) -> AppResu
             ),
         ));
     }
-    check_version::<harvest_line::Entity>(&row, input.version)?;
+    check_version::<harvest_line::Entity>(row, input.version)?;
+    if input.missing {
+        return Ok((None, None));
+    }
     let kind = AssetKind::parse(&row.expected_kind).unwrap_or(AssetKind::Other);
-    let (test, destination) = if input.missing {
-        (None, None)
-    } else {
-        let Some(part) = &part else {
-            return Err(AppError::invalid(
-                "line_id",
-                format!(
-                    "{label} expects a {} that is not registered: scan its serial to register it, or mark it missing",
-                    kind.label().to_lowercase()
-                ),
-            ));
-        };
-        let test = input.test_result.unwrap_or(TestResult::Passed);
-        let dest = input.destination.unwrap_or(if test == TestResult::Failed {
-            Destination::RecyclingBin
-        } else {
-            Destination::SparePool
-        });
-        let (pk, _) = repo::kind_state(part)?;
-        if let Some(why) = dest.refusal(pk, test, gate::clears(&*txn, part, dest).await?) {
-            return Err(AppError::conflict("destination_refused", Some("destination"), format!("{label}: {why}")));
-        }
-        (Some(test), Some(dest))
+    let Some(part) = part else {
+        return Err(AppError::invalid(
+            "line_id",
+            format!(
+                "{label} expects a {} that is not registered: scan its serial to register it, or mark it missing",
+                kind.label().to_lowercase()
+            ),
+        ));
     };
-    let saved = save_versioned::<harvest_line::Entity, _>(&*txn, ctx.now, &row, None, |am| {
+    let test = input.test_result.unwrap_or(TestResult::Passed);
+    let dest = input.destination.unwrap_or(if test == TestResult::Failed {
+        Destination::RecyclingBin
+    } else {
+        Destination::SparePool
+    });
+    let (pk, _) = repo::kind_state(part)?;
+    if let Some(why) = dest.refusal(pk, test, gate::clears(conn, part, dest).await?) {
+        return Err(AppError::conflict("destination_refused", Some("destination"), format!("{label}: {why}")));
+    }
+    Ok((Some(test), Some(dest)))
+}
+
+/// Writes what [`decide`] gave to the line (compare-and-swap on the version read), with
+/// its audit entry.
+#[allow(clippy::too_many_arguments)]
+async fn write_line(
+    txn: &WriteTxn,
+    ctx: &Ctx,
+    id: JobId,
+    row: &harvest_line::Model,
+    (test, destination): (Option<TestResult>, Option<Destination>),
+    input: &RecordPart,
+    mass: Option<f64>,
+    label: &str,
+    registered: bool,
+) -> AppResult<harvest_line::Model> {
+    let saved = save_versioned::<harvest_line::Entity, _>(&**txn, ctx.now, row, None, |am| {
         am.test_result = Set(test.map(|t| t.as_str().to_owned()));
         am.grade_functional = Set(input.grade.functional.map(|g| g.as_str().to_owned()));
         am.grade_cosmetic = Set(input.grade.cosmetic.map(|g| g.as_str().to_owned()));
@@ -368,7 +451,7 @@ pub async fn record(db: &Db, ctx: &Ctx, id: JobId, input: RecordPart) -> AppResu
     })
     .await?;
     audit::record(
-        &txn,
+        txn,
         ctx,
         "dismantle.record",
         "dismantle_job",
@@ -380,9 +463,12 @@ pub async fn record(db: &Db, ctx: &Ctx, id: JobId, input: RecordPart) -> AppResu
         })),
     )
     .await?;
-    txn.commit().await?;
-    // What the bench shows next is read after the commit, outside the write transaction:
-    // every other write waits while one is open (on PostgreSQL for the chain head's lock).
+    Ok(saved)
+}
+
+/// What the bench shows after a save (the lines left, the saved line's labels), read after
+/// the commit, outside the write transaction.
+async fn shown_after(db: &Db, id: JobId, saved: harvest_line::Model, registered: bool) -> AppResult<Recorded> {
     let remaining = unrecorded(db.conn(), id).await? as usize;
     let mut lines = lines_of(db.conn(), std::slice::from_ref(&saved)).await?;
     let line = lines.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("line vanished")))?;
