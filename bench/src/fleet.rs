@@ -106,33 +106,7 @@ pub async fn generate(db: &Db, servers: usize) -> anyhow::Result<Fleet> {
                 State::Deployed => Some(WorkloadTier::GeneralCompute),
                 _ => None,
             };
-            batch.push(NewAsset {
-                asset_tag: tag.clone(),
-                serial: Some(format!("SV{n:08X}")),
-                model_id: Some(models[n % 2]),
-                site_id: Some(sites[n % sites.len()]),
-                state: Some(state),
-                workload_tier: workload,
-                ..Default::default()
-            });
-            let part = |suffix: &str, model: ModelId, parent: &str| NewAsset {
-                asset_tag: format!("{tag}-{suffix}"),
-                serial: Some(format!("{suffix}{n:08X}")),
-                model_id: Some(model),
-                parent_tag: Some(parent.to_owned()),
-                state: Some(state),
-                ..Default::default()
-            };
-            let board = format!("{tag}-B");
-            batch.push(part("B", models[2], &tag));
-            for c in 0..2 {
-                batch.push(part(&format!("C{c}"), models[3], &board));
-            }
-            for d in 0..4 {
-                batch.push(part(&format!("M{d}"), models[4], &board));
-            }
-            batch.push(part("N0", models[5], &tag));
-            batch.push(part("P0", models[6], &tag));
+            batch.extend(server_tree(&tag, n, &models, sites[n % sites.len()], state, workload));
             if n % 97 == 0 {
                 tags.push(tag);
             }
@@ -157,6 +131,47 @@ pub async fn generate(db: &Db, servers: usize) -> anyhow::Result<Fleet> {
     );
     let (token, cookie, csrf) = bench_user(db, &ctx).await.context("creating the bench admin")?;
     Ok(Fleet { token, cookie, csrf, sites, models, sample, tags })
+}
+
+/// A fleet server and its parts (a board with 2 CPUs and 4 DIMMs, an NVMe drive, a PSU),
+/// all in `state`, as `register` takes them (parents first). `models` is the fleet's list.
+pub fn server_tree(
+    tag: &str,
+    n: usize,
+    models: &[ModelId],
+    site: SiteId,
+    state: State,
+    workload: Option<WorkloadTier>,
+) -> Vec<NewAsset> {
+    let mut tree = Vec::with_capacity(PARTS + 1);
+    tree.push(NewAsset {
+        asset_tag: tag.to_owned(),
+        serial: Some(format!("SV{n:08X}")),
+        model_id: Some(models[n % 2]),
+        site_id: Some(site),
+        state: Some(state),
+        workload_tier: workload,
+        ..Default::default()
+    });
+    let part = |suffix: &str, model: ModelId, parent: &str| NewAsset {
+        asset_tag: format!("{tag}-{suffix}"),
+        serial: Some(format!("{suffix}{n:08X}")),
+        model_id: Some(model),
+        parent_tag: Some(parent.to_owned()),
+        state: Some(state),
+        ..Default::default()
+    };
+    let board = format!("{tag}-B");
+    tree.push(part("B", models[2], tag));
+    for c in 0..2 {
+        tree.push(part(&format!("C{c}"), models[3], &board));
+    }
+    for d in 0..4 {
+        tree.push(part(&format!("M{d}"), models[4], &board));
+    }
+    tree.push(part("N0", models[5], tag));
+    tree.push(part("P0", models[6], tag));
+    tree
 }
 
 /// An admin for the load generator, with an API token and a session (its cookie and CSRF

@@ -7,9 +7,15 @@
 //! `reloop-bench serve-child` (hidden), which runs reloop's `serve` through the library. So
 //! the bench needs no built `reloop` binary, and the product binary links no HTTP client.
 
+/// The same allocator as the `reloop` binary (backend/src/main.rs): the server this bench
+/// measures is this binary, as `serve-child`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod donors;
 mod fleet;
 mod load;
+mod lot;
 mod scratch;
 mod server;
 
@@ -64,6 +70,10 @@ pub struct BenchArgs {
     /// loads room for 2,000 saves per second each (the bench reports parts left over).
     #[arg(long)]
     pub donors: Option<usize>,
+    /// Whole servers (with their 9 parts each) in the recycling lot built and shipped after
+    /// the page loads; 0 skips it.
+    #[arg(long, default_value_t = 10_000)]
+    pub lot: usize,
     /// A PostgreSQL server to bench on (a fresh database is created there and dropped
     /// afterwards), e.g. postgres://postgres@127.0.0.1:5432/postgres. Default: a fresh
     /// SQLite file under RELOOP_DATA_DIR/bench.
@@ -167,11 +177,29 @@ async fn measure(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     let rss = server::peak_rss_kib(pid);
     server.stop().await;
     let outcome = outcome?;
+    let lot = if args.lot > 0 {
+        let db = Db::connect(url, 8).await.context("connecting to the bench database")?.with_chain_key(key);
+        let lot = lot::run(&db, &fleet, args.lot).await;
+        db.close().await.ok();
+        Some(lot?)
+    } else {
+        None
+    };
     println!();
     println!("| page | requests | req/s | p50 ms | p99 ms | errors |");
     println!("|---|---:|---:|---:|---:|---:|");
     for r in &outcome {
         println!("| {} | {} | {:.0} | {:.1} | {:.1} | {} |", r.name, r.count, r.rate, r.p50_ms, r.p99_ms, r.errors);
+    }
+    if let Some(l) = lot {
+        println!(
+            "\nrecycling lot of {} servers: registered in {:.1} s, {} drives sanitized (a record each) in {:.1} s",
+            l.servers, l.register_s, l.servers, l.sanitize_s
+        );
+        println!("| step | items | seconds |");
+        println!("|---|---:|---:|");
+        println!("| add the servers (one request) | {} | {:.2} |", l.servers, l.add_s);
+        println!("| ship (one transaction) | {} | {:.2} |", l.moved, l.ship_s);
     }
     match rss {
         Some(kib) => println!("\nserver peak RSS: {:.1} MiB", kib as f64 / 1024.0),
