@@ -19,6 +19,12 @@ use crate::rules::{
 };
 use crate::text;
 
+/// The random end of a UUIDv7, as a certificate number's suffix.
+fn certificate_suffix(id: &uuid::Uuid) -> String {
+    let s = id.simple().to_string();
+    s[s.len() - 16..].to_uppercase()
+}
+
 /// How a device was sanitized (a record's fields other than the device).
 struct Spec {
     class: MethodClass,
@@ -129,7 +135,10 @@ async fn record_in(
             }
             c
         }
-        None => format!("SAN-{}-{}", ended.format("%Y%m%d"), short_id(&id)),
+        // The record id's last 16 hex digits: 62 random bits, so a station recording
+        // thousands of devices a day never issues one twice (8 digits, 32 bits, did: about
+        // one day in a hundred at 10,000 records).
+        None => format!("SAN-{}-{}", ended.format("%Y%m%d"), certificate_suffix(&id)),
     };
     let host = match device.parent_id {
         Some(p) => Some(repo::find(&**txn, AssetId(p)).await?),
@@ -348,4 +357,18 @@ pub async fn close_batch(db: &Db, ctx: &Ctx, batch: uuid::Uuid, version: i32) ->
     .await?;
     txn.commit().await?;
     Ok(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::certificate_suffix;
+
+    #[test]
+    fn issued_certificate_numbers_carry_sixteen_random_hex_digits() {
+        let ids: Vec<uuid::Uuid> = (0..100_000).map(|_| uuid::Uuid::now_v7()).collect();
+        let suffixes: std::collections::HashSet<String> = ids.iter().map(certificate_suffix).collect();
+        assert_eq!(suffixes.len(), ids.len(), "no suffix issued twice");
+        let id = uuid::Uuid::parse_str("01a232d9-72df-73da-a66b-a6b7f8b102dd").unwrap();
+        assert_eq!(certificate_suffix(&id), "A66BA6B7F8B102DD");
+    }
 }
