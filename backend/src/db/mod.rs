@@ -25,7 +25,7 @@ pub mod versioned;
 
 pub use key::ChainKey;
 
-pub use versioned::{Versioned, check_version, save_versioned, save_versioned_many, short_id};
+pub use versioned::{Versioned, check_version, id_tail, save_versioned, save_versioned_many, short_id};
 
 use std::ops::Deref;
 use std::sync::Arc;

@@ -167,6 +167,11 @@ versioned!(recycling_factor, "reference factor", |row| format!("{} {} {}", row.k
 /// The last eight hex digits of a UUIDv7 (its random part): how people name an order or a
 /// job ("R-3f9a01bc") without reading the whole id.
 pub fn short_id(id: &uuid::Uuid) -> String {
+    id_tail(id, 8)
+}
+
+/// The last `digits` hex digits of a UUIDv7, upper case (at most 16: its random end).
+pub fn id_tail(id: &uuid::Uuid, digits: usize) -> String {
     let s = id.simple().to_string();
-    s[s.len() - 8..].to_uppercase()
+    s[s.len() - digits.min(16)..].to_uppercase()
 }

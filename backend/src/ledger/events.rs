@@ -9,8 +9,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, IdenStatic, IntoActiveModel, Iterable,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -159,25 +159,16 @@ async fn insert(conn: &DatabaseTransaction, rows: Vec<ev::Model>) -> AppResult<(
             .await?;
         return Ok(());
     }
-    let json: Vec<serde_json::Value> = rows
-        .into_iter()
-        .map(|r| {
-            serde_json::json!({
-                "id": r.id, "asset_id": r.asset_id, "kind": r.kind, "from_value": r.from_value,
-                "to_value": r.to_value, "related_asset_id": r.related_asset_id, "actor": r.actor,
-                "reason": r.reason, "payload": r.payload, "occurred_at": r.occurred_at, "seq": r.seq,
-                "actor_id": r.actor_id, "prev_hash": r.prev_hash, "hash": r.hash,
-            })
-        })
-        .collect();
-    let cols = "id, asset_id, kind, from_value, to_value, related_asset_id, actor, reason, payload, occurred_at, seq, actor_id, prev_hash, hash";
+    // The entity's own columns and rows, so a column added to it is carried here too.
+    let cols = ev::Column::iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+    let json = serde_json::to_value(&rows).map_err(|e| AppError::Internal(e.into()))?;
     let sql = format!(
         "INSERT INTO lifecycle_events ({cols}) SELECT {cols} FROM jsonb_populate_recordset(NULL::lifecycle_events, $1)"
     );
     conn.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         sql,
-        [sea_orm::Value::Json(Some(Box::new(serde_json::Value::Array(json))))],
+        [sea_orm::Value::Json(Some(Box::new(json)))],
     ))
     .await?;
     Ok(())

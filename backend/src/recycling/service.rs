@@ -255,7 +255,7 @@ pub async fn add_items(db: &Db, ctx: &Ctx, id: LotId, input: AddItems) -> AppRes
             blockers.push(format!("{} is already in {which}", r.asset_tag));
         }
     }
-    let plan = lifecycle::plan_many(&*txn, &rows, State::InRecycling).await?;
+    let mut plan = lifecycle::plan_many(&*txn, &rows, State::InRecycling).await?;
     blockers.extend(plan.blockers.iter().cloned());
     if !blockers.is_empty() {
         let explicit_blocked = rows.iter().any(|r| explicit.contains(&r.id));
@@ -270,7 +270,6 @@ pub async fn add_items(db: &Db, ctx: &Ctx, id: LotId, input: AddItems) -> AppRes
         [one] => one.asset_tag.clone(),
         _ => format!("the {} items", rows.len()),
     };
-    let mut plan = plan;
     plan.gate(&*txn, &what, Release::Recycling).await?;
     let new_rows: Vec<recycling_lot_item::ActiveModel> = rows
         .iter()

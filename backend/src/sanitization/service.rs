@@ -9,7 +9,7 @@ use crate::audit::{self, snapshot};
 use crate::catalog;
 use crate::context::Ctx;
 use crate::db::entities::{asset, sanitization_batch, sanitization_record};
-use crate::db::{Db, WriteTxn, save_versioned, short_id};
+use crate::db::{Db, WriteTxn, id_tail, save_versioned, short_id};
 use crate::error::{AppError, AppResult, Problems};
 use crate::ids::{AssetId, ModelId};
 use crate::lifecycle::gate::holds_data;
@@ -21,8 +21,7 @@ use crate::text;
 
 /// The random end of a UUIDv7, as a certificate number's suffix.
 fn certificate_suffix(id: &uuid::Uuid) -> String {
-    let s = id.simple().to_string();
-    s[s.len() - 16..].to_uppercase()
+    id_tail(id, 16)
 }
 
 /// How a device was sanitized (a record's fields other than the device).

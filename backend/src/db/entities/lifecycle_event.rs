@@ -1,6 +1,8 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+/// `Serialize` gives the batched append on PostgreSQL its rows as JSON, one key per column
+/// (`ledger::events`).
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "lifecycle_events")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
