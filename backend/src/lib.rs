@@ -32,6 +32,7 @@ pub mod ids;
 pub mod labels;
 pub mod ledger;
 pub mod lifecycle;
+pub mod policy;
 pub mod recycling;
 pub mod repairs;
 pub mod rules;
