@@ -257,6 +257,14 @@
       });
   }, true);
 
+  // Buttons with data-confirm ask before their form is sent (irreversible actions).
+  doc.addEventListener('click', function (ev) {
+    var b = ev.target && ev.target.closest ? ev.target.closest('button[data-confirm]') : null;
+    if (b && !window.confirm(b.getAttribute('data-confirm'))) {
+      ev.preventDefault();
+    }
+  }, true);
+
   function ready() {
     setupFlash();
     autofocusWide();

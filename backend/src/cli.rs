@@ -37,6 +37,17 @@ pub enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The policy engine.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Re-evaluate the fleet view ("Due for a decision") with the policy in force.
+    Refresh,
+    /// Check a policy pack file and print its problems (line, field, reason); exit 1 if any.
+    Check { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -241,6 +252,37 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
             if all_ok { Ok(()) } else { Err(anyhow::anyhow!("the audit chain is broken")) }
         }
+        Some(Command::Policy(PolicyCommand::Refresh)) => {
+            let db = open(&settings, true).await?;
+            let started = std::time::Instant::now();
+            let run = crate::policy::refresh(&db, chrono::Utc::now(), "cli")
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            println!(
+                "fleet evaluated with policy version {} in {:.1} s: {} items, {} due",
+                run.policy_version,
+                started.elapsed().as_secs_f64(),
+                run.evaluated,
+                run.due
+            );
+            Ok(())
+        }
+        Some(Command::Policy(PolicyCommand::Check { file })) => {
+            let db = open(&settings, true).await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            match crate::policy::check(db.conn(), &text).await {
+                Ok(p) => {
+                    println!("{}: valid ({} rules, {} tiers)", file.display(), p.rules.len(), p.tiers.len());
+                    Ok(())
+                }
+                Err(e) => {
+                    for f in e.field_errors() {
+                        eprintln!("{}: {}: {}", file.display(), f.field, f.message);
+                    }
+                    anyhow::bail!("{} is not a valid policy pack", file.display())
+                }
+            }
+        }
         Some(Command::Audit(AuditCommand::Anchor)) => {
             let db = open(&settings, true).await?;
             let bar = Progress::new(true);
@@ -376,6 +418,13 @@ async fn load_demo(db: &Db) -> anyhow::Result<()> {
     match crate::demo::load_if_empty(db).await.context("loading the demo fleet")? {
         Some(summary) => {
             println!("demo fleet loaded: {summary}");
+            let run = crate::policy::refresh(db, chrono::Utc::now(), "demo")
+                .await
+                .map_err(|e| anyhow::anyhow!("evaluating the demo fleet: {}", describe(&e)))?;
+            println!(
+                "fleet evaluated with policy version {}: {} items, {} due for a decision",
+                run.policy_version, run.evaluated, run.due
+            );
             if crate::auth::users::count(db.conn()).await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 {
                 println!(
                     "no accounts yet: open /setup in the browser, or run `reloop user create --username NAME --role admin`"

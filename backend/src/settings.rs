@@ -48,6 +48,10 @@ pub struct Settings {
     /// absolute http(s), no query or fragment, no trailing slash. QR labels encode
     /// `{public_url}/assets/{id}`.
     pub public_url: String,
+    /// How often the server re-evaluates the fleet view with the policy in force
+    /// (`RELOOP_POLICY_REFRESH_MINUTES`, default 60; 0: only when a policy is saved or a
+    /// refresh is asked for).
+    pub policy_refresh_minutes: u64,
 }
 
 impl Settings {
@@ -109,6 +113,7 @@ impl Settings {
         let public_url = public_url(non_empty("RELOOP_PUBLIC_URL"), bind)?;
         Ok(Settings {
             public_url,
+            policy_refresh_minutes: parse_num("RELOOP_POLICY_REFRESH_MINUTES", 60)? as u64,
             secure_cookies: flag("RELOOP_SECURE_COOKIES", !bind.ip().is_loopback())?,
             session_idle_minutes: positive("RELOOP_SESSION_IDLE_MINUTES", 60)?,
             session_max_hours: positive("RELOOP_SESSION_MAX_HOURS", 12)?,

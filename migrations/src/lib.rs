@@ -19,6 +19,7 @@ mod m20261201_000004_create_bench;
 mod m20261201_000006_create_sanitization;
 mod m20261201_000007_create_end_of_life;
 mod m20261201_000008_freeze_recovery_estimate;
+mod m20261201_000009_create_policy;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_create_sanitization::Migration),
             Box::new(m20261201_000007_create_end_of_life::Migration),
             Box::new(m20261201_000008_freeze_recovery_estimate::Migration),
+            Box::new(m20261201_000009_create_policy::Migration),
         ]
     }
 }

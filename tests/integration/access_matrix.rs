@@ -82,6 +82,7 @@ async fn send(c: &reloop_tests::Client, method: &str, path: &str, api: bool) -> 
         ("GET", _) => c.get(path).await,
         ("POST", true) => c.post_json(path, &json!({})).await,
         ("PATCH", true) => c.patch_json(path, &json!({})).await,
+        ("PUT", true) => c.put_json(path, &json!({})).await,
         ("DELETE", true) => c.delete(path).await,
         ("POST", false) => c.post_form(path, &[]).await,
         (m, _) => panic!("no way to send {m}"),

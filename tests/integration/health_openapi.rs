@@ -81,6 +81,16 @@ db_test! {
             ("/api/v1/recycling-lots/{id}/custody", &["get", "post"]),
             ("/api/v1/recycling-lots/{id}/recovery", &["post"]),
             ("/api/v1/recycling-factors", &["get", "post"]),
+            ("/api/v1/assets/{id}/suggestions", &["get"]),
+            ("/api/v1/assets/{id}/suggestions/accept", &["post"]),
+            ("/api/v1/policy", &["get", "put"]),
+            ("/api/v1/policy/versions", &["get"]),
+            ("/api/v1/policy/versions/{number}", &["get"]),
+            ("/api/v1/policy/check", &["post"]),
+            ("/api/v1/policy/dry-run", &["post"]),
+            ("/api/v1/policy/refresh", &["post"]),
+            ("/api/v1/fleet/due", &["get"]),
+            ("/api/v1/fleet/due.csv", &["get"]),
         ];
         let paths = doc["paths"].as_object().expect("paths");
         for (path, methods) in expected {
@@ -91,7 +101,7 @@ db_test! {
         assert_eq!(paths.len(), expected.len(), "documented paths: {:?}", paths.keys().collect::<Vec<_>>());
         // Schemas referenced by the operations exist.
         let schemas = doc["components"]["schemas"].as_object().expect("schemas");
-        for name in ["Asset", "NewAsset", "AssetPatch", "TransitionRequest", "ErrorBody", "State", "AssetKind", "Site", "HardwareModel", "User", "TokenInfo", "AuditEntry", "ChainReport", "Repair", "RepairDetail", "Job", "JobDetail", "PoolView", "ReuseFigures", "FaultCategory", "Destination", "SanitizationRecord", "SanitizationBatch", "SanitizationBatchDetail", "MethodClass", "Blocker", "Vendor", "Lot", "LotDetail", "Factor", "Material", "TreatmentRoute", "CertScheme", "LotStatus", "WeeeCategory"] {
+        for name in ["Asset", "NewAsset", "AssetPatch", "TransitionRequest", "ErrorBody", "State", "AssetKind", "Site", "HardwareModel", "User", "TokenInfo", "AuditEntry", "ChainReport", "Repair", "RepairDetail", "Job", "JobDetail", "PoolView", "ReuseFigures", "FaultCategory", "Destination", "SanitizationRecord", "SanitizationBatch", "SanitizationBatchDetail", "MethodClass", "Blocker", "Vendor", "Lot", "LotDetail", "Factor", "Material", "TreatmentRoute", "CertScheme", "LotStatus", "WeeeCategory", "Suggestions", "Accept", "Accepted", "PolicyVersion", "PolicyDraft", "DryRun", "RunInfo", "FleetDue", "Disposition", "DueReason"] {
             assert!(schemas.contains_key(name), "schema {name} missing");
         }
         // Every reference resolves (a parameter's schema too, which no response check reads).

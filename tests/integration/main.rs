@@ -19,6 +19,7 @@ mod labels;
 mod lifecycle;
 mod openapi;
 mod pagination;
+mod policy;
 mod registry;
 mod sanitization;
 mod seams;

@@ -293,6 +293,43 @@ db_test! {
         c.check("POST", "/api/v1/recycling-factors", &app.post_json("/api/v1/recycling-factors", &factor).await);
         c.check("POST", "/api/v1/recycling-factors", &auditor.post_json("/api/v1/recycling-factors", &factor).await);
 
+        // The policy engine.
+        c.check("GET", "/api/v1/policy", &app.get("/api/v1/policy").await);
+        c.check("GET", "/api/v1/policy/versions", &app.get("/api/v1/policy/versions").await);
+        c.check("GET", "/api/v1/policy/versions/{number}", &app.get("/api/v1/policy/versions/1").await);
+        c.check("GET", "/api/v1/policy/versions/{number}", &app.get("/api/v1/policy/versions/9").await);
+        let pack = s(&app.get("/api/v1/policy").await.json(), "source");
+        // The shipped pack names replacement models this catalog does not have yet.
+        c.check("POST", "/api/v1/policy/check", &app.post_json("/api/v1/policy/check", &json!({"source": pack})).await);
+        for (mfr, number) in [("Dell", "PowerEdge R7625"), ("NVIDIA", "DGX H100")] {
+            let made = app.post_json("/api/v1/models", &json!({"manufacturer": mfr, "model_number": number, "kind": "server"})).await;
+            assert_eq!(made.status, 201, "{}", made.text);
+        }
+        c.check("POST", "/api/v1/policy/check", &app.post_json("/api/v1/policy/check", &json!({"source": pack})).await);
+        c.check("POST", "/api/v1/policy/check", &auditor.post_json("/api/v1/policy/check", &json!({"source": pack})).await);
+        c.check("POST", "/api/v1/policy/dry-run", &app.post_json("/api/v1/policy/dry-run", &json!({"source": pack})).await);
+        c.check("POST", "/api/v1/policy/dry-run", &app.post_json("/api/v1/policy/dry-run", &json!({"source": "name = "})).await);
+        c.check("PUT", "/api/v1/policy", &app.put_json("/api/v1/policy", &json!({"source": pack, "based_on": 1, "note": "contract"})).await);
+        c.check("PUT", "/api/v1/policy", &app.put_json("/api/v1/policy", &json!({"source": pack, "based_on": 1})).await);
+        c.check("PUT", "/api/v1/policy", &app.put_json("/api/v1/policy", &json!({"source": "[assumptions]\nutilisation = 2"})).await);
+        c.check("PUT", "/api/v1/policy", &auditor.put_json("/api/v1/policy", &json!({"source": pack})).await);
+        let spare = c.check("POST", "/api/v1/assets", &app.post_json("/api/v1/assets", &json!({"asset_tag": "CT-P1", "kind": "server", "site_id": sid, "state": "deployed"})).await);
+        let pid = s(&spare, "id");
+        let sug = c.check("GET", "/api/v1/assets/{id}/suggestions", &app.get(&format!("/api/v1/assets/{pid}/suggestions")).await);
+        c.check("GET", "/api/v1/assets/{id}/suggestions", &app.get(&format!("/api/v1/assets/{nobody}/suggestions")).await);
+        let top = &sug["options"][0];
+        let accept = |version: i64| json!({"disposition": top["disposition"], "tier": top["tier"], "site_id": top["site"]["id"], "policy_version": sug["policy_version"], "asset_version": version});
+        c.check("POST", "/api/v1/assets/{id}/suggestions/accept", &app.post_json(&format!("/api/v1/assets/{pid}/suggestions/accept"), &accept(7)).await);
+        c.check("POST", "/api/v1/assets/{id}/suggestions/accept", &app.post_json(&format!("/api/v1/assets/{pid}/suggestions/accept"), &json!({"disposition": "keep_in_place", "policy_version": 2, "asset_version": 1})).await);
+        c.check("POST", "/api/v1/assets/{id}/suggestions/accept", &auditor.post_json(&format!("/api/v1/assets/{pid}/suggestions/accept"), &accept(1)).await);
+        c.check("POST", "/api/v1/assets/{id}/suggestions/accept", &app.post_json(&format!("/api/v1/assets/{pid}/suggestions/accept"), &accept(1)).await);
+        c.check("POST", "/api/v1/assets/{id}/suggestions/accept", &app.post_json(&format!("/api/v1/assets/{nobody}/suggestions/accept"), &accept(1)).await);
+        c.check("POST", "/api/v1/policy/refresh", &app.post_json("/api/v1/policy/refresh", &json!({})).await);
+        c.check("POST", "/api/v1/policy/refresh", &auditor.post_json("/api/v1/policy/refresh", &json!({})).await);
+        c.check("GET", "/api/v1/fleet/due", &app.get("/api/v1/fleet/due?kind=server").await);
+        c.check("GET", "/api/v1/fleet/due", &app.get("/api/v1/fleet/due?kind=toaster").await);
+        c.check("GET", "/api/v1/fleet/due.csv", &app.get("/api/v1/fleet/due.csv").await);
+
         // Users and the trail.
         c.check("GET", "/api/v1/users", &app.get("/api/v1/users").await);
         c.check("GET", "/api/v1/users", &auditor.get("/api/v1/users").await);

@@ -168,6 +168,7 @@ pub fn test_settings(database_url: String, data_dir: std::path::PathBuf) -> Sett
         chain_key: None,
         chain_key_file: std::path::PathBuf::from("/nonexistent/reloop-test-chain.key"),
         public_url: "http://127.0.0.1".into(),
+        policy_refresh_minutes: 0,
     }
 }
 
@@ -304,6 +305,10 @@ impl TestApp {
 
     pub async fn patch_json(&self, path: &str, body: &Value) -> Resp {
         self.admin.patch_json(path, body).await
+    }
+
+    pub async fn put_json(&self, path: &str, body: &Value) -> Resp {
+        self.admin.put_json(path, body).await
     }
 
     pub async fn delete(&self, path: &str) -> Resp {
@@ -450,6 +455,10 @@ impl Client {
 
     pub async fn patch_json(&self, path: &str, body: &Value) -> Resp {
         self.send(self.request(reqwest::Method::PATCH, path).json(body)).await
+    }
+
+    pub async fn put_json(&self, path: &str, body: &Value) -> Resp {
+        self.send(self.request(reqwest::Method::PUT, path).json(body)).await
     }
 
     pub async fn delete(&self, path: &str) -> Resp {

@@ -445,7 +445,14 @@ async fn check_unique_in_db<C: ConnectionTrait>(conn: &C, rows: &[asset::Model],
 /// moves everything installed in the item along, each with its own entry).
 pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppResult<Asset> {
     let txn = db.write().await?;
-    let current = repo::find(&*txn, id).await?;
+    let after = update_in(&txn, ctx, id, patch).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// [`update`] in the caller's transaction, with its ledger and audit entries.
+pub async fn update_in(txn: &WriteTxn, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppResult<Asset> {
+    let current = repo::find(&**txn, id).await?;
     check_version::<asset::Entity>(&current, Some(patch.version))?;
     let cur = Asset::try_from(current.clone())?;
     let mut p = Problems::default();
@@ -461,7 +468,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
     };
     let model_id = patch.model_id.unwrap_or(cur.model_id);
     let model = match model_id {
-        Some(mid) => match catalog::get(&*txn, mid).await {
+        Some(mid) => match catalog::get(&**txn, mid).await {
             Ok(m) => Some(m),
             Err(AppError::NotFound { .. }) => {
                 p.add("model_id", format!("no hardware model has id {mid}"));
@@ -493,7 +500,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
         p.add("manufacturer", "is required with a serial number (serials are unique per manufacturer)");
     }
     if kind != cur.kind {
-        check_kind_change(&*txn, &mut p, &current, kind).await?;
+        check_kind_change(&**txn, &mut p, &current, kind).await?;
     }
     let today = ctx.now.date_naive();
     let acquired_on = patch.acquired_on.unwrap_or(cur.acquired_on);
@@ -523,13 +530,13 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
     let site_id = patch.site_id.unwrap_or(cur.site_id);
     if site_id != cur.site_id {
         if let Some(pid) = cur.parent_id {
-            let parent = repo::find(&*txn, pid).await?;
+            let parent = repo::find(&**txn, pid).await?;
             p.add(
                 "site_id",
                 format!("this item is installed in {}; move that, or remove this item first", parent.asset_tag),
             );
         } else if let Some(s) = site_id
-            && crate::sites::repo::existing(&*txn, &[s]).await?.is_empty()
+            && crate::sites::repo::existing(&**txn, &[s]).await?.is_empty()
         {
             p.add("site_id", format!("no site has id {s}"));
         }
@@ -539,7 +546,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
 
     // Uniqueness of a changed tag or serial.
     let tag_key = text::key(&asset_tag);
-    if tag_key != current.tag_key && repo::find_by_tag(&*txn, &asset_tag).await?.is_some() {
+    if tag_key != current.tag_key && repo::find_by_tag(&**txn, &asset_tag).await?.is_some() {
         return Err(AppError::conflict(
             "duplicate",
             Some("asset_tag"),
@@ -555,7 +562,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
             .filter(asset::Column::MfrKey.eq(mfr_key.clone()))
             .filter(asset::Column::SerialKey.eq(sk.clone()))
             .filter(asset::Column::Id.ne(id.0))
-            .one(&*txn)
+            .one(&**txn)
             .await?;
         if clash.is_some() {
             return Err(AppError::conflict(
@@ -578,7 +585,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
             .reason(reason.clone()),
         );
     }
-    let updated = repo::save(&*txn, ctx, &current, |am| {
+    let updated = repo::save(&**txn, ctx, &current, |am| {
         am.asset_tag = Set(asset_tag);
         am.tag_key = Set(tag_key);
         am.serial = Set(serial);
@@ -603,13 +610,12 @@ pub async fn update(db: &Db, ctx: &Ctx, id: AssetId, patch: AssetPatch) -> AppRe
     })
     .await?;
     if site_id != cur.site_id {
-        let parts = repo::descendants(&*txn, id).await?;
-        move_site(&*txn, ctx, &current, parts, site_id, &reason, &mut events).await?;
+        let parts = repo::descendants(&**txn, id).await?;
+        move_site(&**txn, ctx, &current, parts, site_id, &reason, &mut events).await?;
     }
-    ledger::append(&txn, ctx, events).await?;
+    ledger::append(txn, ctx, events).await?;
     let after = Asset::try_from(updated)?;
-    audit::record(&txn, ctx, "asset.update", "asset", id, snapshot(&cur), snapshot(&after)).await?;
-    txn.commit().await?;
+    audit::record(txn, ctx, "asset.update", "asset", id, snapshot(&cur), snapshot(&after)).await?;
     Ok(after)
 }
 

@@ -71,15 +71,22 @@ fn line(
 /// Opens a dismantle job on a retired or sanitized item: one line per part of its tree,
 /// and one per part its model's bill of materials expects beyond the tree.
 pub async fn open(db: &Db, ctx: &Ctx, input: NewJob) -> AppResult<Job> {
+    let txn = db.write().await?;
+    let job = open_in(&txn, ctx, input).await?;
+    txn.commit().await?;
+    Ok(job)
+}
+
+/// [`open`] in the caller's transaction.
+pub async fn open_in(txn: &WriteTxn, ctx: &Ctx, input: NewJob) -> AppResult<Job> {
     let mut p = Problems::default();
     let note = text::free_text(&mut p, "note", input.note.as_deref().unwrap_or(""), text::NOTES_MAX);
     p.into_result()?;
-    let txn = db.write().await?;
     let donor =
-        assets::read::resolve(&*txn, input.asset_id, input.asset_code.as_deref(), "asset_id", "asset_code").await?;
+        assets::read::resolve(&**txn, input.asset_id, input.asset_code.as_deref(), "asset_id", "asset_code").await?;
     let (_, state) = repo::kind_state(&donor)?;
     if let Some(open) =
-        dismantle_job::Entity::find().filter(dismantle_job::Column::OpenAssetId.eq(donor.id)).one(&*txn).await?
+        dismantle_job::Entity::find().filter(dismantle_job::Column::OpenAssetId.eq(donor.id)).one(&**txn).await?
     {
         return Err(AppError::conflict(
             "job_open",
@@ -98,12 +105,12 @@ pub async fn open(db: &Db, ctx: &Ctx, input: NewJob) -> AppResult<Job> {
         ));
     }
     if let Some(r) = input.repair_id
-        && repair_order::Entity::find_by_id(r.0).one(&*txn).await?.is_none()
+        && repair_order::Entity::find_by_id(r.0).one(&**txn).await?.is_none()
     {
         return Err(AppError::invalid("repair_id", format!("no repair order has id {r}")));
     }
     let id = JobId::new();
-    let levels = repo::descendant_levels(&*txn, AssetId(donor.id)).await?;
+    let levels = repo::descendant_levels(&**txn, AssetId(donor.id)).await?;
     let mut tags: std::collections::HashMap<uuid::Uuid, String> = std::collections::HashMap::new();
     tags.insert(donor.id, donor.asset_tag.clone());
     let mut lines = Vec::new();
@@ -126,7 +133,7 @@ pub async fn open(db: &Db, ctx: &Ctx, input: NewJob) -> AppResult<Job> {
             tags.insert(part.id, part.asset_tag.clone());
         }
     }
-    let bom = bom_of(&txn, donor.model_id).await?;
+    let bom = bom_of(txn, donor.model_id).await?;
     for (kind, model) in bom_gaps(&bom, &tree) {
         lines.push(line(id.0, lines.len() as i32, LineSource::Bom, None, kind, model.map(|m| m.0), String::new(), ctx));
     }
@@ -146,10 +153,10 @@ pub async fn open(db: &Db, ctx: &Ctx, input: NewJob) -> AppResult<Job> {
         created_at: ctx.now,
         updated_at: ctx.now,
     };
-    dismantle_job::Entity::insert(row.clone().into_active_model()).exec_without_returning(&*txn).await?;
+    dismantle_job::Entity::insert(row.clone().into_active_model()).exec_without_returning(&**txn).await?;
     for chunk in lines.chunks(500) {
         harvest_line::Entity::insert_many(chunk.iter().cloned().map(IntoActiveModel::into_active_model))
-            .exec_without_returning(&*txn)
+            .exec_without_returning(&**txn)
             .await?;
     }
     let job = Job::try_from(row)?;
@@ -158,8 +165,7 @@ pub async fn open(db: &Db, ctx: &Ctx, input: NewJob) -> AppResult<Job> {
         obj.insert("donor".into(), serde_json::json!(donor.asset_tag));
         obj.insert("lines".into(), serde_json::json!(lines.len()));
     }
-    audit::record(&txn, ctx, "dismantle.open", "dismantle_job", id, None, snap).await?;
-    txn.commit().await?;
+    audit::record(txn, ctx, "dismantle.open", "dismantle_job", id, None, snap).await?;
     Ok(job)
 }
 

@@ -68,6 +68,7 @@ text_enum! {
     pub enum PartOrigin {
         Harvest = "harvest" / "Harvested in a dismantle job",
         RepairRemoval = "repair_removal" / "Removed in a repair",
+        Suggestion = "suggestion" / "Put there by an accepted next-life suggestion",
     }
 }
 

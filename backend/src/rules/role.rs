@@ -25,6 +25,8 @@ text_enum! {
         ReadAudit = "read_audit" / "Browse the audit trail and check its chain",
         ManageFactors = "manage_factors" / "Edit the reference factors (material content, recovery yields)",
         ManageUsers = "manage_users" / "Create users, change roles, deactivate",
+        Decide = "decide" / "Accept next-life suggestions; refresh the fleet view",
+        ManagePolicy = "manage_policy" / "Check, dry-run and save policy versions",
     }
 }
 
@@ -39,6 +41,8 @@ pub const MATRIX: &[(Permission, &[Role])] = &[
     (Permission::ReadAudit, &[Role::Admin, Role::Auditor]),
     (Permission::ManageFactors, &[Role::Admin]),
     (Permission::ManageUsers, &[Role::Admin]),
+    (Permission::Decide, &[Role::Admin, Role::AssetManager]),
+    (Permission::ManagePolicy, &[Role::Admin]),
 ];
 
 /// The states a refurbisher may move items to: repair, sanitization, dismantling,

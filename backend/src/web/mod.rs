@@ -69,7 +69,19 @@ pub fn server(listener: TcpListener, db: Db, settings: Arc<Settings>) -> std::io
         settings.workers
     };
     let table = web::Data::new(routes::table().map_err(std::io::Error::other)?);
+    let every = settings.policy_refresh_minutes;
     let state = web::Data::new(AppState::new(db, settings));
+    if every > 0 {
+        // The fleet view on a schedule: first at start, then every `every` minutes.
+        let s = state.clone();
+        actix_web::rt::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(every * 60));
+            loop {
+                tick.tick().await;
+                s.refresh_fleet_soon("schedule");
+            }
+        });
+    }
     let server = HttpServer::new(move || {
         let (app, mut doc) = App::new()
             .into_utoipa_app()

@@ -20,14 +20,33 @@ const VERIFY_REUSE_FACTOR: u32 = 10;
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
+    /// Set while a background fleet run is in progress (one at a time per instance).
+    refreshing: Arc<std::sync::atomic::AtomicBool>,
     /// One verification at a time; the last result, when it was made and how long it may
     /// be served again.
     verified: Mutex<Option<(Instant, Duration, ChainReport)>>,
 }
 
 impl AppState {
+    /// Re-evaluates the fleet view in the background (`policy::refresh`), unless a run is
+    /// already in progress here. A failure is logged with its cause chain.
+    pub fn refresh_fleet_soon(&self, trigger: &'static str) {
+        use std::sync::atomic::Ordering;
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (db, flag) = (self.db.clone(), Arc::clone(&self.refreshing));
+        tokio::spawn(async move {
+            match crate::policy::refresh(&db, chrono::Utc::now(), trigger).await {
+                Ok(run) => tracing::info!(trigger, evaluated = run.evaluated, due = run.due, "fleet view re-evaluated"),
+                Err(e) => tracing::error!(trigger, error = ?anyhow::Error::from(e), "fleet view run failed"),
+            }
+            flag.store(false, Ordering::Release);
+        });
+    }
+
     pub fn new(db: Db, settings: Arc<Settings>) -> AppState {
-        AppState { db, settings, verified: Mutex::new(None) }
+        AppState { db, settings, refreshing: Arc::default(), verified: Mutex::new(None) }
     }
 
     /// The chain checked from the newest stored checkpoint (see `ledger::chain::verify`),

@@ -12,6 +12,7 @@ pub mod bench;
 pub mod catalog;
 pub mod eol;
 pub mod labels;
+pub mod policy;
 pub mod sanitization;
 pub mod schema;
 pub mod sites;
@@ -123,6 +124,17 @@ api_routes! {
     eol::recovery => Bench,
     eol::list_factors => Read,
     eol::set_factor => ManageFactors,
+    policy::suggestions => Read,
+    policy::accept => Decide,
+    policy::current => Read,
+    policy::versions => Read,
+    policy::version => Read,
+    policy::check => ManagePolicy,
+    policy::dry_run => ManagePolicy,
+    policy::save => ManagePolicy,
+    policy::refresh => Decide,
+    policy::fleet => Read,
+    policy::fleet_csv => Read,
     audit::list => ReadAudit,
     audit::verify => ReadAudit,
 }
@@ -172,6 +184,7 @@ fn rules_of<H: utoipa::Path>(perm: Permission) -> Vec<Rule> {
         (name = "bench", description = "The refurbisher's bench: repairs, dismantle jobs, the spare pool, reuse figures"),
         (name = "sanitization", description = "Data sanitization records (NIST SP 800-88), certificates and station batches"),
         (name = "end-of-life", description = "Downstream vendors, recycling lots with their chain of custody and recovery reports, and the reference factors of the estimate"),
+        (name = "policy", description = "The policy engine: each item's next life, explained; policy versions; the fleet's items due for a decision"),
         (name = "users", description = "User administration (admins)"),
         (name = "audit", description = "The hash-chained audit trail (admins and auditors)"),
     )

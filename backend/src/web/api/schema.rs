@@ -9,10 +9,10 @@ use utoipa::openapi::{RefOr, schema::SchemaType};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::rules::{
-    AssetKind, CertScheme, CosmeticGrade, Destination, EventKind, FactorKind, FaultCategory, FunctionalGrade, Grade,
-    LineSource, LotStatus, Material, MethodClass, PartAction, PartOrigin, Permission, Release, RepairOutcome,
-    RetailGrade, Role, SanitizationResult, State, Technique, TestResult, TreatmentRoute, VendorRole, Verification,
-    WeeeCategory, WorkStatus, WorkloadTier,
+    AssetKind, CertScheme, CosmeticGrade, Destination, Disposition, DueReason, EventKind, FactorKind, FaultCategory,
+    FunctionalGrade, Grade, LineSource, LotStatus, Material, MethodClass, PartAction, PartOrigin, Permission, Release,
+    RepairOutcome, RetailGrade, Role, SanitizationResult, State, Technique, TestResult, TreatmentRoute, VendorRole,
+    Verification, WeeeCategory, WorkStatus, WorkloadTier,
 };
 
 /// A closed vocabulary as a string enum: the wire spellings, and their labels in the
@@ -47,6 +47,8 @@ vocabulary_schema! {
     AssetKind: "What an item is.",
     State: "Where an item is in its life.",
     WorkloadTier: "The workload an item serves.",
+    Disposition: "The next life of an item, as the policy engine suggests it.",
+    DueReason: "Why an item is due for a decision on the fleet view.",
     Role: "A user's role.",
     Permission: "What a route requires.",
     EventKind: "What a ledger entry records.",

@@ -173,6 +173,8 @@ pub struct ShowPage {
     sanitizations: Vec<crate::sanitization::Record>,
     /// What blocked the refused action, with links (a release of unsanitized data).
     blockers: Vec<crate::error::Blocker>,
+    /// The policy engine's suggestions (top-level items that are not terminal).
+    next_life: Option<crate::policy::Suggestions>,
 }
 
 /// The figures of a catalog model worth showing on an item's page.
@@ -253,6 +255,7 @@ impl ShowPage {
             faults: FaultCategory::ALL,
             sanitizations: Vec::new(),
             blockers: Vec::new(),
+            next_life: None,
         }
     }
 
@@ -262,6 +265,10 @@ impl ShowPage {
         self.jobs = harvest::for_asset(state.db.conn(), self.a.id).await?;
         if self.a.is_data_bearing() {
             self.sanitizations = crate::sanitization::for_asset(state.db.conn(), self.a.id).await?;
+        }
+        if self.a.parent_id.is_none() && !self.a.state.is_terminal() {
+            self.next_life =
+                Some(crate::policy::suggestions(state.db.conn(), self.a.id, chrono::Utc::now().date_naive()).await?);
         }
         Ok(self)
     }

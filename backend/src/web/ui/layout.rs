@@ -50,6 +50,14 @@ impl Layout {
     pub fn can_manage_users(&self) -> bool {
         self.allows(Permission::ManageUsers)
     }
+
+    pub fn can_decide(&self) -> bool {
+        self.allows(Permission::Decide)
+    }
+
+    pub fn can_manage_policy(&self) -> bool {
+        self.allows(Permission::ManagePolicy)
+    }
 }
 
 /// Renders a page, clearing any flash message it displayed.

@@ -24,6 +24,7 @@ pub mod labels;
 pub mod layout;
 pub mod lots;
 pub mod models;
+pub mod policy;
 pub mod repairs;
 pub mod routes;
 pub mod sanitization;

@@ -6,7 +6,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
 use super::flash::see_other;
 use super::{
-    account, assets, audit, auth, harvest, labels, lots, models, repairs, sanitization, sites, users, vendors,
+    account, assets, audit, auth, harvest, labels, lots, models, policy, repairs, sanitization, sites, users, vendors,
 };
 use crate::rules::Permission;
 use crate::web::access::{Family, Rule};
@@ -45,6 +45,13 @@ ui_routes! {
     post "/assets" => assets::create, RegistryWrite;
     get "/assets/new" => assets::new_form, RegistryWrite;
     get "/assets/{id}" => assets::show, Read;
+    get "/assets/{id}/next-life" => policy::next_life, Read;
+    post "/assets/{id}/next-life/accept" => policy::accept, Decide;
+    get "/fleet/due" => policy::fleet, Read;
+    get "/fleet/due.csv" => policy::fleet_csv, Read;
+    post "/fleet/refresh" => policy::refresh, Decide;
+    get "/policy" => policy::show, Read;
+    post "/policy" => policy::submit, ManagePolicy;
     get "/assets/{id}/label.svg" => labels::svg, Read;
     get "/labels" => labels::sheet, Read;
     get "/assets/{id}/edit" => assets::edit_form, RegistryWrite;
