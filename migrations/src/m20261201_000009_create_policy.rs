@@ -74,7 +74,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_policy_runs_finished", "policy_runs", &["finished_at", "id"], false).await?;
+        index(manager, "ix_policy_runs_started", "policy_runs", &["started_at", "id"], false).await?;
 
         manager
             .create_table(

@@ -503,6 +503,33 @@ db_test! {
         assert!(none["page"]["items"].as_array().unwrap().is_empty(), "{none}");
         assert_eq!((none["totals"]["items"].as_u64(), none["totals"]["deferred_kg"].as_f64()), (Some(0), Some(0.0)));
 
+        // Totals of a filtered view: one filter reads the run's kept totals, two or more sum
+        // the rows; either way the one due server (26.3 kg, 520 kgCO2e) or nothing.
+        let (dirty, clean) = (&fx.dirty, &fx.clean);
+        for (query, items) in [
+            ("kind=server".to_owned(), 1),
+            ("kind=dimm".to_owned(), 0),
+            ("due=age".to_owned(), 1),
+            ("due=retired".to_owned(), 0),
+            (format!("site={dirty}"), 1),
+            (format!("site={clean}"), 0),
+            ("disposition=redeploy".to_owned(), 1),
+            ("kind=server&due=support_ending".to_owned(), 1),
+            ("kind=server&due=retired".to_owned(), 0),
+            (format!("disposition=redeploy&site={dirty}"), 1),
+            (format!("disposition=redeploy&site={clean}"), 0),
+        ] {
+            let v = app.get(&format!("/api/v1/fleet/due?{query}")).await.json();
+            let t = &v["totals"];
+            assert_eq!(t["items"].as_u64(), Some(items), "{query}: {v}");
+            assert_eq!(v["page"]["items"].as_array().map(Vec::len), Some(items as usize), "{query}: {v}");
+            let (kg, co2) = if items == 1 { (OLD_MASS, 1300.0 * 2.0 / 5.0) } else { (0.0, 0.0) };
+            assert!(close(f(&t["deferred_kg"]), kg) && close(f(&t["avoided_kgco2e"]), co2), "{query}: {t}");
+            if items == 1 {
+                assert_eq!(t["by_disposition"], json!([{"disposition": "redeploy", "items": 1, "deferred_kg": t["deferred_kg"], "avoided_kgco2e": t["avoided_kgco2e"]}]), "{query}");
+            }
+        }
+
         let csv = app.get("/api/v1/fleet/due.csv").await;
         assert_eq!(csv.status, 200);
         assert!(csv.header("content-type").unwrap_or_default().starts_with("text/csv"));
@@ -653,5 +680,28 @@ db_test! {
         assert!(states.ends_with(&["in_stock".to_owned(), "redeployed".to_owned()]), "{states:?}");
         let drive = app.get_asset(&hdd).await;
         assert_eq!((drive["parent_id"].as_str(), drive["site_id"].as_str()), (Some(id.as_str()), Some(fx.clean.as_str())), "{drive}");
+    }
+}
+
+/// A server with the fleet view on its default schedule (every 60 minutes, first at start).
+async fn scheduled_app(b: reloop_tests::Backend, t: &str) -> Option<TestApp> {
+    TestApp::start_with(b, t, |s| s.policy_refresh_minutes = 60).await
+}
+
+db_test! {
+    start = scheduled_app;
+    /// The schedule starts with the server (a background task on the server's runtime) and
+    /// the server serves meanwhile; a run it published says it came from the schedule.
+    async fn the_scheduled_fleet_run_starts_with_the_server(app: TestApp) {
+        let health = app.get("/healthz").await;
+        assert_eq!(health.status, 200, "{}", health.text);
+        let due = app.get("/api/v1/fleet/due").await;
+        assert_eq!(due.status, 200, "{}", due.text);
+        let run = &due.json()["run"];
+        assert!(run.is_null() || run["trigger"] == "schedule", "{run}");
+        // A run asked for meanwhile is not refused by the scheduled one.
+        let asked = app.post_json("/api/v1/policy/refresh", &json!({})).await;
+        assert_eq!(asked.status, 200, "{}", asked.text);
+        assert_eq!(asked.json()["trigger"], "requested");
     }
 }

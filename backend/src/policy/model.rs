@@ -475,6 +475,38 @@ impl FleetTotals {
     }
 }
 
+/// A run's totals, whole and by each single filter (kind, site, due reason), kept with the
+/// run so the fleet view's totals cost nothing to read for one filter.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunTotals {
+    pub all: FleetTotals,
+    pub by_kind: std::collections::BTreeMap<String, FleetTotals>,
+    pub by_site: std::collections::BTreeMap<String, FleetTotals>,
+    pub by_due: std::collections::BTreeMap<String, FleetTotals>,
+}
+
+impl RunTotals {
+    /// Counts one due item under every total it belongs to.
+    pub fn add(
+        &mut self,
+        kind: &str,
+        site: Option<SiteId>,
+        due: &[DueReason],
+        d: Option<Disposition>,
+        kg: Option<f64>,
+        co2: Option<f64>,
+    ) {
+        self.all.add(d, kg, co2);
+        self.by_kind.entry(kind.to_owned()).or_default().add(d, kg, co2);
+        if let Some(s) = site {
+            self.by_site.entry(s.to_string()).or_default().add(d, kg, co2);
+        }
+        for r in due {
+            self.by_due.entry(r.as_str().to_owned()).or_default().add(d, kg, co2);
+        }
+    }
+}
+
 /// A finished fleet run.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct RunInfo {
@@ -485,6 +517,9 @@ pub struct RunInfo {
     pub due: i64,
     pub trigger: String,
     pub totals: FleetTotals,
+    /// The totals by single filter (not in the API).
+    #[serde(skip)]
+    pub by_filter: RunTotals,
 }
 
 /// A due item on the fleet view.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::model::{FleetQuery, FleetRow, FleetTotals, RunInfo, title};
+use super::model::{DispositionTotal, FleetQuery, FleetRow, FleetTotals, RunInfo, RunTotals, title};
 use crate::db::entities::{asset, hardware_model, policy_run, policy_suggestion, site};
 use crate::error::{AppError, AppResult};
 use crate::ids::AssetId;
@@ -16,18 +16,19 @@ use crate::rules::{AssetKind, Disposition, DueReason, Page, State, WorkloadTier}
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 500;
 
-/// The latest finished run, if the fleet was ever evaluated.
+/// The finished run that started last (a slower run that started earlier and finished
+/// later does not replace it), if the fleet was ever evaluated.
 pub async fn latest_run<C: ConnectionTrait>(conn: &C) -> AppResult<Option<(Uuid, RunInfo)>> {
     let Some(r) = policy_run::Entity::find()
         .filter(policy_run::Column::FinishedAt.is_not_null())
-        .order_by_desc(policy_run::Column::FinishedAt)
+        .order_by_desc(policy_run::Column::StartedAt)
         .order_by_desc(policy_run::Column::Id)
         .one(conn)
         .await?
     else {
         return Ok(None);
     };
-    let totals: FleetTotals = serde_json::from_value(r.totals)
+    let totals: RunTotals = serde_json::from_value(r.totals)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("unreadable totals of policy run {}: {e}", r.id)))?;
     Ok(Some((
         r.id,
@@ -38,7 +39,8 @@ pub async fn latest_run<C: ConnectionTrait>(conn: &C) -> AppResult<Option<(Uuid,
             evaluated: r.evaluated,
             due: r.due,
             trigger: r.trigger,
-            totals,
+            totals: totals.all.clone(),
+            by_filter: totals,
         },
     )))
 }
@@ -67,29 +69,58 @@ fn condition(run: Uuid, q: &FleetQuery) -> Condition {
     c
 }
 
-fn filtered(q: &FleetQuery) -> bool {
-    q.disposition.is_some() || q.kind.is_some() || q.site.is_some() || q.due.is_some()
-}
+/// One line of a summed view: disposition, items, kg deferred, kgCO2e avoided.
+type SumRow = (Option<String>, i64, Option<f64>, Option<f64>);
 
-/// Totals of the filtered rows (the run's own totals when unfiltered).
+/// Totals of the filtered rows: the run's own for no filter or one (kept with the run),
+/// else one aggregate query over the filtered rows.
 pub async fn totals<C: ConnectionTrait>(conn: &C, run: Uuid, info: &RunInfo, q: &FleetQuery) -> AppResult<FleetTotals> {
-    if !filtered(q) {
-        return Ok(info.totals.clone());
+    let t = &info.by_filter;
+    let kept = |m: &std::collections::BTreeMap<String, FleetTotals>, k: String| m.get(&k).cloned().unwrap_or_default();
+    match (q.disposition, q.kind, q.site, q.due) {
+        (None, None, None, None) => return Ok(info.totals.clone()),
+        (Some(d), None, None, None) => {
+            let mut out = FleetTotals::default();
+            if let Some(line) = info.totals.by_disposition.iter().find(|l| l.disposition == Some(d)) {
+                out.items = line.items;
+                out.deferred_kg = line.deferred_kg;
+                out.avoided_kgco2e = line.avoided_kgco2e;
+                out.by_disposition = vec![line.clone()];
+            }
+            return Ok(out);
+        }
+        (None, Some(k), None, None) => return Ok(kept(&t.by_kind, k.as_str().to_owned())),
+        (None, None, Some(s), None) => return Ok(kept(&t.by_site, s.to_string())),
+        (None, None, None, Some(r)) => return Ok(kept(&t.by_due, r.as_str().to_owned())),
+        _ => {}
     }
-    let rows: Vec<(Option<String>, Option<f64>, Option<f64>)> = policy_suggestion::Entity::find()
+    let rows: Vec<SumRow> = policy_suggestion::Entity::find()
         .select_only()
         .column(policy_suggestion::Column::Disposition)
-        .column(policy_suggestion::Column::DeferredKg)
-        .column(policy_suggestion::Column::AvoidedKgco2e)
+        .column_as(policy_suggestion::Column::AssetId.count(), "n")
+        .column_as(policy_suggestion::Column::DeferredKg.sum(), "kg")
+        .column_as(policy_suggestion::Column::AvoidedKgco2e.sum(), "co2")
         .filter(condition(run, q))
+        .group_by(policy_suggestion::Column::Disposition)
         .into_tuple()
         .all(conn)
         .await?;
-    let mut t = FleetTotals::default();
-    for (d, kg, co2) in rows {
-        t.add(d.as_deref().and_then(Disposition::parse), kg, co2);
+    let mut out = FleetTotals::default();
+    for (d, n, kg, co2) in rows {
+        let n = u64::try_from(n).unwrap_or(0);
+        let (kg, co2) = (kg.unwrap_or(0.0), co2.unwrap_or(0.0));
+        out.items += n;
+        out.deferred_kg += kg;
+        out.avoided_kgco2e += co2;
+        out.by_disposition.push(DispositionTotal {
+            disposition: d.as_deref().and_then(Disposition::parse),
+            items: n,
+            deferred_kg: kg,
+            avoided_kgco2e: co2,
+        });
     }
-    Ok(t)
+    out.by_disposition.sort_by_key(|t| t.disposition);
+    Ok(out)
 }
 
 /// One page of the fleet view's due items.

@@ -2,6 +2,7 @@
 //! item's suggestions, a fleet run, a dry run of a draft, and accepting a suggestion.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
@@ -11,7 +12,8 @@ use uuid::Uuid;
 use super::engine::{self, Evaluation};
 use super::facts::{self, Shared};
 use super::model::{
-    Accept, Accepted, DryExample, DryMove, DryRun, FleetTotals, PolicyDraft, PolicyVersion, RunInfo, Suggestions, title,
+    Accept, Accepted, DryExample, DryMove, DryRun, FleetTotals, PolicyDraft, PolicyVersion, RunInfo, RunTotals,
+    Suggestions, title,
 };
 use super::pack::{self, PackError, Policy};
 use crate::assets::{self, AssetPatch, repo};
@@ -25,16 +27,36 @@ use crate::lifecycle::{self, TransitionRequest, pool};
 use crate::rules::{Destination, Disposition, PartOrigin, State, TestResult};
 use crate::text;
 
+/// The last pack text parsed and its policy: versions never change, and most requests
+/// ask for the one in force, so its text is parsed once, not on every page. Keyed by the
+/// text itself, so a process serving several databases (the tests) never mixes them up.
+static PARSED: std::sync::Mutex<Option<(String, Arc<Policy>)>> = std::sync::Mutex::new(None);
+
+fn parsed(number: i32, source: &str) -> AppResult<Arc<Policy>> {
+    if let Ok(guard) = PARSED.lock()
+        && let Some((text, policy)) = guard.as_ref()
+        && text == source
+    {
+        return Ok(Arc::clone(policy));
+    }
+    let policy = Arc::new(
+        pack::parse(source)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("policy version {number} no longer loads: {}", e[0])))?,
+    );
+    if let Ok(mut guard) = PARSED.lock() {
+        *guard = Some((source.to_owned(), Arc::clone(&policy)));
+    }
+    Ok(policy)
+}
+
 /// The policy in force: the newest saved version, else the shipped pack as version 1.
-pub async fn active<C: ConnectionTrait>(conn: &C) -> AppResult<(i32, Policy)> {
+pub async fn active<C: ConnectionTrait>(conn: &C) -> AppResult<(i32, Arc<Policy>)> {
     let row = policy_version::Entity::find().order_by_desc(policy_version::Column::Number).one(conn).await?;
     let (number, source) = match &row {
         Some(r) => (r.number, r.source.as_str()),
         None => (1, pack::DEFAULT_PACK),
     };
-    let policy = pack::parse(source)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("policy version {number} no longer loads: {}", e[0])))?;
-    Ok((number, policy))
+    Ok((number, parsed(number, source)?))
 }
 
 fn shipped(now: chrono::DateTime<chrono::Utc>) -> policy_version::Model {
@@ -213,7 +235,7 @@ pub async fn refresh(db: &Db, now: chrono::DateTime<chrono::Utc>, trigger: &str)
         finished_at: None,
         evaluated: 0,
         due: 0,
-        totals: serde_json::to_value(FleetTotals::default()).map_err(|e| AppError::Internal(e.into()))?,
+        totals: serde_json::to_value(RunTotals::default()).map_err(|e| AppError::Internal(e.into()))?,
         trigger: trigger.to_owned(),
     };
     {
@@ -222,7 +244,7 @@ pub async fn refresh(db: &Db, now: chrono::DateTime<chrono::Utc>, trigger: &str)
         txn.commit().await?;
     }
     let shared = Shared::load(db.conn(), &policy, now.date_naive()).await?;
-    let mut totals = FleetTotals::default();
+    let mut totals = RunTotals::default();
     let (mut evaluated, mut due) = (0i64, 0i64);
     let mut after = None;
     loop {
@@ -240,6 +262,9 @@ pub async fn refresh(db: &Db, now: chrono::DateTime<chrono::Utc>, trigger: &str)
             due += 1;
             let top = e.top();
             totals.add(
+                f.kind.as_str(),
+                f.site.and_then(|i| shared.world.sites.get(i)).map(|s| crate::ids::SiteId(s.id)),
+                &e.due,
                 top.map(|c| c.disposition),
                 top.and_then(|c| c.numbers.deferred_kg),
                 top.and_then(|c| c.numbers.avoided.as_ref().map(|a| a.kgco2e)),
@@ -288,10 +313,17 @@ pub async fn refresh(db: &Db, now: chrono::DateTime<chrono::Utc>, trigger: &str)
     am.due = Set(due);
     am.totals = Set(serde_json::to_value(&totals).map_err(|e| AppError::Internal(e.into()))?);
     am.update(&*txn).await?;
-    // Older runs are superseded: their rows go (derived figures, not records).
+    // Finished runs that started before this one are superseded: their rows go (derived
+    // figures, not records). A run still in progress is left to finish (another instance,
+    // or the schedule beside a request), unless it started a day ago (it died).
     let older: Vec<Uuid> = policy_run::Entity::find()
         .filter(policy_run::Column::Id.ne(run_id))
         .filter(policy_run::Column::StartedAt.lte(now))
+        .filter(
+            sea_orm::Condition::any()
+                .add(policy_run::Column::FinishedAt.is_not_null())
+                .add(policy_run::Column::StartedAt.lt(now - chrono::Duration::days(1))),
+        )
         .all(&*txn)
         .await?
         .into_iter()
@@ -312,7 +344,8 @@ pub async fn refresh(db: &Db, now: chrono::DateTime<chrono::Utc>, trigger: &str)
         evaluated,
         due,
         trigger: trigger.to_owned(),
-        totals,
+        totals: totals.all.clone(),
+        by_filter: totals,
     })
 }
 

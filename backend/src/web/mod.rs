@@ -72,9 +72,10 @@ pub fn server(listener: TcpListener, db: Db, settings: Arc<Settings>) -> std::io
     let every = settings.policy_refresh_minutes;
     let state = web::Data::new(AppState::new(db, settings));
     if every > 0 {
-        // The fleet view on a schedule: first at start, then every `every` minutes.
+        // The fleet view on a schedule: first at start, then every `every` minutes. (On the
+        // runtime the server is started from: `server` is called inside one.)
         let s = state.clone();
-        actix_web::rt::spawn(async move {
+        tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(every * 60));
             loop {
                 tick.tick().await;
