@@ -32,6 +32,8 @@ pub struct Fleet {
     pub sample: Vec<AssetId>,
     /// A sample of asset tags for the search load.
     pub tags: Vec<String>,
+    /// A sample of the servers' ids (top-level items) for the next-life loads.
+    pub servers: Vec<AssetId>,
 }
 
 /// Registers the synthetic fleet through the same service as the API, in batches.
@@ -64,15 +66,39 @@ pub async fn generate(db: &Db, servers: usize) -> anyhow::Result<Fleet> {
         notes: Some("synthetic bench model".into()),
         ..NewModel::new(m, n, k)
     };
+    // Figures the policy engine reads (cores, memory, storage, power, release year), so the
+    // fleet view has a believable mix; the replacement the default policy names
+    // (Dell PowerEdge R7625, NVIDIA DGX H100) is in the catalog with the figures a payback needs.
+    let server = |n: &str, kg: f64, year: i32, w: f64, e: f64| NewModel {
+        release_year: Some(year),
+        max_w: Some(w),
+        embodied_kgco2e: Some(e),
+        embodied_source: Some("synthetic bench figure".into()),
+        ..model("BenchCo", n, AssetKind::Server, kg)
+    };
     let mut models = Vec::new();
     for m in [
-        model("BenchCo", "S-2U server", AssetKind::Server, 15.0),
-        model("BenchCo", "S-1U server", AssetKind::Server, 11.0),
+        server("S-2U server", 15.0, 2017, 450.0, 1300.0),
+        server("S-1U server", 11.0, 2020, 350.0, 900.0),
         model("BenchCo", "B-2S board", AssetKind::Board, 2.0),
-        model("BenchCo", "C-32 CPU", AssetKind::Cpu, 0.1),
-        model("BenchCo", "M-64 DIMM", AssetKind::Dimm, 0.03),
-        model("BenchCo", "N-3.84 NVMe", AssetKind::Nvme, 0.1),
+        NewModel { cpu_cores: Some(32), ..model("BenchCo", "C-32 CPU", AssetKind::Cpu, 0.1) },
+        NewModel { memory_gb: Some(64.0), ..model("BenchCo", "M-64 DIMM", AssetKind::Dimm, 0.03) },
+        NewModel { storage_tb: Some(3.84), ..model("BenchCo", "N-3.84 NVMe", AssetKind::Nvme, 0.1) },
         model("BenchCo", "P-1100 PSU", AssetKind::Psu, 3.0),
+        NewModel {
+            release_year: Some(2023),
+            max_w: Some(300.0),
+            embodied_kgco2e: Some(1300.0),
+            embodied_source: Some("synthetic bench figure".into()),
+            ..model("Dell", "PowerEdge R7625", AssetKind::Server, 26.3)
+        },
+        NewModel {
+            release_year: Some(2023),
+            max_w: Some(10200.0),
+            embodied_kgco2e: Some(20000.0),
+            embodied_source: Some("synthetic bench figure".into()),
+            ..model("NVIDIA", "DGX H100", AssetKind::Server, 130.45)
+        },
     ] {
         let label = catalog::label(&m.manufacturer, &m.model_number);
         models.push(catalog::create(db, &ctx, m).await.with_context(|| format!("creating the model {label}"))?.id);
@@ -81,6 +107,7 @@ pub async fn generate(db: &Db, servers: usize) -> anyhow::Result<Fleet> {
     let started = Instant::now();
     let mut items = 0usize;
     let mut sample = Vec::new();
+    let mut servers_sample = Vec::new();
     let mut tags = Vec::new();
     let states = [
         (State::Deployed, 60u32),
@@ -118,6 +145,9 @@ pub async fn generate(db: &Db, servers: usize) -> anyhow::Result<Fleet> {
         if sample.len() < 20_000 {
             sample.extend(made.iter().step_by(7).map(|a| a.id));
         }
+        if servers_sample.len() < 20_000 {
+            servers_sample.extend(made.iter().filter(|a| a.parent_id.is_none()).step_by(3).map(|a| a.id));
+        }
         if Instant::now() >= next_report {
             let secs = started.elapsed().as_secs_f64();
             eprintln!("  … {items} items in {secs:.0} s ({:.0} items/s)", items as f64 / secs);
@@ -130,7 +160,7 @@ pub async fn generate(db: &Db, servers: usize) -> anyhow::Result<Fleet> {
         items as f64 / secs
     );
     let (token, cookie, csrf) = bench_user(db, &ctx).await.context("creating the bench admin")?;
-    Ok(Fleet { token, cookie, csrf, sites, models, sample, tags })
+    Ok(Fleet { token, cookie, csrf, sites, models, sample, tags, servers: servers_sample })
 }
 
 /// A fleet server and its parts (a board with 2 CPUs and 4 DIMMs, an NVMe drive, a PSU),
@@ -144,10 +174,13 @@ pub fn server_tree(
     workload: Option<WorkloadTier>,
 ) -> Vec<NewAsset> {
     let mut tree = Vec::with_capacity(PARTS + 1);
+    // First deployed up to ten years ago, spread evenly (so ages 0–10 years).
+    let deployed = Utc::now().date_naive() - chrono::Duration::days((n as i64 * 37) % 3650);
     tree.push(NewAsset {
         asset_tag: tag.to_owned(),
         serial: Some(format!("SV{n:08X}")),
         model_id: Some(models[n % 2]),
+        first_deployed_on: (state != State::InStock).then_some(deployed),
         site_id: Some(site),
         state: Some(state),
         workload_tier: workload,

@@ -152,7 +152,8 @@ pub async fn run(args: &BenchArgs, base: &str, fleet: &Fleet, donors: &[Donor]) 
     let kinds = ["server", "dimm", "cpu", "nvme"];
     let states = ["deployed", "in_stock", "redeployed", "retired"];
     let sites: Arc<Vec<String>> = Arc::new(fleet.sites.iter().map(|s| s.to_string()).collect());
-    let models: Arc<Vec<String>> = Arc::new(fleet.models.iter().map(|m| m.to_string()).collect());
+    // The fleet's own models (not the replacement models the policy names, which no item uses).
+    let models: Arc<Vec<String>> = Arc::new(fleet.models.iter().take(7).map(|m| m.to_string()).collect());
     let sample: Arc<Vec<String>> = Arc::new(fleet.sample.iter().map(|a| a.to_string()).collect());
     let tags: Arc<Vec<String>> = Arc::new(fleet.tags.clone());
     let list_ui: UrlFn = {
@@ -205,6 +206,37 @@ pub async fn run(args: &BenchArgs, base: &str, fleet: &Fleet, donors: &[Donor]) 
         let jobs = jobs.clone();
         Arc::new(move |rng: &mut StdRng| format!("/api/v1/dismantle-jobs/{}", jobs[rng.random_range(0..jobs.len())]))
     };
+    let dispositions = ["keep_in_place", "redeploy", "parts_donor", "resale", "recycle"];
+    let reasons = ["age", "failures", "support_ending", "retired"];
+    let fleet_query: UrlFn = {
+        let (sites, sample) = (sites.clone(), sample.clone());
+        Arc::new(move |rng: &mut StdRng| match rng.random_range(0..5) {
+            0 => String::new(),
+            1 => format!("?disposition={}", dispositions[rng.random_range(0..dispositions.len())]),
+            2 => format!("?site={}", sites[rng.random_range(0..sites.len())]),
+            3 => format!("?due={}", reasons[rng.random_range(0..reasons.len())]),
+            _ => format!("?cursor={}", sample[rng.random_range(0..sample.len())]),
+        })
+    };
+    let fleet_ui: UrlFn = {
+        let q = fleet_query.clone();
+        Arc::new(move |rng: &mut StdRng| format!("/fleet/due{}", q(rng)))
+    };
+    let fleet_api: UrlFn = {
+        let q = fleet_query.clone();
+        Arc::new(move |rng: &mut StdRng| format!("/api/v1/fleet/due{}", q(rng)))
+    };
+    let servers: Arc<Vec<String>> = Arc::new(fleet.servers.iter().map(|a| a.to_string()).collect());
+    let next_life_ui: UrlFn = {
+        let servers = servers.clone();
+        Arc::new(move |rng: &mut StdRng| format!("/assets/{}/next-life", servers[rng.random_range(0..servers.len())]))
+    };
+    let next_life_api: UrlFn = {
+        let servers = servers.clone();
+        Arc::new(move |rng: &mut StdRng| {
+            format!("/api/v1/assets/{}/suggestions", servers[rng.random_range(0..servers.len())])
+        })
+    };
     let parts = Arc::new(Saves::new(donors));
     let mut out = Vec::new();
     // The sheets are read before any part is saved: each lists 100 unrecorded parts.
@@ -214,6 +246,10 @@ pub async fn run(args: &BenchArgs, base: &str, fleet: &Fleet, donors: &[Donor]) 
         ("list page (API)", gets(list_api)),
         ("asset page (UI)", gets(asset_ui)),
         ("asset detail (API)", gets(asset_api)),
+        ("fleet view (UI)", gets(fleet_ui)),
+        ("fleet view (API)", gets(fleet_api)),
+        ("next life of a server (UI)", gets(next_life_ui)),
+        ("next life of a server (API)", gets(next_life_api)),
         ("bench page (UI)", gets(sheet_ui)),
         ("bench sheet (API)", gets(sheet_api)),
         ("save a part (UI)", saves(&parts, &fleet.csrf, false)),

@@ -16,6 +16,7 @@ mod donors;
 mod fleet;
 mod load;
 mod lot;
+mod policy;
 mod scratch;
 mod server;
 
@@ -82,6 +83,12 @@ pub struct BenchArgs {
     /// Keep the generated database.
     #[arg(long)]
     pub keep: bool,
+    /// Items the pure policy engine evaluates on one core (synthetic, no database); 0 skips.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub engine_items: usize,
+    /// Only time the pure policy engine (`--engine-items`), then exit: no database, no server.
+    #[arg(long)]
+    pub engine_only: bool,
 }
 
 /// Saves per second each saving load is sized for by default (all clients together).
@@ -137,6 +144,21 @@ async fn run(args: BenchArgs, settings: &Settings) -> anyhow::Result<()> {
     if args.servers == 0 || args.clients == 0 || args.seconds == 0 {
         bail!("--servers, --clients and --seconds must be at least 1");
     }
+    if args.engine_items > 0 {
+        let n = args.engine_items;
+        let r = tokio::task::spawn_blocking(move || policy::engine(n)).await.context("the engine run")??;
+        println!(
+            "policy engine, one core: {} items in {:.2} s ({:.0} items/s; {} with an eligible option); a bare pass over the same items: {:.3} s",
+            r.items,
+            r.engine_s,
+            r.items as f64 / r.engine_s,
+            r.eligible,
+            r.bare_s
+        );
+    }
+    if args.engine_only {
+        return Ok(());
+    }
     let scratch = Scratch::create(args.postgres.as_deref(), &settings.data_dir).await?;
     println!(
         "reloop-bench: {} servers (~{} items), {} clients, {} s per page",
@@ -168,6 +190,11 @@ async fn measure(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     db.analyze().await.context("analysing the bench database")?;
     let donors = donors::generate(&db, &fleet, args.donor_count()).await?;
     db.analyze().await.context("analysing the bench database")?;
+    let fleet_run = policy::fleet(&db).await.context("the policy engine's fleet run")?;
+    println!(
+        "fleet view: {} top-level items evaluated and {} due ones written in {:.1} s; a dry run of a draft over the same fleet: {:.1} s ({} top suggestions change)",
+        fleet_run.evaluated, fleet_run.due, fleet_run.refresh_s, fleet_run.dry_run_s, fleet_run.dry_changed
+    );
     db.close().await.ok();
 
     let server = server::start(url, &key).await?;
