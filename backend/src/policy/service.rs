@@ -95,17 +95,20 @@ pub async fn versions<C: ConnectionTrait>(
     Ok(rows.into_iter().map(version_of).collect())
 }
 
-/// One saved version.
+/// One saved version (the shipped pack as version 1 until one is saved).
 pub async fn version<C: ConnectionTrait>(
     conn: &C,
     number: i32,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<PolicyVersion> {
-    versions(conn, now)
-        .await?
-        .into_iter()
-        .find(|v| v.number == number)
-        .ok_or_else(|| AppError::NotFound { what: "policy version", id: number.to_string() })
+    let row = policy_version::Entity::find().filter(policy_version::Column::Number.eq(number)).one(conn).await?;
+    match row {
+        Some(r) => Ok(version_of(r)),
+        None if number == 1 && policy_version::Entity::find().one(conn).await?.is_none() => {
+            Ok(version_of(shipped(now)))
+        }
+        None => Err(AppError::NotFound { what: "policy version", id: number.to_string() }),
+    }
 }
 
 /// A pack's problems as the one error type: each names `rule[3].score` and its line.
