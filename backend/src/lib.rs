@@ -27,6 +27,7 @@ pub mod context;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod forecast;
 pub mod harvest;
 pub mod ids;
 pub mod labels;

@@ -2,8 +2,8 @@
 //! comes through. Lifecycle states and the transition table with its cascades and gates,
 //! asset kinds and containment, condition grades, workload tiers, roles and permissions,
 //! what a ledger entry records, the bench's and end of life's vocabularies (vendors,
-//! lots, materials, WEEE categories and targets, the Basel export rule), and the page
-//! shape every list returns.
+//! lots, materials, WEEE categories and targets, the Basel export rule), the forecast's
+//! (stages of use, kernels, demand scenarios), and the page shape every list returns.
 //!
 //! Invariants:
 //! - This module imports nothing of reloop but itself, and nothing outside std and serde:
@@ -21,6 +21,7 @@ pub mod text_enum;
 pub mod bench;
 pub mod eol;
 pub mod event;
+pub mod forecast;
 pub mod grade;
 pub mod kind;
 pub mod page;
@@ -35,6 +36,7 @@ pub use bench::{
 };
 pub use eol::{CertScheme, FactorKind, LotStatus, Material, TreatmentRoute, VendorRole, WeeeCategory};
 pub use event::EventKind;
+pub use forecast::{ChipSupply, DemandScenario, EfficiencyPath, KernelChoice, KernelSource, PomUnit, Stage};
 pub use grade::{CosmeticGrade, FunctionalGrade, Grade, RetailGrade};
 pub use kind::AssetKind;
 pub use page::{Page, double_option};

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bench;
 pub mod catalog;
 pub mod eol;
+pub mod forecast;
 pub mod labels;
 pub mod policy;
 pub mod sanitization;
@@ -135,6 +136,13 @@ api_routes! {
     policy::refresh => Decide,
     policy::fleet => Read,
     policy::fleet_csv => Read,
+    forecast::fleet => Read,
+    forecast::fleet_csv => Read,
+    forecast::procurement => Read,
+    forecast::procurement_csv => Read,
+    forecast::demand => Read,
+    forecast::demand_csv => Read,
+    forecast::lifespans => Read,
     audit::list => ReadAudit,
     audit::verify => ReadAudit,
 }
@@ -185,6 +193,7 @@ fn rules_of<H: utoipa::Path>(perm: Permission) -> Vec<Rule> {
         (name = "sanitization", description = "Data sanitization records (NIST SP 800-88), certificates and station batches"),
         (name = "end-of-life", description = "Downstream vendors, recycling lots with their chain of custody and recovery reports, and the reference factors of the estimate"),
         (name = "policy", description = "The policy engine: each item's next life, explained; policy versions; the fleet's items due for a decision"),
+        (name = "forecast", description = "E-waste forecasts: the fleet's items in use, procurement (sales–stock–lifespan) and generative-AI demand scenarios, with bands, levers and sources; lifespans fitted to the registry's history"),
         (name = "users", description = "User administration (admins)"),
         (name = "audit", description = "The hash-chained audit trail (admins and auditors)"),
     )

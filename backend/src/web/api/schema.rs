@@ -9,10 +9,11 @@ use utoipa::openapi::{RefOr, schema::SchemaType};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::rules::{
-    AssetKind, CertScheme, CosmeticGrade, Destination, Disposition, DueReason, EventKind, FactorKind, FaultCategory,
-    FunctionalGrade, Grade, LineSource, LotStatus, Material, MethodClass, PartAction, PartOrigin, Permission, Release,
-    RepairOutcome, RetailGrade, Role, SanitizationResult, State, Technique, TestResult, TreatmentRoute, VendorRole,
-    Verification, WeeeCategory, WorkStatus, WorkloadTier,
+    AssetKind, CertScheme, ChipSupply, CosmeticGrade, DemandScenario, Destination, Disposition, DueReason,
+    EfficiencyPath, EventKind, FactorKind, FaultCategory, FunctionalGrade, Grade, KernelChoice, KernelSource,
+    LineSource, LotStatus, Material, MethodClass, PartAction, PartOrigin, Permission, PomUnit, Release, RepairOutcome,
+    RetailGrade, Role, SanitizationResult, State, Technique, TestResult, TreatmentRoute, VendorRole, Verification,
+    WeeeCategory, WorkStatus, WorkloadTier,
 };
 
 /// A closed vocabulary as a string enum: the wire spellings, and their labels in the
@@ -75,6 +76,12 @@ vocabulary_schema! {
     LotStatus: "Where a recycling lot is.",
     FactorKind: "Which table of reference factors a factor belongs to.",
     WeeeCategory: "A WEEE Directive 2012/19/EU Annex III category.",
+    KernelChoice: "Which lifespan kernel a fleet forecast uses.",
+    KernelSource: "Where a forecast's lifespan kernel comes from.",
+    DemandScenario: "Users and model counts of the demand-driven model.",
+    ChipSupply: "The chip-supply columns of the demand-driven model.",
+    EfficiencyPath: "The efficiency columns of the demand-driven model.",
+    PomUnit: "What a procurement series counts.",
 }
 
 /// The documentation twin of [`Grade`] (same fields, same wire shape).

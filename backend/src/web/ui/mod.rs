@@ -18,6 +18,7 @@ pub mod auth;
 pub mod bom_text;
 pub mod error_page;
 pub mod flash;
+pub mod forecast;
 pub mod forms;
 pub mod harvest;
 pub mod labels;

@@ -6,7 +6,8 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
 use super::flash::see_other;
 use super::{
-    account, assets, audit, auth, harvest, labels, lots, models, policy, repairs, sanitization, sites, users, vendors,
+    account, assets, audit, auth, forecast, harvest, labels, lots, models, policy, repairs, sanitization, sites, users,
+    vendors,
 };
 use crate::rules::Permission;
 use crate::web::access::{Family, Rule};
@@ -50,6 +51,13 @@ ui_routes! {
     get "/fleet/due" => policy::fleet, Read;
     get "/fleet/due.csv" => policy::fleet_csv, Read;
     post "/fleet/refresh" => policy::refresh, Decide;
+    get "/forecast" => forecast::fleet, Read;
+    get "/forecast/procurement" => forecast::procurement_form, Read;
+    post "/forecast/procurement" => forecast::procurement, Read;
+    get "/forecast/demand" => forecast::demand_form, Read;
+    post "/forecast/demand" => forecast::demand, Read;
+    get "/forecast/demand/table.csv" => forecast::demand_table, Read;
+    get "/forecast/lifespans" => forecast::lifespans, Read;
     get "/policy" => policy::show, Read;
     post "/policy" => policy::submit, ManagePolicy;
     get "/assets/{id}/label.svg" => labels::svg, Read;

@@ -127,3 +127,33 @@ pub fn pager_links(
 pub fn query_map(req: &actix_web::HttpRequest) -> std::collections::HashMap<String, String> {
     form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect()
 }
+
+/// A figure with thousands grouped by a thin space: "1 234 567.8" (`decimals` after the
+/// point).
+pub fn grouped(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    if v < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') { format!("−{out}") } else { out }
+}
+
+#[cfg(test)]
+mod grouped_tests {
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::grouped(92525916.0, 0), "92\u{202f}525\u{202f}916");
+        assert_eq!(super::grouped(2598.893, 1), "2\u{202f}598.9");
+        assert_eq!(super::grouped(0.043, 3), "0.043");
+        assert_eq!(super::grouped(-1234.0, 0), "−1\u{202f}234");
+    }
+}

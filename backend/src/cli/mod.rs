@@ -1,4 +1,7 @@
-//! The command line: `serve` (the default), `migrate`, `demo`, `user`, `token` and `audit`.
+//! The command line: `serve` (the default), `migrate`, `demo`, `user`, `token`, `audit`,
+//! `policy` and `forecast` (in `forecast.rs`).
+
+pub mod forecast;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -20,6 +23,8 @@ pub struct Cli {
     pub serve: ServeArgs,
 }
 
+// Parsed once at start-up: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run migrations, then serve the web UI and the API (the default).
@@ -40,6 +45,9 @@ pub enum Command {
     /// The policy engine.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// E-waste forecasts: the fleet, procurement, generative-AI demand.
+    #[command(subcommand)]
+    Forecast(forecast::ForecastCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -252,6 +260,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
             if all_ok { Ok(()) } else { Err(anyhow::anyhow!("the audit chain is broken")) }
         }
+        Some(Command::Forecast(cmd)) => forecast::run(cmd, &settings).await,
         Some(Command::Policy(PolicyCommand::Refresh)) => {
             let db = open(&settings, true).await?;
             let started = std::time::Instant::now();

@@ -1,0 +1,878 @@
+//! The forecasts as the API, the pages and the command line ask for them: inputs checked
+//! (every problem named), facts read in one snapshot, the pure engines run, and answers
+//! built with their method, kernels, parameters and sources. Nothing is written.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{ConnectionTrait, StreamTrait};
+
+use super::bands::{Band, BandMethod};
+use super::demand::{self, DemandTable, Scenario};
+use super::facts::{self, FleetFacts};
+use super::fit::{self, WeibullFit};
+use super::fleet::{self, HORIZON_MAX, Item, MATERIALS};
+use super::input::Problem;
+use super::kernel::{Kernel, Weibull};
+use super::levers::{Efficiency, Levers, Shift};
+use super::model::*;
+use super::procurement::{self, Placed};
+use super::refdata;
+use crate::db::Db;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::rules::{
+    AssetKind, ChipSupply, DemandScenario, EfficiencyPath, KernelChoice, KernelSource, Material, PomUnit,
+};
+
+/// The horizon when none is asked for.
+pub const DEFAULT_HORIZON: u16 = 15;
+/// Years a procurement forecast runs past its last purchase when no end is given.
+pub const DEFAULT_TAIL_YEARS: i32 = 15;
+
+fn invalid(problems: Vec<Problem>) -> AppError {
+    AppError::Invalid(problems.into_iter().map(|p| FieldError::new(p.field, p.message)).collect())
+}
+
+fn t(kg: f64) -> f64 {
+    kg / 1000.0
+}
+
+fn band(b: &Band, scale: f64) -> BandView {
+    BandView { mean: b.mean * scale, sd: b.sd * scale, p5: b.p5 * scale, p95: b.p95 * scale }
+}
+
+fn fit_view(f: &WeibullFit) -> FitView {
+    FitView {
+        shape: f.shape,
+        scale: f.scale,
+        shape_se: f.shape_se,
+        scale_se: f.scale_se,
+        shape_ci: [f.shape_ci.0, f.shape_ci.1],
+        scale_ci: [f.scale_ci.0, f.scale_ci.1],
+        events: f.events,
+        censored: f.censored,
+        log_likelihood: f.log_likelihood,
+    }
+}
+
+fn kernel_view(source: KernelSource, applies_to: String, items: u64, k: &Kernel, note: String) -> KernelView {
+    let (shape, scale) = match k {
+        Kernel::Weibull(w) => (Some(w.shape), Some(w.scale)),
+        Kernel::Tabulated(_) => (None, None),
+    };
+    KernelView {
+        source,
+        applies_to,
+        items,
+        description: k.describe(),
+        shape,
+        scale,
+        mean_years: k.mean(),
+        fit: None,
+        note,
+    }
+}
+
+/// `dimm=0.5,ssd=0.3` → shares by kind; `field` names the input in problems.
+pub fn parse_kind_shares(field: &str, text: &str) -> Result<Vec<(AssetKind, f64)>, Vec<Problem>> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (i, part) in text.split([',', ';', '\n']).map(str::trim).filter(|p| !p.is_empty()).enumerate() {
+        let Some((k, v)) = part.split_once(['=', ':']) else {
+            problems.push(Problem::new(field, format!("`{part}`: write kind=share, e.g. dimm=0.5")));
+            continue;
+        };
+        let kind = AssetKind::parse(k.trim());
+        let share = v.trim().parse::<f64>().ok();
+        match (kind, share) {
+            (Some(kind), Some(share)) => out.push((kind, share)),
+            (None, _) => problems.push(Problem::new(
+                field,
+                format!("`{}` (entry {}) is not a kind: use {}", k.trim(), i + 1, AssetKind::expected()),
+            )),
+            (_, None) => problems
+                .push(Problem::new(field, format!("`{}` (entry {}) is not a share from 0 to 1", v.trim(), i + 1))),
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+/// The levers of a JSON request, checked.
+pub fn levers_from(input: &LeversInput, this_year: i32) -> Result<Levers, Vec<Problem>> {
+    let levers = Levers {
+        extension: input.extension.as_ref().map(|s| Shift { years: s.years, share: s.share }),
+        redeployment: input.redeployment.as_ref().map(|s| Shift { years: s.years, share: s.share }),
+        harvest: input.harvest.iter().map(|k| (k.kind, k.share)).collect(),
+        composition: input.composition.as_ref().map(|c| c.iter().map(|k| (k.kind, k.share)).collect()),
+        efficiency: input
+            .efficiency_gain
+            .map(|g| Efficiency { yearly: g, from_year: input.efficiency_from.unwrap_or(this_year) }),
+    };
+    let mut problems = levers.check("levers.");
+    if input.efficiency_gain.is_none() && input.efficiency_from.is_some() {
+        problems.push(Problem::new("levers.efficiency_from", "give efficiency_gain with it"));
+    }
+    if problems.is_empty() { Ok(levers) } else { Err(problems) }
+}
+
+/// The levers of a fleet query (flat fields), checked.
+fn fleet_levers(q: &FleetQuery) -> Result<Levers, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut shift = |years: Option<f64>, share: Option<f64>, yf: &str, sf: &str| match (years, share) {
+        (None, None) => None,
+        (Some(y), Some(s)) => Some(Shift { years: y, share: s }),
+        (Some(y), None) => Some(Shift { years: y, share: 1.0 }),
+        (None, Some(_)) => {
+            problems.push(Problem::new(yf, format!("give the years too (with {sf})")));
+            None
+        }
+    };
+    let extension = shift(q.extend_years, q.extend_share, "extend_years", "extend_share");
+    let redeployment = shift(q.redeploy_years, q.redeploy_share, "redeploy_years", "redeploy_share");
+    let harvest = match q.harvest.as_deref().map(|h| parse_kind_shares("harvest", h)) {
+        Some(Ok(h)) => h,
+        Some(Err(p)) => {
+            problems.extend(p);
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let levers = Levers { extension, redeployment, harvest, ..Levers::default() };
+    for p in levers.check("") {
+        // Flat names: extension.years → extend_years.
+        let field = match p.field.as_str() {
+            "extension.years" => "extend_years".to_owned(),
+            "extension.share" => "extend_share".to_owned(),
+            "redeployment.years" => "redeploy_years".to_owned(),
+            "redeployment.share" => "redeploy_share".to_owned(),
+            f if f.starts_with("harvest") => "harvest".to_owned(),
+            f => f.to_owned(),
+        };
+        problems.push(Problem::new(field, p.message));
+    }
+    if problems.is_empty() { Ok(levers) } else { Err(problems) }
+}
+
+/// The fleet forecast's checked parameters.
+struct FleetPlan {
+    horizon: u16,
+    choice: KernelChoice,
+    given: Option<Weibull>,
+    levers: Levers,
+}
+
+fn fleet_plan(q: &FleetQuery) -> AppResult<FleetPlan> {
+    let mut problems = Vec::new();
+    let horizon = q.horizon.unwrap_or(DEFAULT_HORIZON);
+    if !(1..=HORIZON_MAX).contains(&horizon) {
+        problems.push(Problem::new("horizon", format!("must be from 1 to {HORIZON_MAX} years (got {horizon})")));
+    }
+    let choice = q.kernel.unwrap_or(KernelChoice::Auto);
+    let given = match (choice, q.shape, q.scale) {
+        (KernelChoice::Weibull, Some(shape), Some(scale)) => match Weibull::new(shape, scale, "") {
+            Ok(w) => Some(w),
+            Err(p) => {
+                problems.extend(p);
+                None
+            }
+        },
+        (KernelChoice::Weibull, shape, scale) => {
+            if shape.is_none() {
+                problems.push(Problem::new("shape", "give the Weibull shape with kernel=weibull"));
+            }
+            if scale.is_none() {
+                problems.push(Problem::new("scale", "give the Weibull scale (years) with kernel=weibull"));
+            }
+            None
+        }
+        (_, Some(_), _) | (_, _, Some(_)) => {
+            problems.push(Problem::new("kernel", "shape and scale are used with kernel=weibull only"));
+            None
+        }
+        _ => None,
+    };
+    let levers = match fleet_levers(q) {
+        Ok(l) => l,
+        Err(p) => {
+            problems.extend(p);
+            Levers::default()
+        }
+    };
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
+    Ok(FleetPlan { horizon, choice, given, levers })
+}
+
+/// The kernels of a fleet forecast: one per fitted kind, one per UNU key defaulted to,
+/// or one for all; and each item's kernel index.
+struct Kernels {
+    kernels: Vec<Kernel>,
+    views: Vec<KernelView>,
+    of_item: Vec<u16>,
+}
+
+fn choose_kernels(
+    facts: &FleetFacts,
+    plan: &FleetPlan,
+    history: Option<&HashMap<AssetKind, Vec<fit::Obs>>>,
+) -> AppResult<Kernels> {
+    let mut kernels: Vec<Kernel> = Vec::new();
+    let mut views: Vec<KernelView> = Vec::new();
+    let n = facts.items.len();
+    let one = |k: Kernel, source: KernelSource, note: String| Kernels {
+        views: vec![kernel_view(source, "all".into(), n as u64, &k, note)],
+        kernels: vec![k],
+        of_item: vec![0; n],
+    };
+    match (plan.choice, plan.given) {
+        (KernelChoice::Weibull, Some(w)) => {
+            return Ok(one(Kernel::Weibull(w), KernelSource::Given, "given with the request".into()));
+        }
+        (KernelChoice::Genai, _) => {
+            let k = refdata::genai_kernel().map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+            return Ok(one(Kernel::Tabulated(k), KernelSource::Tabulated, refdata::GENAI_SOURCE.into()));
+        }
+        _ => {}
+    }
+    // Fitted kinds (auto), then the UNU defaults for the rest.
+    let mut by_kind: HashMap<AssetKind, u16> = HashMap::new();
+    let mut fallback_notes: HashMap<AssetKind, String> = HashMap::new();
+    if let Some(history) = history {
+        let mut kinds: Vec<AssetKind> = facts.items.iter().map(|i| i.kind).collect();
+        kinds.sort();
+        kinds.dedup();
+        for kind in kinds {
+            let obs = history.get(&kind).map(Vec::as_slice).unwrap_or(&[]);
+            match fit::fit(obs) {
+                Ok(f) => {
+                    let k = Kernel::Weibull(Weibull { shape: f.shape, scale: f.scale });
+                    let mut v = kernel_view(
+                        KernelSource::Fitted,
+                        kind.as_str().into(),
+                        0,
+                        &k,
+                        format!(
+                            "maximum-likelihood fit to the registry's own history of {} items: {} ended lives, {} still in use (right-censored)",
+                            kind.as_str(),
+                            f.events,
+                            f.censored
+                        ),
+                    );
+                    v.fit = Some(fit_view(&f));
+                    by_kind.insert(kind, kernels.len() as u16);
+                    kernels.push(k);
+                    views.push(v);
+                }
+                Err(why) => {
+                    fallback_notes.insert(kind, format!("{}: {why}", kind.as_str()));
+                }
+            }
+        }
+    }
+    let mut by_unu: HashMap<u16, u16> = HashMap::new();
+    let mut of_item = Vec::with_capacity(n);
+    for it in &facts.items {
+        if let Some(k) = by_kind.get(&it.kind) {
+            of_item.push(*k);
+            views[usize::from(*k)].items += 1;
+            continue;
+        }
+        let idx = match by_unu.get(&it.unu) {
+            Some(i) => *i,
+            None => {
+                let key = &facts.unu_keys[usize::from(it.unu)];
+                let Some(d) = refdata::unu(key) else {
+                    return Err(AppError::Internal(anyhow::anyhow!("UNU key {key} vanished from the shipped table")));
+                };
+                let k = Kernel::Weibull(d.weibull);
+                views.push(kernel_view(
+                    KernelSource::Default,
+                    format!("UNU {key}"),
+                    0,
+                    &k,
+                    format!("{} ({}): {}", d.product, d.region, d.source),
+                ));
+                kernels.push(k);
+                let i = (kernels.len() - 1) as u16;
+                by_unu.insert(it.unu, i);
+                i
+            }
+        };
+        of_item.push(idx);
+        views[usize::from(idx)].items += 1;
+    }
+    // Say why each kind without a fit used its default.
+    if !fallback_notes.is_empty() {
+        let mut notes: Vec<String> = fallback_notes.into_values().collect();
+        notes.sort();
+        for v in views.iter_mut().filter(|v| v.source == KernelSource::Default) {
+            v.note = format!("{}. Used instead of a fit for {}", v.note, notes.join("; "));
+        }
+    }
+    Ok(Kernels { kernels, views, of_item })
+}
+
+/// Materials that have a factor in any profile used.
+fn materials_used(facts: &FleetFacts) -> Vec<usize> {
+    (0..MATERIALS).filter(|m| facts.profiles.iter().any(|p| p[*m] > 0.0)).collect()
+}
+
+fn figures(y: &fleet::Year, mats: &[usize]) -> FleetFigures {
+    FleetFigures {
+        items: band(&y.items, 1.0),
+        mass_t: band(&y.mass_kg, 0.001),
+        materials_t: mats
+            .iter()
+            .map(|m| MaterialTonnes { material: Material::ALL[*m], tonnes: t(y.materials_kg[*m]) })
+            .collect(),
+    }
+}
+
+pub const FLEET_METHOD: &str = "Fleet forecast: every top-level item in use leaves use in a future calendar year with the probability conditional on its age a under its lifespan kernel F, (F(end − d) − F(start − d)) / (1 − F(a)) with ages clamped below at a and d a lever's longer life; per year the expected items, mass (its parts included) and material content, with p5/p95 bands of the sum of independent Bernoulli contributions (docs/forecasting.md)";
+
+/// The fleet forecast of the registry's items in use.
+pub async fn fleet(db: &Db, q: &FleetQuery, today: NaiveDate) -> AppResult<FleetForecast> {
+    let plan = fleet_plan(q)?;
+    let txn = db.read_snapshot().await?;
+    if let Some(site) = q.site {
+        crate::sites::get(&txn, site).await?;
+    }
+    let filter = facts::Filter { site: q.site.map(|s| s.0), kind: q.kind };
+    let facts = facts::fleet(&txn, filter).await?;
+    let history = if plan.choice == KernelChoice::Auto { Some(facts::lifespans(&txn, today).await?) } else { None };
+    txn.commit().await?;
+    fleet_from(facts, &plan, history.as_ref(), today, q)
+}
+
+fn fleet_from(
+    mut facts: FleetFacts,
+    plan: &FleetPlan,
+    history: Option<&HashMap<AssetKind, Vec<fit::Obs>>>,
+    today: NaiveDate,
+    q: &FleetQuery,
+) -> AppResult<FleetForecast> {
+    let ks = choose_kernels(&facts, plan, history)?;
+    let mats = materials_used(&facts);
+    let items: Vec<Item> = facts
+        .items
+        .iter()
+        .zip(&ks.of_item)
+        .map(|(r, k)| Item { kind: r.kind, kernel: *k, start_day: r.start_day, pieces: r.pieces })
+        .collect();
+    let engine_fleet = fleet::Fleet {
+        items,
+        pieces: std::mem::take(&mut facts.pieces),
+        kernels: ks.kernels,
+        profiles: facts.profiles.clone(),
+    };
+    let out = fleet::forecast(&engine_fleet, today, plan.horizon, &plan.levers);
+    let years: Vec<FleetYear> = out
+        .baseline
+        .years
+        .iter()
+        .enumerate()
+        .map(|(i, y)| FleetYear {
+            year: y.year,
+            baseline: figures(y, &mats),
+            scenario: out.scenario.as_ref().map(|s| figures(&s.years[i], &mats)),
+        })
+        .collect();
+    let by_kind = out
+        .baseline
+        .by_kind
+        .iter()
+        .map(|k| KindForecast {
+            kind: k.kind,
+            items: k.items,
+            mass_t: t(k.mass_kg),
+            years: k
+                .years
+                .iter()
+                .enumerate()
+                .map(|(i, (items, mass))| KindYear {
+                    year: out.first_year + i as i32,
+                    items: band(items, 1.0),
+                    mass_t: band(mass, 0.001),
+                })
+                .collect(),
+        })
+        .collect();
+    let reduction = out.scenario.as_ref().map(|s| {
+        let baseline_t: f64 = out.baseline.years.iter().map(|y| t(y.mass_kg.mean)).sum();
+        let scenario_t: f64 = s.years.iter().map(|y| t(y.mass_kg.mean)).sum();
+        reduction(
+            baseline_t,
+            scenario_t,
+            t(s.beyond_mass_kg - out.baseline.beyond_mass_kg),
+            s.years.iter().map(|y| t(y.harvested_kg)).sum(),
+        )
+    });
+    let mut sources: Vec<String> = vec![refdata::UNU_SOURCE.to_owned()];
+    if plan.choice == KernelChoice::Genai {
+        sources.push(refdata::GENAI_SOURCE.to_owned());
+    }
+    sources.extend(facts.factor_sources.iter().map(|s| format!("material content, {s}")));
+    Ok(FleetForecast {
+        method: FLEET_METHOD.to_owned(),
+        as_of: today,
+        first_year: out.first_year,
+        horizon: plan.horizon,
+        scope: FleetScope {
+            items: out.items,
+            mass_t: t(out.mass_kg),
+            unknown_mass: facts.unknown_mass,
+            unprofiled_t: t(facts.unprofiled_kg),
+            unu_fallbacks: facts.unu_fallbacks,
+            overdue: out.overdue,
+            awaiting_disposal_items: facts.awaiting_items,
+            awaiting_disposal_t: t(facts.awaiting_kg),
+            site: q.site,
+            kind: q.kind,
+        },
+        kernels: ks.views,
+        bands: format!(
+            "items: {}; mass: {}",
+            out.count_method.unwrap_or(BandMethod::CornishFisher).describe(),
+            match out.count_method {
+                Some(BandMethod::Exact) =>
+                    "exact distribution of the sum, each item's mass on a grid of 2048 steps up to μ + 12σ",
+                _ => BandMethod::CornishFisher.describe(),
+            }
+        ),
+        levers: plan.levers.describe(),
+        years,
+        by_kind,
+        beyond_items: out.baseline.beyond_items,
+        beyond_t: t(out.baseline.beyond_mass_kg),
+        beyond_scenario_t: out.scenario.as_ref().map(|s| t(s.beyond_mass_kg)),
+        reduction,
+        sources,
+    })
+}
+
+fn reduction(baseline_t: f64, scenario_t: f64, deferred_beyond_t: f64, harvested_t: f64) -> Reduction {
+    let reduction_t = baseline_t - scenario_t;
+    Reduction {
+        baseline_t,
+        scenario_t,
+        reduction_t,
+        reduction_pct: if baseline_t > 0.0 { reduction_t / baseline_t * 100.0 } else { 0.0 },
+        deferred_beyond_t,
+        harvested_t,
+    }
+}
+
+/// The kernel a procurement request names.
+fn procurement_kernel(k: &KernelInput) -> Result<(Kernel, KernelView), Vec<Problem>> {
+    if let Some(name) = &k.tabulated {
+        if name != "genai" {
+            return Err(vec![Problem::new("kernel.tabulated", format!("`{name}` is not a shipped kernel: use genai"))]);
+        }
+        if k.shape.is_some() || k.scale.is_some() || k.unu_key.is_some() {
+            return Err(vec![Problem::new(
+                "kernel",
+                "give one kernel: a UNU key, a Weibull shape and scale, or a tabulated kernel",
+            )]);
+        }
+        let t = refdata::genai_kernel().map_err(|e| vec![Problem::new("kernel.tabulated", e)])?;
+        let kernel = Kernel::Tabulated(t);
+        let view = kernel_view(KernelSource::Tabulated, "all".into(), 0, &kernel, refdata::GENAI_SOURCE.into());
+        return Ok((kernel, view));
+    }
+    match (k.shape, k.scale) {
+        (Some(shape), Some(scale)) => {
+            if k.unu_key.is_some() {
+                return Err(vec![Problem::new("kernel", "give one kernel: a UNU key, or a Weibull shape and scale")]);
+            }
+            let w = Weibull::new(shape, scale, "kernel.")?;
+            let kernel = Kernel::Weibull(w);
+            let view = kernel_view(KernelSource::Given, "all".into(), 0, &kernel, "given with the request".into());
+            Ok((kernel, view))
+        }
+        (Some(_), None) => Err(vec![Problem::new("kernel.scale", "give the Weibull scale (years) with the shape")]),
+        (None, Some(_)) => Err(vec![Problem::new("kernel.shape", "give the Weibull shape with the scale")]),
+        (None, None) => {
+            let key = k.unu_key.as_deref().unwrap_or(refdata::FALLBACK_UNU_KEY);
+            let Some(d) = refdata::unu(key) else {
+                let known: Vec<&str> = refdata::unu_lifespans().iter().map(|u| u.key.as_str()).collect();
+                return Err(vec![Problem::new(
+                    "kernel.unu_key",
+                    format!("`{key}` is not in the shipped table: use {}", crate::rules::one_of(&known)),
+                )]);
+            };
+            let kernel = Kernel::Weibull(d.weibull);
+            let view = kernel_view(
+                KernelSource::Default,
+                format!("UNU {}", d.key),
+                0,
+                &kernel,
+                format!("{} ({}): {}", d.product, d.region, d.source),
+            );
+            Ok((kernel, view))
+        }
+    }
+}
+
+/// Whether a request's harvest lever needs the registry's composition (it gives none).
+pub fn needs_registry_composition(levers: &LeversInput) -> bool {
+    !levers.harvest.is_empty() && levers.composition.is_none()
+}
+
+/// The registry's fleet in use as a composition (mass share by kind), with where it comes
+/// from; `None` when no item in use has a known mass.
+pub async fn registry_composition<C: ConnectionTrait + StreamTrait>(
+    conn: &C,
+) -> AppResult<Option<(Vec<(AssetKind, f64)>, String)>> {
+    let f = facts::fleet(conn, facts::Filter::default()).await?;
+    let c = f.composition();
+    let total: f64 = f.pieces.iter().map(|p| p.kg).sum();
+    Ok((!c.is_empty()).then(|| {
+        (c, format!("the registry's fleet in use today: {} items, {:.3} t with their parts", f.items.len(), t(total)))
+    }))
+}
+
+/// The composition a harvest lever uses: the request's, else the registry's.
+fn apply_composition(
+    levers: &mut Levers,
+    registry: Option<(Vec<(AssetKind, f64)>, String)>,
+) -> Result<(Vec<KindShareView>, Option<String>), Problem> {
+    if levers.harvest.is_empty() {
+        return Ok((Vec::new(), None));
+    }
+    let source = match (&levers.composition, registry) {
+        (Some(_), _) => "given with the request".to_owned(),
+        (None, Some((c, source))) => {
+            levers.composition = Some(c);
+            source
+        }
+        (None, None) => {
+            return Err(Problem::new(
+                "levers.composition",
+                "give the mass share of each component kind: the registry has no items in use with known masses to take it from",
+            ));
+        }
+    };
+    let view =
+        levers.composition.iter().flatten().map(|(kind, share)| KindShareView { kind: *kind, share: *share }).collect();
+    Ok((view, Some(source)))
+}
+
+pub const PROCUREMENT_METHOD: &str = "Sales–stock–lifespan (UN/UNU method of the EU WEEE Calculation Tool): waste(n) = Σ_t POM_t · w(n − t), w(k) the kernel's discard fraction in the k-th year after the year placed (Weibull: density at k + 0.5, the mid-year convention); stock(n) = Σ POM − Σ waste (docs/forecasting.md)";
+
+/// A procurement (sales–stock–lifespan) forecast.
+pub async fn procurement<C: ConnectionTrait + StreamTrait>(
+    conn: &C,
+    req: ProcurementRequest,
+    today: NaiveDate,
+) -> AppResult<ProcurementForecast> {
+    let registry = if needs_registry_composition(&req.levers) { registry_composition(conn).await? } else { None };
+    procurement_with(req, today, registry)
+}
+
+/// A procurement forecast with the registry's composition already read (when its harvest
+/// lever needs one): no database.
+pub fn procurement_with(
+    req: ProcurementRequest,
+    today: NaiveDate,
+    registry: Option<(Vec<(AssetKind, f64)>, String)>,
+) -> AppResult<ProcurementForecast> {
+    let mut problems: Vec<Problem> = Vec::new();
+    let series = match (&req.csv, req.placed.is_empty()) {
+        (Some(_), false) => {
+            problems.push(Problem::new("csv", "give the series once: either placed or csv"));
+            None
+        }
+        (Some(text), true) => match procurement::read_csv("csv", text) {
+            Ok((unit, s)) => {
+                if req.unit.is_some_and(|u| u != unit) {
+                    problems.push(Problem::new("unit", format!("the CSV's header says {}", unit.as_str())));
+                }
+                Some((unit, s))
+            }
+            Err(p) => {
+                problems.extend(p);
+                None
+            }
+        },
+        (None, _) => {
+            let s: Vec<Placed> = req.placed.iter().map(|p| Placed { year: p.year, value: p.value }).collect();
+            match procurement::check_series("placed", s) {
+                Ok(s) => Some((req.unit.unwrap_or(PomUnit::MassT), s)),
+                Err(p) => {
+                    problems.extend(p);
+                    None
+                }
+            }
+        }
+    };
+    let kernel = match procurement_kernel(&req.kernel) {
+        Ok(k) => Some(k),
+        Err(p) => {
+            problems.extend(p);
+            None
+        }
+    };
+    let mut levers = match levers_from(&req.levers, today.year()) {
+        Ok(l) => l,
+        Err(p) => {
+            problems.extend(p);
+            Levers::default()
+        }
+    };
+    if let Some((unit, s)) = &series {
+        let first = s.first().map(|x| x.year).unwrap_or(0);
+        let last = s.last().map(|x| x.year).unwrap_or(0);
+        let until = req.until.unwrap_or(last + DEFAULT_TAIL_YEARS);
+        if until < first || until - first + 1 > procurement::SPAN_MAX {
+            problems.push(Problem::new(
+                "until",
+                format!(
+                    "must be from {first} to {} (at most {} years from the first year placed)",
+                    first + procurement::SPAN_MAX - 1,
+                    procurement::SPAN_MAX
+                ),
+            ));
+        }
+        if *unit == PomUnit::Units && !levers.harvest.is_empty() {
+            problems.push(Problem::new("levers.harvest", "harvest takes mass: give the series in tonnes (mass_t)"));
+        }
+    }
+    let composed = apply_composition(&mut levers, registry).map_err(|p| problems.push(p)).ok();
+    let (Some((unit, series)), Some((kernel, kview)), Some((composition, composition_source)), true) =
+        (series, kernel, composed, problems.is_empty())
+    else {
+        return Err(invalid(problems));
+    };
+    let last = series.last().map(|x| x.year).unwrap_or(today.year());
+    let until = req.until.unwrap_or(last + DEFAULT_TAIL_YEARS);
+    let f = procurement::forecast(&series, &kernel, until, &levers);
+    let years = f
+        .baseline
+        .iter()
+        .enumerate()
+        .map(|(i, y)| {
+            let s = f.scenario.as_ref().map(|s| s[i]);
+            ProcurementYear {
+                year: y.year,
+                placed: y.placed,
+                waste: y.waste,
+                stock: y.stock,
+                scenario_placed: s.map(|s| s.placed),
+                scenario_waste: s.map(|s| s.waste),
+                scenario_harvested: s.map(|s| s.harvested),
+                scenario_stock: s.map(|s| s.stock),
+            }
+        })
+        .collect();
+    let reduction = f.scenario.as_ref().map(|s| {
+        let b: f64 = f.baseline.iter().map(|y| y.waste).sum();
+        let sc: f64 = s.iter().map(|y| y.waste).sum();
+        let beyond = |ys: &[procurement::Year]| ys.last().map(|y| y.stock).unwrap_or(0.0);
+        reduction(b, sc, beyond(s) - beyond(&f.baseline), s.iter().map(|y| y.harvested).sum())
+    });
+    let mut sources = vec![kview.note.clone()];
+    if let Some(c) = &composition_source {
+        sources.push(format!("composition: {c}"));
+    }
+    Ok(ProcurementForecast {
+        method: PROCUREMENT_METHOD.to_owned(),
+        unit,
+        kernel: kview,
+        levers: levers.describe(),
+        composition,
+        composition_source,
+        years,
+        reduction,
+        sources,
+    })
+}
+
+pub const DEMAND_METHOD: &str = "Computational-power-driven material flow analysis of generative-AI servers (Wang et al. 2024), quarterly: demand for training and inference from parameters, tokens, users and models; servers installed to meet demand growth and replace retirements; retirements by the lifespan kernel; waste = retirements × server mass (docs/forecasting.md)";
+
+/// The demand-driven forecast of generative-AI servers.
+pub async fn demand<C: ConnectionTrait + StreamTrait>(
+    conn: &C,
+    req: DemandRequest,
+    today: NaiveDate,
+) -> AppResult<DemandForecast> {
+    let registry = if needs_registry_composition(&req.levers) { registry_composition(conn).await? } else { None };
+    demand_with(req, today, registry)
+}
+
+/// The demand forecast with the registry's composition already read: no database.
+pub fn demand_with(
+    req: DemandRequest,
+    today: NaiveDate,
+    registry: Option<(Vec<(AssetKind, f64)>, String)>,
+) -> AppResult<DemandForecast> {
+    let s = Scenario {
+        users: req.scenario.unwrap_or(DemandScenario::Aggressive),
+        chips: req.chip_supply.unwrap_or(ChipSupply::Base),
+        efficiency: req.efficiency.unwrap_or(EfficiencyPath::Base),
+        extension_quarters: req.lifespan_extension_quarters.unwrap_or(0),
+        server_mass_kg: req.server_mass_kg.unwrap_or(refdata::SERVER_MASS_KG),
+    };
+    let mut problems = s.check("");
+    let columns = s.columns();
+    let table = match req.demand_csv.as_deref().filter(|c| !c.trim().is_empty()) {
+        Some(text) => DemandTable::read("demand_csv", text, &columns),
+        None => DemandTable::read("demand_csv", refdata::DEMAND_CSV, &columns),
+    };
+    let table = match table {
+        Ok(t) => Some(t),
+        Err(p) => {
+            problems.extend(p);
+            None
+        }
+    };
+    let mut levers = match levers_from(&req.levers, today.year()) {
+        Ok(l) => l,
+        Err(p) => {
+            problems.extend(p);
+            Levers::default()
+        }
+    };
+    for (name, shift) in [("extension", levers.extension), ("redeployment", levers.redeployment)] {
+        if let Some(sh) = shift
+            && ((sh.years * 4.0) - (sh.years * 4.0).round()).abs() > 1e-9
+        {
+            problems.push(Problem::new(
+                format!("levers.{name}.years"),
+                "must be whole quarters (a multiple of 0.25 years): the demand model is quarterly",
+            ));
+        }
+    }
+    let composed = apply_composition(&mut levers, registry).map_err(|p| problems.push(p)).ok();
+    let (Some(table), Some((composition, composition_source)), true) = (table, composed, problems.is_empty()) else {
+        return Err(invalid(problems));
+    };
+    let kernel = refdata::genai_kernel().map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    let f = demand::forecast(&table, &s, &kernel.probs, &levers);
+    let years = f
+        .baseline
+        .years
+        .iter()
+        .enumerate()
+        .map(|(i, y)| {
+            let sc = f.scenario.as_ref().map(|s| s.years[i]);
+            DemandYear {
+                year: y.year,
+                installed: y.installed,
+                retired: y.retired,
+                waste_servers: y.waste_servers,
+                waste_t: y.waste_t,
+                scenario_waste_servers: sc.map(|s| s.waste_servers),
+                scenario_waste_t: sc.map(|s| s.waste_t),
+                scenario_harvested_t: sc.map(|s| s.harvested_t),
+            }
+        })
+        .collect();
+    let quarters = f
+        .baseline
+        .quarters
+        .iter()
+        .map(|q| DemandQuarter {
+            quarter: format!("{}Q{}", q.year, q.quarter),
+            installed_training: q.installed_training,
+            installed_inference: q.installed_inference,
+            retired_training: q.retired_training,
+            retired_inference: q.retired_inference,
+            waste_t: q.waste_t,
+        })
+        .collect();
+    let cumulative_t: f64 = f.baseline.years.iter().map(|y| y.waste_t).sum();
+    let reduction = f.scenario.as_ref().map(|sc| {
+        let s_t: f64 = sc.years.iter().map(|y| y.waste_t).sum();
+        // Redeployed servers whose second life ends after the table's last quarter.
+        let retired_t: f64 = sc.years.iter().map(|y| y.retired).sum::<f64>() * s.server_mass_kg / 1000.0;
+        let harvested: f64 = sc.years.iter().map(|y| y.harvested_t).sum();
+        reduction(cumulative_t, s_t, (retired_t - s_t - harvested).max(0.0), harvested)
+    });
+    let kernel_tab = Kernel::Tabulated(Arc::clone(&kernel));
+    let mut kview = kernel_view(KernelSource::Tabulated, "all".into(), 0, &kernel_tab, refdata::GENAI_SOURCE.into());
+    if s.extension_quarters > 0 {
+        kview.note = format!("{}; every server's life {} quarter(s) longer", kview.note, s.extension_quarters);
+    }
+    let mut sources = vec![refdata::GENAI_SOURCE.to_owned(), format!("server mass: {}", refdata::SERVER_MASS_SOURCE)];
+    if let Some(c) = &composition_source {
+        sources.push(format!("composition: {c}"));
+    }
+    let custom = req.demand_csv.as_deref().is_some_and(|c| !c.trim().is_empty());
+    Ok(DemandForecast {
+        method: DEMAND_METHOD.to_owned(),
+        scenario: s.users,
+        chip_supply: s.chips,
+        efficiency: s.efficiency,
+        lifespan_extension_quarters: s.extension_quarters,
+        server_mass_kg: s.server_mass_kg,
+        server_mass_source: if req.server_mass_kg.is_some() {
+            "given with the request".into()
+        } else {
+            refdata::SERVER_MASS_SOURCE.into()
+        },
+        demand_curve: if custom { "custom".into() } else { "shipped".into() },
+        columns,
+        kernel: kview,
+        levers: levers.describe(),
+        composition,
+        composition_source,
+        years,
+        quarters,
+        cumulative_t,
+        reduction,
+        sources,
+    })
+}
+
+pub const FIT_METHOD: &str = "Maximum-likelihood Weibull fit per kind: ended lives (retired, sold or lost, and not back in use) are events at their age; items in use are right-censored at their age today; standard errors from the observed information, 95 % intervals on the log scale; at least 10 ended lives needed (docs/forecasting.md)";
+
+/// Each kind's lifespan as the registry's history tells it, and the shipped defaults.
+pub async fn lifespans(db: &Db, today: NaiveDate) -> AppResult<Lifespans> {
+    let txn = db.read_snapshot().await?;
+    let history = facts::lifespans(&txn, today).await?;
+    txn.commit().await?;
+    let mut kinds: Vec<KindLifespan> = history
+        .iter()
+        .map(|(kind, obs)| {
+            let ended = obs.iter().filter(|o| o.ended).count();
+            let (fit, note) = match fit::fit(obs) {
+                Ok(f) => (Some(fit_view(&f)), None),
+                Err(why) => (None, Some(why.to_string())),
+            };
+            KindLifespan { kind: *kind, ended, in_use: obs.len() - ended, fit, note }
+        })
+        .collect();
+    kinds.sort_by_key(|k| k.kind);
+    let defaults = refdata::unu_lifespans()
+        .iter()
+        .map(|u| UnuDefault {
+            unu_key: u.key.clone(),
+            product: u.product.clone(),
+            shape: u.weibull.shape,
+            scale: u.weibull.scale,
+            mean_years: u.weibull.mean(),
+            source: u.source.clone(),
+        })
+        .collect();
+    Ok(Lifespans { as_of: today, method: FIT_METHOD.to_owned(), kinds, defaults })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_shares_parse_and_name_bad_entries() {
+        assert_eq!(
+            parse_kind_shares("harvest", "dimm=0.5, ssd:0.3").unwrap(),
+            vec![(AssetKind::Dimm, 0.5), (AssetKind::Ssd, 0.3)]
+        );
+        let e = parse_kind_shares("harvest", "dimm=0.5,disk=1,ssd=x,gpu").unwrap_err();
+        assert_eq!(e.len(), 3);
+        assert!(e[0].message.starts_with("`disk` (entry 2) is not a kind"), "{}", e[0].message);
+        assert!(e[1].message.starts_with("`x` (entry 3) is not a share"));
+        assert!(e[2].message.contains("kind=share"));
+    }
+}
