@@ -91,6 +91,13 @@ db_test! {
             ("/api/v1/policy/refresh", &["post"]),
             ("/api/v1/fleet/due", &["get"]),
             ("/api/v1/fleet/due.csv", &["get"]),
+            ("/api/v1/forecast/fleet", &["get"]),
+            ("/api/v1/forecast/fleet.csv", &["get"]),
+            ("/api/v1/forecast/procurement", &["post"]),
+            ("/api/v1/forecast/procurement.csv", &["post"]),
+            ("/api/v1/forecast/demand", &["post"]),
+            ("/api/v1/forecast/demand.csv", &["post"]),
+            ("/api/v1/forecast/lifespans", &["get"]),
         ];
         let paths = doc["paths"].as_object().expect("paths");
         for (path, methods) in expected {
@@ -101,7 +108,7 @@ db_test! {
         assert_eq!(paths.len(), expected.len(), "documented paths: {:?}", paths.keys().collect::<Vec<_>>());
         // Schemas referenced by the operations exist.
         let schemas = doc["components"]["schemas"].as_object().expect("schemas");
-        for name in ["Asset", "NewAsset", "AssetPatch", "TransitionRequest", "ErrorBody", "State", "AssetKind", "Site", "HardwareModel", "User", "TokenInfo", "AuditEntry", "ChainReport", "Repair", "RepairDetail", "Job", "JobDetail", "PoolView", "ReuseFigures", "FaultCategory", "Destination", "SanitizationRecord", "SanitizationBatch", "SanitizationBatchDetail", "MethodClass", "Blocker", "Vendor", "Lot", "LotDetail", "Factor", "Material", "TreatmentRoute", "CertScheme", "LotStatus", "WeeeCategory", "Suggestions", "Accept", "Accepted", "PolicyVersion", "PolicyDraft", "DryRun", "RunInfo", "FleetDue", "Disposition", "DueReason"] {
+        for name in ["Asset", "NewAsset", "AssetPatch", "TransitionRequest", "ErrorBody", "State", "AssetKind", "Site", "HardwareModel", "User", "TokenInfo", "AuditEntry", "ChainReport", "Repair", "RepairDetail", "Job", "JobDetail", "PoolView", "ReuseFigures", "FaultCategory", "Destination", "SanitizationRecord", "SanitizationBatch", "SanitizationBatchDetail", "MethodClass", "Blocker", "Vendor", "Lot", "LotDetail", "Factor", "Material", "TreatmentRoute", "CertScheme", "LotStatus", "WeeeCategory", "Suggestions", "Accept", "Accepted", "PolicyVersion", "PolicyDraft", "DryRun", "RunInfo", "FleetDue", "Disposition", "DueReason", "FleetForecast", "ProcurementRequest", "ProcurementForecast", "DemandRequest", "DemandForecast", "Lifespans", "KernelChoice", "DemandScenario", "ChipSupply"] {
             assert!(schemas.contains_key(name), "schema {name} missing");
         }
         // Every reference resolves (a parameter's schema too, which no response check reads).

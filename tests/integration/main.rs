@@ -13,6 +13,7 @@ mod bom;
 mod browser;
 mod catalog_sites;
 mod eol;
+mod forecast;
 mod health_openapi;
 mod integrity;
 mod labels;

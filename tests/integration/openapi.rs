@@ -330,6 +330,19 @@ db_test! {
         c.check("GET", "/api/v1/fleet/due", &app.get("/api/v1/fleet/due?kind=toaster").await);
         c.check("GET", "/api/v1/fleet/due.csv", &app.get("/api/v1/fleet/due.csv").await);
 
+        // Forecasts.
+        c.check("GET", "/api/v1/forecast/fleet", &app.get("/api/v1/forecast/fleet?horizon=3&extend_years=1").await);
+        c.check("GET", "/api/v1/forecast/fleet", &app.get("/api/v1/forecast/fleet?horizon=0").await);
+        c.check("GET", "/api/v1/forecast/fleet", &app.get(&format!("/api/v1/forecast/fleet?site={nobody}")).await);
+        c.check("GET", "/api/v1/forecast/fleet.csv", &app.get("/api/v1/forecast/fleet.csv").await);
+        c.check("POST", "/api/v1/forecast/procurement", &app.post_json("/api/v1/forecast/procurement", &json!({"csv": "year,mass_t\n2020,10\n", "levers": {"redeployment": {"years": 2, "share": 0.3}}})).await);
+        c.check("POST", "/api/v1/forecast/procurement", &app.post_json("/api/v1/forecast/procurement", &json!({"csv": "year\n2020\n"})).await);
+        c.check("POST", "/api/v1/forecast/procurement.csv", &app.post_json("/api/v1/forecast/procurement.csv", &json!({"placed": [{"year": 2020, "value": 3}]})).await);
+        c.check("POST", "/api/v1/forecast/demand", &app.post_json("/api/v1/forecast/demand", &json!({"scenario": "moderate", "levers": {"extension": {"years": 1, "share": 0.5}}})).await);
+        c.check("POST", "/api/v1/forecast/demand", &app.post_json("/api/v1/forecast/demand", &json!({"server_mass_kg": -1})).await);
+        c.check("POST", "/api/v1/forecast/demand.csv", &app.post_json("/api/v1/forecast/demand.csv", &json!({})).await);
+        c.check("GET", "/api/v1/forecast/lifespans", &app.get("/api/v1/forecast/lifespans").await);
+
         // Users and the trail.
         c.check("GET", "/api/v1/users", &app.get("/api/v1/users").await);
         c.check("GET", "/api/v1/users", &auditor.get("/api/v1/users").await);

@@ -56,6 +56,7 @@ pub struct LeversInput {
 /// A fleet forecast's parameters (all optional: `GET /forecast/fleet` forecasts the
 /// registry's fleet under the defaults).
 #[derive(Clone, Debug, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FleetQuery {
     /// Years forecast, this year first (1 to 50; default 15).

@@ -551,6 +551,7 @@ pub struct FleetRow {
 
 /// Filters of the fleet view.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FleetQuery {
     #[serde(default)]
