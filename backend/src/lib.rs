@@ -16,7 +16,9 @@
 //!    [`harvest`] (dismantle jobs, the spare pool, reuse figures); [`sanitization`] (records,
 //!    certificates, the station) beside them; end of life: [`vendors`] (downstream vendors)
 //!    and [`recycling`] (lots, custody, recovery reports against the estimate).
-//! 7. [`demo`], then [`web`] (the only module that knows HTTP and templates) and [`cli`].
+//! 7. Built on all of them: [`policy`] (the next life of each item, a pure engine over one
+//!    read model) and [`forecast`] (e-waste to come: pure engines over one read model).
+//! 8. [`demo`], then [`web`] (the only module that knows HTTP and templates) and [`cli`].
 
 pub mod assets;
 pub mod audit;

@@ -14,6 +14,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod donors;
 mod fleet;
+mod forecast;
 mod load;
 mod lot;
 mod policy;
@@ -89,6 +90,13 @@ pub struct BenchArgs {
     /// Only time the pure policy engine (`--engine-items`), then exit: no database, no server.
     #[arg(long)]
     pub engine_only: bool,
+    /// Items the pure forecast engine forecasts on one core over 15 years, and lifespans
+    /// the Weibull fit reads (synthetic, no database); 0 skips.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub forecast_items: usize,
+    /// Only time the pure forecast engines (`--forecast-items`), then exit.
+    #[arg(long)]
+    pub forecast_only: bool,
 }
 
 /// Saves per second each saving load is sized for by default (all clients together).
@@ -156,7 +164,19 @@ async fn run(args: BenchArgs, settings: &Settings) -> anyhow::Result<()> {
             r.bare_s
         );
     }
-    if args.engine_only {
+    if args.forecast_items > 0 {
+        let n = args.forecast_items;
+        let r = tokio::task::spawn_blocking(move || forecast::engines(n)).await.context("the forecast engines")??;
+        println!(
+            "forecast engine, one core: {} items over 15 years in {:.3} s (with four levers: {:.3} s); a bare pass over the same items and parts: {:.3} s",
+            r.items, r.baseline_s, r.levers_s, r.bare_s
+        );
+        println!(
+            "Weibull fit over {} censored lifespans: {:.3} s (shape {:.3}); demand model on the shipped table: {:.3} ms (with a lever: {:.3} ms; the whole request through the service, table parsed: {:.3} ms), medians of 101",
+            r.items, r.fit_s, r.fit_shape, r.demand_ms, r.demand_with_levers_ms, r.demand_service_ms
+        );
+    }
+    if args.engine_only || args.forecast_only {
         return Ok(());
     }
     let scratch = Scratch::create(args.postgres.as_deref(), &settings.data_dir).await?;
@@ -194,6 +214,14 @@ async fn measure(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     println!(
         "fleet view: {} top-level items evaluated and {} due ones written in {:.1} s; a dry run of a draft over the same fleet: {:.1} s ({} top suggestions change)",
         fleet_run.evaluated, fleet_run.due, fleet_run.refresh_s, fleet_run.dry_run_s, fleet_run.dry_changed
+    );
+    let fc = forecast::service(&db).await.context("the fleet forecast")?;
+    println!(
+        "fleet forecast through the service ({} top-level items in use; history read and fitted, trees read): {} s; lifespans page: {:.2} s ({} kinds fitted)",
+        fc.items,
+        fc.fleet_s.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>().join(", "),
+        fc.lifespans_s,
+        fc.kinds_fitted
     );
     db.close().await.ok();
 
