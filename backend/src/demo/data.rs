@@ -880,15 +880,16 @@ mod tests {
     fn the_embedded_files_read() {
         let d = demo().expect("demo data");
         assert_eq!(d.sites.len(), 5);
-        assert_eq!(d.purchase_orders.len(), 27);
-        assert_eq!(d.servers.len(), 15);
-        assert_eq!(d.parts.index().len(), 53);
+        assert_eq!(d.purchase_orders.len(), 29);
+        assert_eq!(d.servers.len(), 17);
+        assert_eq!(d.parts.index().len(), 60);
         assert_eq!(d.site(SiteKey::Wh).code, "utr");
         assert_eq!(d.config("r640").expect("r640").server, "srv.dell.r640");
         let (line, first) = &d.purchase_orders[0];
-        assert_eq!((first.date.to_string().as_str(), first.cpu.as_deref()), ("2019-02-11", Some("cpu.xeon.6130")));
+        assert_eq!((first.date.to_string().as_str(), first.configuration.as_str()), ("2015-04-13", "r630"));
         assert!(*line > 1, "line numbers count the comment lines too");
         assert!(d.purchase_orders.iter().any(|(_, p)| p.cpu.is_none()));
+        assert!(d.purchase_orders.iter().any(|(_, p)| p.cpu.as_deref() == Some("cpu.xeon.6130")));
     }
 
     #[test]
@@ -903,7 +904,7 @@ mod tests {
 
         let pos = leak(Files::EMBEDDED.purchase_orders.replace(",workload,custodian\n", ",workload,team\n"));
         let e = err(with(|f| f.purchase_orders = pos));
-        assert!(e.contains("purchase_orders.csv line 13") && e.contains("team"), "{e}");
+        assert!(e.contains("purchase_orders.csv line 16") && e.contains("team"), "{e}");
     }
 
     #[test]
@@ -921,15 +922,15 @@ mod tests {
     fn a_purchase_order_naming_a_missing_configuration_cpu_or_site_is_refused() {
         let pos = leak(Files::EMBEDDED.purchase_orders.replacen(",r740,,16,fra,", ",r741,,16,fra,", 1));
         let e = err(with(|f| f.purchase_orders = pos));
-        assert!(e.contains("purchase_orders.csv line 14") && e.contains("r741"), "{e}");
+        assert!(e.contains("purchase_orders.csv line 19") && e.contains("r741"), "{e}");
 
         let pos = leak(Files::EMBEDDED.purchase_orders.replacen("cpu.xeon.6130", "cpu.xeon.9999", 1));
         let e = err(with(|f| f.purchase_orders = pos));
-        assert!(e.contains("line 13") && e.contains("cpu.xeon.9999"), "{e}");
+        assert!(e.contains("line 18") && e.contains("cpu.xeon.9999"), "{e}");
 
         let pos = leak(Files::EMBEDDED.purchase_orders.replacen(",16,fra,", ",16,ams,", 1));
         let e = err(with(|f| f.purchase_orders = pos));
-        assert!(e.contains("line 14") && e.contains("ams"), "{e}");
+        assert!(e.contains("line 19") && e.contains("ams"), "{e}");
     }
 
     #[test]

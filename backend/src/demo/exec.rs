@@ -22,7 +22,7 @@ use crate::lifecycle::{self, InstallRequest, TransitionRequest};
 use crate::recycling::{self, AddItems, NewCustody, NewLot, NewReport, Recovered, ShipLot};
 use crate::repairs::{self, CloseRepair, InstallPart, NewRepair, RemovePart};
 use crate::rules::{
-    AssetKind, CosmeticGrade, Destination, FunctionalGrade, Grade, Material, MethodClass, RepairOutcome, RetailGrade,
+    AssetKind, CosmeticGrade, Destination, FunctionalGrade, Grade, Material, MethodClass, RetailGrade,
     SanitizationResult, State, Technique, TestResult, TreatmentRoute, Verification, WorkloadTier,
 };
 use crate::sanitization::{self, BatchScan, NewBatch, NewRecord};
@@ -319,13 +319,14 @@ impl<'a> Exec<'a> {
     async fn register_po(&mut self, plan: &Plan, i: usize) -> anyhow::Result<()> {
         let po = &plan.pos[i];
         let cfg = po.config;
-        let made = po.at - Duration::days(30);
+        let made = po.delivered - Duration::days(30);
         let site_id = self.site_id(po.site)?;
         let mut items = Vec::new();
         let mut layouts = Vec::new();
         for k in po.servers.clone() {
             let tag = plan.servers[k].tag.clone();
-            let (mut server, _) = self.new_asset(tag.clone(), &cfg.server, None, made, po.at)?;
+            let first = items.len();
+            let (mut server, _) = self.new_asset(tag.clone(), &cfg.server, None, made, po.delivered)?;
             server.site_id = Some(site_id);
             server.custodian = Some(po.custodian.to_owned());
             server.notes = Some(format!(
@@ -334,6 +335,18 @@ impl<'a> Exec<'a> {
                 po.servers.len(),
                 self.model(&cfg.server)?.label
             ));
+            let since = plan.servers[k].in_service_since;
+            if let Some(since) = since {
+                server.workload_tier = Some(po.tier);
+                server.notes = Some(format!(
+                    "Delivered with {} ({} × {}) on {}, in service since {}; registered at the inventory intake when recording began.",
+                    po.number,
+                    po.servers.len(),
+                    self.model(&cfg.server)?.label,
+                    (po.delivered - self.shift).date_naive(),
+                    (since - self.shift).date_naive()
+                ));
+            }
             items.push(server);
             let board_tag = format!("{tag}-MB");
             let mut parts: Vec<(&str, Part)> = Vec::new();
@@ -344,7 +357,7 @@ impl<'a> Exec<'a> {
                            model: &'static str,
                            parent: &str|
              -> anyhow::Result<()> {
-                let (a, p) = me.new_asset(t, model, Some(parent), made, po.at)?;
+                let (a, p) = me.new_asset(t, model, Some(parent), made, po.delivered)?;
                 items.push(a);
                 parts.push((role, p));
                 Ok(())
@@ -393,13 +406,21 @@ impl<'a> Exec<'a> {
                     add(self, &mut items, "nic", format!("{tag}-N{n}"), model, &tag)?;
                 }
             }
+            // Kit already in service: the server and its parts are registered deployed.
+            if let Some(since) = since {
+                for a in &mut items[first..] {
+                    a.state = Some(State::Deployed);
+                    a.first_deployed_on = Some((since - self.shift).date_naive());
+                }
+            }
             layouts.push((k, tag, parts));
         }
         let mut spare_parts = Vec::new();
         for &(model, count) in &po.spares {
             for _ in 0..count {
                 self.spare_seq += 1;
-                let (mut a, p) = self.new_asset(format!("RL-SP-{:06}", self.spare_seq), model, None, made, po.at)?;
+                let (mut a, p) =
+                    self.new_asset(format!("RL-SP-{:06}", self.spare_seq), model, None, made, po.delivered)?;
                 a.site_id = Some(site_id);
                 a.custodian = Some(format!("{} spares", self.data.site(po.site).name));
                 a.notes = Some(format!("On-site spares kit delivered with {}.", po.number));
@@ -579,9 +600,9 @@ impl<'a> Exec<'a> {
                 let r = repairs::open(self.db, &ctx, input).await.ctx(|| format!("opening a repair on {}", rt.tag))?;
                 rt.repair = Some((r.id, r.version));
             }
-            ServerAction::CloseRepair { note } => {
+            ServerAction::CloseRepair { outcome, note } => {
                 let (id, version) = rt.repair.take().with_context(|| format!("{} has no open repair", rt.tag))?;
-                let input = CloseRepair { version, outcome: Some(RepairOutcome::Repaired), note: Some(note.clone()) };
+                let input = CloseRepair { version, outcome: Some(*outcome), note: Some(note.clone()) };
                 repairs::close(self.db, &ctx, id, input).await.ctx(|| format!("closing the repair of {}", rt.tag))?;
             }
             ServerAction::OpenDismantle => {
@@ -746,6 +767,9 @@ impl<'a> Exec<'a> {
     fn sanitization_method(model: &str) -> (MethodClass, Technique, &'static str, &'static str) {
         if model.starts_with("nvme.") {
             (MethodClass::Purge, Technique::CryptoErase, "nvme-cli format --ses=2", "2.8")
+        } else if model.starts_with("ssd.seagate.pulsar2") {
+            // SAS: the SCSI SANITIZE command rather than ATA's.
+            (MethodClass::Purge, Technique::BlockErase, "sg_sanitize --block", "1.48")
         } else if model.starts_with("ssd.") {
             (MethodClass::Purge, Technique::BlockErase, "hdparm --sanitize-block-erase", "9.65")
         } else {

@@ -8,7 +8,8 @@
 //! - `catalog`: hardware models with their figures and sources, and the bills of
 //!   materials of servers and boards (what the demo registers in them).
 //! - `plan`: purchase orders and a dated story per server (seeded: every run plans the
-//!   same fleet).
+//!   same fleet). Orders delivered before the history starts are the legacy kit, already
+//!   in service when recording began and registered at an inventory intake.
 //! - `exec`: plays the plan in time order through `assets`, `lifecycle` and `sites`.
 //!
 //! The history ends on 30 October 2026; on a machine whose clock is earlier than that,
@@ -328,6 +329,47 @@ mod tests {
         assert!(filling.item_count > 0, "the open lot holds what waited since the last collection");
     }
 
+    /// The fleet view of the demo (a policy run with the shipped pack) is varied: GPU servers
+    /// to small-model inference, old CPU nodes to CI runners, HDD-dense nodes to cold
+    /// storage, servers whose system board failed for good as parts donors, and kit ten
+    /// years or older to recycling.
+    async fn fleet_view_is_varied(db: &Db) {
+        use crate::policy::{FleetQuery, FleetRow, query};
+        use crate::repairs::RepairQuery;
+        use crate::rules::{Disposition, FaultCategory, RepairOutcome, WorkloadTier};
+        async fn rows(db: &Db, run: uuid::Uuid, d: Disposition) -> Vec<FleetRow> {
+            let q = FleetQuery { disposition: Some(d), ..Default::default() };
+            query::all(db.conn(), run, &q).await.expect("fleet rows")
+        }
+        let ran = crate::policy::refresh(db, chrono::Utc::now(), "test").await.expect("fleet run");
+        let (run, info) = query::latest_run(db.conn()).await.expect("latest run").expect("a finished run");
+        assert_eq!((info.evaluated, info.due), (ran.evaluated, ran.due));
+        let redeploy = rows(db, run, Disposition::Redeploy).await;
+        for tier in [WorkloadTier::SmallModelInference, WorkloadTier::CiBuild, WorkloadTier::ColdStorage] {
+            assert!(redeploy.iter().any(|r| r.tier == Some(tier)), "no redeployment to {tier}: {:?}", info.totals);
+        }
+        let fired = |r: &FleetRow, rule: &str| r.rules.iter().any(|x| x == rule);
+        let donors = rows(db, run, Disposition::PartsDonor).await;
+        let mut failed_boards = 0;
+        for r in donors.iter().filter(|r| r.failures >= 3 && fired(r, "donor-failing")) {
+            let q = RepairQuery { asset_id: Some(r.asset_id), limit: Some(50), ..Default::default() };
+            let repairs = crate::repairs::list(db.conn(), &q).await.expect("repairs").items;
+            if repairs
+                .iter()
+                .any(|o| o.fault_category == FaultCategory::NoPost && o.outcome == Some(RepairOutcome::NotRepairable))
+            {
+                failed_boards += 1;
+            }
+        }
+        assert!(failed_boards > 0, "no parts donor with a failed board: {donors:?}");
+        let recycle = rows(db, run, Disposition::Recycle).await;
+        assert!(
+            recycle.iter().any(|r| r.age_years.is_some_and(|a| a >= 10.0) && fired(r, "recycle-old")),
+            "nothing ten years or older to recycle: {:?}",
+            info.totals
+        );
+    }
+
     /// Loads the whole demo into a fresh SQLite file, twice (the second time refuses).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn loads_once_into_an_empty_database() {
@@ -341,6 +383,7 @@ mod tests {
         assert!(load_if_empty(&db).await.expect("second").is_none());
         bench_work_is_all_there(&db).await;
         end_of_life_is_all_there(&db).await;
+        fleet_view_is_varied(&db).await;
         db.close().await.ok();
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -15,12 +15,21 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
 use super::data::{Demo, PO_FILE, ServerConfig, SiteKey};
-use crate::rules::{CosmeticGrade, FaultCategory, FunctionalGrade, Grade, RetailGrade, State, WorkloadTier};
+use crate::rules::{
+    CosmeticGrade, FaultCategory, FunctionalGrade, Grade, RepairOutcome, RetailGrade, State, WorkloadTier,
+};
 use SiteKey::*;
 use WorkloadTier as W;
 
 /// The seed of the demo fleet.
 pub const SEED: u64 = 0x2e10_0b5e_ed00_0001;
+
+/// Mixed into the seed for the legacy kit's stream (see [`plan`]).
+const LEGACY_STREAM: u64 = 0x1e6a_c700;
+/// Mixed into the seed for the failed boards' stream (see [`plan`]).
+const BOARD_STREAM: u64 = 0xb0a2_df00;
+/// How many servers in service lose their system board.
+const FAILED_BOARDS: usize = 4;
 
 /// The demo's history ends here (all times are at most this).
 pub fn history_end() -> anyhow::Result<DateTime<Utc>> {
@@ -30,6 +39,12 @@ pub fn history_end() -> anyhow::Result<DateTime<Utc>> {
 /// When the demo organisation starts recording (the sites are created then).
 pub fn history_start() -> anyhow::Result<DateTime<Utc>> {
     ymd_hm(2019, 1, 3, 9, 0)
+}
+
+/// When the kit already in service as recording began (orders delivered before
+/// [`history_start`]) is registered: after the catalog has its models.
+pub fn inventory_intake() -> anyhow::Result<DateTime<Utc>> {
+    ymd_hm(2019, 1, 14, 10, 0)
 }
 
 /// When a model released in `year` enters the catalog: early in that year, and never
@@ -50,7 +65,11 @@ fn ymd_hm(y: i32, m: u32, d: u32, h: u32, min: u32) -> anyhow::Result<DateTime<U
 #[derive(Clone, Debug)]
 pub struct Po {
     pub number: String,
+    /// When the demo registers the order: its delivery, or for an order delivered before
+    /// the history starts, the inventory intake.
     pub at: DateTime<Utc>,
+    /// The delivery (the items' `acquired_on`).
+    pub delivered: DateTime<Utc>,
     pub config: &'static ServerConfig,
     pub cpu: &'static str,
     pub site: SiteKey,
@@ -79,6 +98,9 @@ pub enum Fate {
     TransferredOut,
     LostRetired,
     LostInTransit,
+    /// Its system board fails three times; the third time it cannot be repaired, and the
+    /// server waits at the warehouse, retired, for its working parts to be harvested.
+    BoardFailed,
 }
 
 /// The part that fails in a repair.
@@ -124,8 +146,10 @@ pub enum ServerAction {
         fault: FaultCategory,
         reason: String,
     },
-    /// Close the open repair order as repaired: the server returns to its state before.
+    /// Close the open repair order: repaired, the server returns to its state before;
+    /// not repairable, it is retired.
     CloseRepair {
+        outcome: RepairOutcome,
         note: String,
     },
     /// In the open repair: remove the failing part (to the recycling bin) and install a spare.
@@ -174,6 +198,9 @@ pub struct ServerPlan {
     pub tag: String,
     pub po: usize,
     pub fate: Fate,
+    /// Legacy kit (an order delivered before the history starts): when it was
+    /// commissioned. It is registered deployed at the inventory intake.
+    pub in_service_since: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug)]
@@ -329,7 +356,10 @@ fn repairs(s: &mut Story, rng: &mut StdRng, cfg: &ServerConfig, until: DateTime<
         let t = s.after(rng, 0, 3);
         s.push(t, ServerAction::Swap { role, reason: why });
         let t = s.after(rng, 1, 6);
-        s.push(t, ServerAction::CloseRepair { note: "repaired; burn-in passed".into() });
+        s.push(
+            t,
+            ServerAction::CloseRepair { outcome: RepairOutcome::Repaired, note: "repaired; burn-in passed".into() },
+        );
     }
 }
 
@@ -371,7 +401,7 @@ fn sanitize(s: &mut Story, rng: &mut StdRng) {
 /// How many days each fate needs after the end of the first life.
 fn tail_days(f: Fate) -> i64 {
     match f {
-        Fate::Deployed | Fate::InRepair => 0,
+        Fate::Deployed | Fate::InRepair | Fate::BoardFailed => 0,
         Fate::InStock | Fate::LostInTransit => 40,
         Fate::Redeployed => 120,
         Fate::Retired => 40,
@@ -402,6 +432,9 @@ fn story(
     c: &mut Counters,
     out: &mut Vec<(DateTime<Utc>, usize, ServerAction)>,
 ) -> anyhow::Result<()> {
+    if fate == Fate::BoardFailed {
+        return board_story(rng, idx, po, acquired, end, c, out);
+    }
     let cfg = po.config;
     let site = |k: SiteKey| d.site(k);
     let mut s = Story { t: acquired, steps: Vec::new() };
@@ -483,7 +516,7 @@ fn story(
     }
     let life = years(s.t - deployed_at);
     match fate {
-        Fate::Deployed => {}
+        Fate::Deployed | Fate::BoardFailed => {}
         Fate::InRepair => {
             let t = s.after(rng, ((end - s.t).num_days() - 40).max(1), ((end - s.t).num_days() - 3).max(1));
             let role = pick_role(cfg, rng);
@@ -646,6 +679,197 @@ fn story(
     Ok(())
 }
 
+/// A server whose system board gives out: commissioned like any other, it fails to POST
+/// two to three years before the end (the board's BIOS recovered), then reboots on a
+/// voltage-regulator fault (firmware reflashed), then fails to POST again: its CPUs,
+/// DIMMs and PSUs test good elsewhere, the board is not worth replacing, and the repair
+/// closes as not repairable (retired). It is shipped to the warehouse and graded for parts,
+/// where it waits: three failures make harvesting its working parts its best next life.
+fn board_story(
+    rng: &mut StdRng,
+    idx: usize,
+    po: &Po,
+    acquired: DateTime<Utc>,
+    end: DateTime<Utc>,
+    c: &mut Counters,
+    out: &mut Vec<(DateTime<Utc>, usize, ServerAction)>,
+) -> anyhow::Result<()> {
+    let mut s = Story { t: acquired, steps: Vec::new() };
+    let t = s.after(rng, 7, 40);
+    c.chg += 1;
+    s.push(
+        t,
+        tr_with(
+            State::Deployed,
+            Some(po.tier),
+            format!("commissioned into the {} cluster", lower(po.tier)),
+            json!({"change": format!("CHG-{:05}", 10_000 + c.chg)}),
+        ),
+    );
+    let deployed_at = t;
+    let from = (end - Duration::days(3 * 365) - s.t).num_days().max(120);
+    let to = (end - Duration::days(2 * 365) - s.t).num_days();
+    let t = s.after(rng, from, to);
+    let slot = format!("{}{}", ['A', 'B'][rng.random_range(0..2)], rng.random_range(1..=12));
+    s.push(
+        t,
+        ServerAction::OpenRepair {
+            fault: FaultCategory::NoPost,
+            reason: "incident: no POST after a power cycle; system health LED amber".into(),
+        },
+    );
+    let t = s.after(rng, 1, 3);
+    s.push(
+        t,
+        ServerAction::CloseRepair {
+            outcome: RepairOutcome::Repaired,
+            note: "CMOS cleared and BIOS recovered from the backup image; burn-in passed".into(),
+        },
+    );
+    let t = s.after(rng, 150, 270);
+    s.push(
+        t,
+        ServerAction::OpenRepair {
+            fault: FaultCategory::Other,
+            reason: "incident: unexpected reboots; the BMC logs a system board voltage regulator fault on CPU 2".into(),
+        },
+    );
+    let t = s.after(rng, 2, 5);
+    s.push(
+        t,
+        ServerAction::CloseRepair {
+            outcome: RepairOutcome::Repaired,
+            note: "BIOS and BMC firmware reflashed, CPU 2 reseated; burn-in passed; system board on watch".into(),
+        },
+    );
+    let t = s.after(rng, 90, 200);
+    s.push(
+        t,
+        ServerAction::OpenRepair {
+            fault: FaultCategory::NoPost,
+            reason: format!(
+                "incident: no POST again; memory training fails at CPU 2 (DIMM {slot} and its neighbours, all known good)"
+            ),
+        },
+    );
+    let t = s.after(rng, 2, 6);
+    s.push(
+        t,
+        ServerAction::CloseRepair {
+            outcome: RepairOutcome::NotRepairable,
+            note: format!(
+                "system board failed: its CPUs, DIMMs and PSUs test good in another server, and a replacement board is not worth buying after {:.1} years; retired to be harvested for parts",
+                years(t - deployed_at)
+            ),
+        },
+    );
+    let t = s.after(rng, 5, 21);
+    s.push(
+        t,
+        ServerAction::Move {
+            site: Wh,
+            custodian: Some("Refurbishment"),
+            reason: "shipped to the refurbishment warehouse as a parts donor".into(),
+        },
+    );
+    let t = s.after(rng, 1, 5);
+    let grade = Grade { functional: None, cosmetic: Some(CosmeticGrade::C4), retail: Some(RetailGrade::D) };
+    s.push(t, ServerAction::Grade { grade, reason: "intake grading: system board failed, for parts".into() });
+    for (t, a) in s.steps {
+        if t > end {
+            bail!("server {idx} (failed board) has a step after the end of the history");
+        }
+        out.push((t, idx, a));
+    }
+    Ok(())
+}
+
+/// The story of a server already in service when recording began: registered deployed at
+/// the inventory intake. Web servers are re-purposed to CI and build a few months on, when
+/// newer servers take over the web platform. Most still run at the end of the history; a
+/// few were decommissioned and kept as spares, one was retired lately and waits at the
+/// warehouse, and the first to go were recycled whole.
+fn legacy_story(
+    rng: &mut StdRng,
+    idx: usize,
+    po: &Po,
+    since: DateTime<Utc>,
+    fate: Fate,
+    end: DateTime<Utc>,
+    out: &mut Vec<(DateTime<Utc>, usize, ServerAction)>,
+) -> anyhow::Result<()> {
+    let mut s = Story { t: po.at, steps: Vec::new() };
+    let mut tier = po.tier;
+    if tier == W::WebServices {
+        let t = s.after(rng, 40, 110);
+        s.push(
+            t,
+            ServerAction::Workload {
+                tier: Some(W::CiBuild),
+                reason: format!(
+                    "the web platform moved to newer servers; cluster re-purposed from {} to {}",
+                    lower(tier),
+                    lower(W::CiBuild)
+                ),
+            },
+        );
+        tier = W::CiBuild;
+    }
+    // Jumps to about `days_before` the end (never back).
+    let jump = |s: &mut Story, days_before: i64| s.t = s.t.max(end - Duration::days(days_before));
+    match fate {
+        Fate::Deployed => {}
+        Fate::InStock => {
+            jump(&mut s, rng.random_range(400..1100));
+            let t = s.soon(rng, 30, 240);
+            let life = years(t - since);
+            s.push(
+                t,
+                tr(
+                    State::InStock,
+                    format!("decommissioned from {} after {life:.1} years; kept as a spare", lower(tier)),
+                ),
+            );
+            let t = s.soon(rng, 10, 90);
+            s.push(t, ServerAction::Workload { tier: None, reason: "not in service".into() });
+            if rng.random_bool(0.5) {
+                let t = s.after(rng, 3, 14);
+                s.push(
+                    t,
+                    ServerAction::Move {
+                        site: Wh,
+                        custodian: Some("Refurbishment"),
+                        reason: "to the central spare pool".into(),
+                    },
+                );
+            }
+        }
+        Fate::Retired => {
+            jump(&mut s, rng.random_range(60..200));
+            let life = years(s.t - since);
+            retire(&mut s, rng, tier, life);
+        }
+        Fate::Recovered => {
+            jump(&mut s, rng.random_range(1450..1950));
+            let life = years(s.t - since);
+            retire(&mut s, rng, tier, life);
+            sanitize(&mut s, rng);
+            let t = s.after(rng, 14, 40);
+            s.push(t, tr(State::InRecycling, "whole unit shipped for recycling (too old for another life)"));
+            let t = s.after(rng, 60, 120);
+            s.push(t, tr(State::Recovered, "certificate of recycling received"));
+        }
+        other => bail!("server {idx}: the legacy kit has no {other:?} story"),
+    }
+    for (t, a) in s.steps {
+        if t > end {
+            bail!("server {idx} (legacy, {fate:?}) has a step after the end of the history");
+        }
+        out.push((t, idx, a));
+    }
+    Ok(())
+}
+
 /// Takes `n` servers from `pool` (already shuffled) for `fate`.
 fn assign(fates: &mut [Option<Fate>], pool: &mut Vec<usize>, n: usize, fate: Fate) {
     let mut taken = 0;
@@ -664,25 +888,50 @@ fn assign(fates: &mut [Option<Fate>], pool: &mut Vec<usize>, n: usize, fate: Fat
 pub fn plan(seed: u64) -> anyhow::Result<Plan> {
     let data = super::data::demo()?;
     let mut rng = StdRng::seed_from_u64(seed);
+    // The legacy kit and the failed boards draw from streams of their own, so the other
+    // servers' stories are the same with or without them.
+    let mut legacy_rng = StdRng::seed_from_u64(seed ^ LEGACY_STREAM);
     let end = history_end()?;
+    let start_of_history = history_start()?;
+    let mut intake = inventory_intake()?;
     let mut pos = Vec::new();
     let mut servers = Vec::new();
     let mut acquired = Vec::new();
     for (i, (line, row)) in data.purchase_orders.iter().enumerate() {
-        let at = ymd_hm(row.date.year(), row.date.month(), row.date.day(), 10, 0)?;
+        let delivered = ymd_hm(row.date.year(), row.date.month(), row.date.day(), 10, 0)?;
         let cfg = data.config(&row.configuration).with_context(|| format!("{PO_FILE} line {line}"))?;
+        // Kit in service before the history starts is registered at the inventory intake.
+        let legacy = delivered < start_of_history;
+        let at = if legacy {
+            intake += Duration::minutes(40);
+            intake
+        } else {
+            delivered
+        };
         let start = servers.len();
         for _ in 0..row.servers {
-            servers.push(ServerPlan { tag: format!("RL-{:06}", servers.len() + 1), po: i, fate: Fate::Deployed });
+            let in_service_since = if legacy {
+                let mut s = Story { t: delivered, steps: Vec::new() };
+                Some(s.after(&mut legacy_rng, 14, 35))
+            } else {
+                None
+            };
+            let tag = format!("RL-{:06}", servers.len() + 1);
+            servers.push(ServerPlan { tag, po: i, fate: Fate::Deployed, in_service_since });
             acquired.push(at);
         }
-        let mut spares = vec![(cfg.dimm.as_str(), row.servers.div_ceil(8)), (cfg.psu.as_str(), 1)];
-        if let Some((drive, _)) = cfg.drives.last() {
-            spares.push((drive.as_str(), row.servers.div_ceil(10)));
+        // The legacy kit's spares kit was used up before recording began.
+        let mut spares = Vec::new();
+        if !legacy {
+            spares = vec![(cfg.dimm.as_str(), row.servers.div_ceil(8)), (cfg.psu.as_str(), 1)];
+            if let Some((drive, _)) = cfg.drives.last() {
+                spares.push((drive.as_str(), row.servers.div_ceil(10)));
+            }
         }
         pos.push(Po {
             number: format!("PO-{}-{:03}", row.date.year(), 100 + i),
             at,
+            delivered,
             config: cfg,
             cpu: row.cpu.as_deref().unwrap_or(&cfg.cpu),
             site: row.site,
@@ -695,6 +944,7 @@ pub fn plan(seed: u64) -> anyhow::Result<Plan> {
 
     // Fates: old servers carry the end-of-life stories, newer ones are in service.
     let n = servers.len();
+    let legacy: Vec<bool> = servers.iter().map(|s| s.in_service_since.is_some()).collect();
     let mut fates: Vec<Option<Fate>> = vec![None; n];
     let y2021 = ymd_hm(2021, 1, 1, 0, 0)?;
     let y2022q4 = ymd_hm(2022, 10, 1, 0, 0)?;
@@ -707,7 +957,7 @@ pub fn plan(seed: u64) -> anyhow::Result<Plan> {
             fates[i] = Some(Fate::Redeployed);
         }
     }
-    let mut old: Vec<usize> = (0..n).filter(|&i| acquired[i] < y2021).collect();
+    let mut old: Vec<usize> = (0..n).filter(|&i| acquired[i] < y2021 && !legacy[i]).collect();
     old.shuffle(&mut rng);
     for (fate, k) in [
         (Fate::Redeployed, 32),
@@ -740,6 +990,16 @@ pub fn plan(seed: u64) -> anyhow::Result<Plan> {
     let mut spares: Vec<usize> = mid.iter().copied().filter(|&i| !dgx(i) && acquired[i] < spare_before).collect();
     assign(&mut fates, &mut spares, 13, Fate::InStock);
     assign(&mut fates, &mut mid, 12, Fate::InRepair);
+    // The legacy kit: most of each order still runs; about a sixth kept as spares, one
+    // retired lately, and about a sixth (the first to go) recycled whole.
+    for p in pos.iter().filter(|p| p.delivered < start_of_history) {
+        let mut pool: Vec<usize> = p.servers.clone().collect();
+        pool.shuffle(&mut legacy_rng);
+        let k = (pool.len() / 6).max(1);
+        for (fate, count) in [(Fate::InStock, k), (Fate::Retired, 1), (Fate::Recovered, k)] {
+            assign(&mut fates, &mut pool, count, fate);
+        }
+    }
     for (i, f) in fates.iter().enumerate() {
         servers[i].fate = f.unwrap_or(Fate::Deployed);
     }
@@ -749,8 +1009,32 @@ pub fn plan(seed: u64) -> anyhow::Result<Plan> {
     let mut counters = Counters { chg: 0 };
     for i in 0..n {
         let po = &pos[servers[i].po];
-        let t0 = acquired[i];
-        story(data, &mut rng, i, po, t0, servers[i].fate, end, &mut counters, &mut steps)?;
+        match servers[i].in_service_since {
+            Some(since) => legacy_story(&mut legacy_rng, i, po, since, servers[i].fate, end, &mut steps)?,
+            None => story(data, &mut rng, i, po, acquired[i], servers[i].fate, end, &mut counters, &mut steps)?,
+        }
+    }
+
+    // Failed system boards: a few servers without GPUs, delivered before the last quarter
+    // of 2022 and still in service, are chosen once every other story is written; their
+    // stories are told again from a stream of their own.
+    let mut board_rng = StdRng::seed_from_u64(seed ^ BOARD_STREAM);
+    let mut boards: Vec<usize> = (0..n)
+        .filter(|&i| {
+            servers[i].fate == Fate::Deployed
+                && !legacy[i]
+                && !pos[servers[i].po].config.has_gpus()
+                && acquired[i] < y2022q4
+        })
+        .collect();
+    boards.shuffle(&mut board_rng);
+    boards.truncate(FAILED_BOARDS);
+    boards.sort_unstable();
+    steps.retain(|(_, i, _)| !boards.contains(i));
+    for &i in &boards {
+        servers[i].fate = Fate::BoardFailed;
+        let po = &pos[servers[i].po];
+        story(data, &mut board_rng, i, po, acquired[i], Fate::BoardFailed, end, &mut counters, &mut steps)?;
     }
 
     // Recycling lots twice a year; certificates about 11 weeks later.
@@ -823,11 +1107,42 @@ mod tests {
             *count.entry(s.fate).or_default() += 1;
         }
         let share = |f: Fate| *count.get(&f).unwrap_or(&0) as f64 / n;
-        assert!((300.0..=340.0).contains(&n), "{n} servers");
+        assert!((320.0..=360.0).contains(&n), "{n} servers");
         assert!((0.5..0.62).contains(&share(Fate::Deployed)), "{count:?}");
         assert!((0.08..0.16).contains(&share(Fate::Redeployed)), "{count:?}");
         assert!(share(Fate::InRepair) > 0.03, "{count:?}");
         assert!(count.get(&Fate::Dismantled).copied().unwrap_or(0) >= 5);
+    }
+
+    #[test]
+    fn the_legacy_kit_is_ten_years_in_service_and_failed_boards_are_not_repaired() {
+        let p = plan(SEED).expect("plan");
+        let end = history_end().expect("end");
+        let intake = inventory_intake().expect("intake");
+        let legacy: Vec<&ServerPlan> = p.servers.iter().filter(|s| s.in_service_since.is_some()).collect();
+        assert_eq!(legacy.len(), 20);
+        for s in &legacy {
+            let since = s.in_service_since.expect("legacy");
+            let po = &p.pos[s.po];
+            assert!(po.delivered < since && since < history_start().expect("start") && po.at > intake);
+            assert!(years(end - since) >= 10.0, "{} in service since {since}", s.tag);
+        }
+        let live = legacy.iter().filter(|s| matches!(s.fate, Fate::Deployed | Fate::InStock | Fate::Retired));
+        assert!(live.count() >= 12, "most of the legacy kit is still there at the end");
+        let boards: Vec<usize> = (0..p.servers.len()).filter(|&i| p.servers[i].fate == Fate::BoardFailed).collect();
+        assert_eq!(boards.len(), FAILED_BOARDS);
+        for &i in &boards {
+            let closes: Vec<RepairOutcome> = p
+                .schedule
+                .iter()
+                .filter_map(|s| match &s.action {
+                    Action::Server(k, ServerAction::CloseRepair { outcome, .. }) if *k == i => Some(*outcome),
+                    _ => None,
+                })
+                .collect();
+            use RepairOutcome::*;
+            assert_eq!(closes, [Repaired, Repaired, NotRepairable], "{}", p.servers[i].tag);
+        }
     }
 
     #[test]
