@@ -217,7 +217,7 @@ async fn measure(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     );
     let fc = forecast::service(&db).await.context("the fleet forecast")?;
     println!(
-        "fleet forecast through the service ({} top-level items in use; history read and fitted, trees read): {} s; lifespans page: {:.2} s ({} kinds fitted)",
+        "fleet forecast through the service ({} top-level items in use; history read and fitted, trees read): {} s (the last two with the facts kept); lifespans page: {:.2} s ({} kinds fitted)",
         fc.items,
         fc.fleet_s.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>().join(", "),
         fc.lifespans_s,

@@ -521,3 +521,39 @@ db_test! {
         assert!(table.text.starts_with("quarter,nt_para_billion,"));
     }
 }
+
+db_test! {
+    async fn kept_facts_never_outlive_a_change(app: TestApp) {
+        // The server keeps the fleet's facts between forecasts; every change to what they
+        // read must show in the next forecast.
+        let m = app.post_json("/api/v1/models", &json!({"manufacturer": "Acme", "model_number": "S1", "kind": "server", "mass_kg": 20.0, "material_profile": "server_whole"})).await.json();
+        let on = Utc::now().date_naive() - Duration::days(900);
+        app.asset("KC-1", "server", json!({"model_id": m["id"], "state": "deployed", "first_deployed_on": on})).await;
+        let get = || async { app.get("/api/v1/forecast/fleet?horizon=2").await.json() };
+        let first = get().await;
+        assert_eq!(first["scope"]["items"], 1);
+        assert_eq!(get().await, first, "nothing changed: the same answer");
+        // A new item.
+        let b = app.asset("KC-2", "server", json!({"model_id": m["id"], "state": "deployed", "first_deployed_on": on})).await;
+        let second = get().await;
+        assert_eq!(second["scope"]["items"], 2);
+        close(f(&second["scope"], &["mass_t"]), 0.04, "two servers");
+        // A catalog mass edited.
+        let r = app.patch_json(&format!("/api/v1/models/{}", s(&m, "id")), &json!({"version": m["version"], "mass_kg": 25.0})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        close(f(&get().await["scope"], &["mass_t"]), 0.05, "the new mass");
+        // A material factor set by an admin (copper 169 → 100 g/kg).
+        let cu = |v: &Value| -> f64 {
+            v["years"][1]["baseline"]["materials_t"].as_array().unwrap().iter().find(|x| x["material"] == "copper").map(|x| f(x, &["tonnes"])).unwrap()
+        };
+        let before = get().await;
+        let r = app.post_json("/api/v1/recycling-factors", &json!({"kind": "content", "subject": "server_whole", "material": "copper", "value": 100.0, "source": "assay, 2027", "version": 0})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let after = get().await;
+        close(cu(&after), cu(&before) * 100.0 / 169.0, "copper at the new factor");
+        // An item leaving use.
+        assert_eq!(app.transition(&s(&b, "id"), "retired").await.status, 200);
+        let last = get().await;
+        assert_eq!((last["scope"]["items"].as_u64(), last["scope"]["awaiting_disposal_items"].as_u64()), (Some(1), Some(1)));
+    }
+}

@@ -223,7 +223,9 @@ pub async fn run(cmd: ForecastCommand, settings: &Settings) -> anyhow::Result<()
                 );
             }
             let db = super::open(settings, true).await?;
-            let f = crate::forecast::fleet(&db, &q, today).await.map_err(refused)?;
+            let f = crate::forecast::fleet(&db, &crate::forecast::FactsCache::default(), &q, today)
+                .await
+                .map_err(refused)?;
             print_fleet(&f, a.format)
         }
         ForecastCommand::Procurement(a) => {

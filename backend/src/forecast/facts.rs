@@ -50,7 +50,7 @@ pub struct RawItem {
 #[derive(Clone, Debug, Default)]
 pub struct FleetFacts {
     pub items: Vec<RawItem>,
-    pub pieces: Vec<Piece>,
+    pub pieces: std::sync::Arc<[Piece]>,
     /// g/kg of each material by profile, and each profile's name.
     pub profiles: Vec<[f64; MATERIALS]>,
     pub profile_names: Vec<String>,
@@ -78,7 +78,7 @@ impl FleetFacts {
             return Vec::new();
         }
         let mut by: Vec<(AssetKind, f64)> = Vec::new();
-        for p in &self.pieces {
+        for p in self.pieces.iter() {
             match by.iter_mut().find(|(k, _)| *k == p.kind) {
                 Some((_, kg)) => *kg += p.kg,
                 None => by.push((p.kind, p.kg)),
@@ -149,32 +149,66 @@ async fn models<C: ConnectionTrait>(conn: &C) -> AppResult<HashMap<Uuid, ModelFa
     Ok(rows.into_iter().map(|(id, mass_kg, profile, unu_key)| (id, ModelFacts { mass_kg, profile, unu_key })).collect())
 }
 
+/// Each kind's lifespans so far (see [`read`]).
+pub type History = HashMap<AssetKind, Vec<Obs>>;
+
 /// The fleet in use under `filter`, with what awaits disposal.
 pub async fn fleet<C: ConnectionTrait + StreamTrait>(conn: &C, filter: Filter) -> AppResult<FleetFacts> {
+    let today = Utc::now().date_naive();
+    Ok(read(conn, filter, today, false).await?.0)
+}
+
+/// The fleet in use under `filter` and, with `history`, every kind's lifespans so far (as
+/// of `today`), from one pass over the assets: items past use are read for the history
+/// only, and the dates their lives ended come from the ledger of those items alone.
+pub async fn read<C: ConnectionTrait + StreamTrait>(
+    conn: &C,
+    filter: Filter,
+    today: NaiveDate,
+    history: bool,
+) -> AppResult<(FleetFacts, Option<History>)> {
     let models = models(conn).await?;
     let table = factors::effective(conn).await?;
-    let live: Vec<&str> = State::ALL.iter().filter(|s| s.stage() != Stage::Gone).map(|s| s.as_str()).collect();
-    let mut stream = asset::Entity::find()
-        .select_only()
-        .columns([
-            asset::Column::Id,
-            asset::Column::ParentId,
-            asset::Column::Kind,
-            asset::Column::ModelId,
-            asset::Column::SiteId,
-            asset::Column::State,
-            asset::Column::FirstDeployedOn,
-            asset::Column::AcquiredOn,
-            asset::Column::CreatedAt,
-            asset::Column::MassOverrideKg,
-        ])
-        .filter(asset::Column::State.is_in(live))
-        .into_tuple::<RowTuple>()
-        .stream(conn)
-        .await?;
+    let ended_at = if history { ended_at(conn).await? } else { HashMap::new() };
+    let today_day = {
+        use chrono::Datelike;
+        today.num_days_from_ce()
+    };
+    let mut select = asset::Entity::find().select_only().columns([
+        asset::Column::Id,
+        asset::Column::ParentId,
+        asset::Column::Kind,
+        asset::Column::ModelId,
+        asset::Column::SiteId,
+        asset::Column::State,
+        asset::Column::FirstDeployedOn,
+        asset::Column::AcquiredOn,
+        asset::Column::CreatedAt,
+        asset::Column::MassOverrideKg,
+    ]);
+    if !history {
+        let live: Vec<&str> = State::ALL.iter().filter(|s| s.stage() != Stage::Gone).map(|s| s.as_str()).collect();
+        select = select.filter(asset::Column::State.is_in(live));
+    }
+    let mut stream = select.into_tuple::<RowTuple>().stream(conn).await?;
     let mut rows: Vec<Row> = Vec::new();
+    let mut obs: History = HashMap::new();
     while let Some((id, parent, kind, model, site, state, first, acquired, created, mass)) = stream.try_next().await? {
         let (kind, state) = parse_kind_state(&kind, &state)?;
+        let start = start_day(first, acquired, created);
+        if history {
+            let o = if state.life_ended() {
+                ended_at.get(&id).map(|end| Obs { years: f64::from(end - start) / DAYS_PER_YEAR, ended: true })
+            } else {
+                Some(Obs { years: f64::from(today_day - start) / DAYS_PER_YEAR, ended: false })
+            };
+            if let Some(o) = o {
+                obs.entry(kind).or_default().push(o);
+            }
+        }
+        if state.stage() == Stage::Gone {
+            continue;
+        }
         rows.push(Row {
             id,
             parent,
@@ -182,12 +216,42 @@ pub async fn fleet<C: ConnectionTrait + StreamTrait>(conn: &C, filter: Filter) -
             model,
             site,
             stage: state.stage(),
-            start_day: start_day(first, acquired, created),
+            start_day: start,
             own_kg: mass.or_else(|| model.and_then(|m| models.get(&m)).and_then(|m| m.mass_kg)),
         });
     }
     drop(stream);
-    Ok(assemble(&rows, &models, &table, filter))
+    Ok((assemble(&rows, &models, &table, filter), history.then_some(obs)))
+}
+
+/// The day each item past use ended its life: its last move into retired, sold or lost,
+/// read for the items whose state is past use only (through the ledger's asset index).
+async fn ended_at<C: ConnectionTrait + StreamTrait>(conn: &C) -> AppResult<HashMap<Uuid, i32>> {
+    use sea_orm::sea_query::Query;
+    let ends: Vec<&str> = END_OF_LIFE.iter().map(|s| s.as_str()).collect();
+    let past: Vec<&str> = State::ALL.iter().filter(|s| s.life_ended()).map(|s| s.as_str()).collect();
+    let ended_items = Query::select()
+        .column(asset::Column::Id)
+        .from(asset::Entity)
+        .and_where(asset::Column::State.is_in(past))
+        .to_owned();
+    let mut out = HashMap::new();
+    let mut stream = lifecycle_event::Entity::find()
+        .select_only()
+        .column(lifecycle_event::Column::AssetId)
+        .column_as(lifecycle_event::Column::OccurredAt.max(), "ended_at")
+        .filter(lifecycle_event::Column::AssetId.in_subquery(ended_items))
+        .filter(lifecycle_event::Column::Kind.eq(EventKind::State.as_str()))
+        .filter(lifecycle_event::Column::ToValue.is_in(ends))
+        .group_by(lifecycle_event::Column::AssetId)
+        .into_tuple::<(Uuid, DateTime<Utc>)>()
+        .stream(conn)
+        .await?;
+    while let Some((id, at)) = stream.try_next().await? {
+        use chrono::Datelike;
+        out.insert(id, at.date_naive().num_days_from_ce());
+    }
+    Ok(out)
 }
 
 fn assemble(
@@ -244,6 +308,7 @@ fn assemble(
         members[*root as usize].push(i as u32);
     }
     let mut unu_index: HashMap<String, u16> = HashMap::new();
+    let mut pieces: Vec<Piece> = Vec::new();
     for (root, nodes) in members.iter().enumerate() {
         if nodes.is_empty() || root_of[root] as usize != root {
             continue;
@@ -254,7 +319,7 @@ fn assemble(
         }
         match top.stage {
             Stage::InUse => {
-                let from = out.pieces.len() as u32;
+                let from = pieces.len() as u32;
                 for n in nodes {
                     let r = &rows[*n as usize];
                     let model = r.model.and_then(|m| models.get(&m));
@@ -269,7 +334,7 @@ fn assemble(
                     if profile.is_none() {
                         out.unprofiled_kg += kg;
                     }
-                    out.pieces.push(Piece { kind: r.kind, profile, kg });
+                    pieces.push(Piece { kind: r.kind, profile, kg });
                 }
                 let key = top.model.and_then(|m| models.get(&m)).map(|m| m.unu_key.trim()).unwrap_or("");
                 let key = if refdata::unu(key).is_some() {
@@ -286,7 +351,7 @@ fn assemble(
                     kind: top.kind,
                     unu,
                     start_day: top.start_day,
-                    pieces: (from, out.pieces.len() as u32),
+                    pieces: (from, pieces.len() as u32),
                 });
             }
             Stage::AwaitingDisposal => {
@@ -298,6 +363,7 @@ fn assemble(
     }
     sources.sort();
     out.factor_sources = sources;
+    out.pieces = pieces.into();
     out
 }
 
@@ -325,62 +391,4 @@ pub async fn acquisitions<C: ConnectionTrait + StreamTrait>(conn: &C) -> AppResu
         *by_year.entry(year).or_default() += kg;
     }
     Ok(by_year.into_iter().collect())
-}
-
-/// Every item's lifespan so far, by kind: ended (at the last move into retired, sold or
-/// lost) or still in use (censored at its age `today`).
-pub async fn lifespans<C: ConnectionTrait + StreamTrait>(
-    conn: &C,
-    today: NaiveDate,
-) -> AppResult<HashMap<AssetKind, Vec<Obs>>> {
-    let ends: Vec<&str> = END_OF_LIFE.iter().map(|s| s.as_str()).collect();
-    let mut ended_at: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
-    let mut stream = lifecycle_event::Entity::find()
-        .select_only()
-        .column(lifecycle_event::Column::AssetId)
-        .column_as(lifecycle_event::Column::OccurredAt.max(), "ended_at")
-        .filter(lifecycle_event::Column::Kind.eq(EventKind::State.as_str()))
-        .filter(lifecycle_event::Column::ToValue.is_in(ends))
-        .group_by(lifecycle_event::Column::AssetId)
-        .into_tuple::<(Uuid, DateTime<Utc>)>()
-        .stream(conn)
-        .await?;
-    while let Some((id, at)) = stream.try_next().await? {
-        ended_at.insert(id, at);
-    }
-    drop(stream);
-    let today_day = {
-        use chrono::Datelike;
-        today.num_days_from_ce()
-    };
-    let mut out: HashMap<AssetKind, Vec<Obs>> = HashMap::new();
-    let mut stream = asset::Entity::find()
-        .select_only()
-        .columns([
-            asset::Column::Id,
-            asset::Column::Kind,
-            asset::Column::State,
-            asset::Column::FirstDeployedOn,
-            asset::Column::AcquiredOn,
-            asset::Column::CreatedAt,
-        ])
-        .into_tuple::<(Uuid, String, String, Option<NaiveDate>, Option<NaiveDate>, DateTime<Utc>)>()
-        .stream(conn)
-        .await?;
-    while let Some((id, kind, state, first, acquired, created)) = stream.try_next().await? {
-        let (kind, state) = parse_kind_state(&kind, &state)?;
-        let start = start_day(first, acquired, created);
-        let obs = if state.life_ended() {
-            let Some(at) = ended_at.get(&id) else { continue };
-            let end = {
-                use chrono::Datelike;
-                at.date_naive().num_days_from_ce()
-            };
-            Obs { years: f64::from(end - start) / DAYS_PER_YEAR, ended: true }
-        } else {
-            Obs { years: f64::from(today_day - start) / DAYS_PER_YEAR, ended: false }
-        };
-        out.entry(kind).or_default().push(obs);
-    }
-    Ok(out)
 }

@@ -18,6 +18,7 @@
 //! one pass to group and a few thousand kernel evaluations.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 
@@ -57,7 +58,8 @@ pub struct Item {
 #[derive(Clone, Debug, Default)]
 pub struct Fleet {
     pub items: Vec<Item>,
-    pub pieces: Vec<Piece>,
+    /// Shared, not copied: a kept read of the registry's facts serves many forecasts.
+    pub pieces: Arc<[Piece]>,
     pub kernels: Vec<Kernel>,
     /// Grams of each material per kg, by profile.
     pub profiles: Vec<[f64; MATERIALS]>,
@@ -401,9 +403,10 @@ mod tests {
     fn fleet(kernel: Kernel, items: &[(NaiveDate, f64)]) -> Fleet {
         let mut f = Fleet { kernels: vec![kernel], profiles: vec![[0.0; MATERIALS]], ..Fleet::default() };
         f.profiles[0][Material::ALL.iter().position(|m| *m == Material::Copper).unwrap()] = 169.0;
+        let mut pieces = Vec::new();
         for (start, kg) in items {
-            let at = f.pieces.len() as u32;
-            f.pieces.push(Piece { kind: AssetKind::Server, profile: Some(0), kg: *kg });
+            let at = pieces.len() as u32;
+            pieces.push(Piece { kind: AssetKind::Server, profile: Some(0), kg: *kg });
             f.items.push(Item {
                 kind: AssetKind::Server,
                 kernel: 0,
@@ -411,6 +414,7 @@ mod tests {
                 pieces: (at, at + 1),
             });
         }
+        f.pieces = pieces.into();
         f
     }
 
@@ -467,7 +471,9 @@ mod tests {
         let k = Kernel::Tabulated(Arc::new(Tabulated::new("one year", 1.0, vec![1.0], "").unwrap()));
         let mut f = fleet(k, &[(day(2026, 6, 1), 10.0)]);
         // Give the item a DIMM piece of 1 kg.
-        f.pieces.push(Piece { kind: AssetKind::Dimm, profile: None, kg: 1.0 });
+        let mut pieces = f.pieces.to_vec();
+        pieces.push(Piece { kind: AssetKind::Dimm, profile: None, kg: 1.0 });
+        f.pieces = pieces.into();
         f.items[0].pieces.1 += 1;
         let levers = Levers {
             extension: Some(Shift { years: 1.0, share: 0.5 }),

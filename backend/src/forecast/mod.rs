@@ -26,6 +26,7 @@
 //! - Bad input is refused whole, every problem named; nothing is written by a forecast.
 
 pub mod bands;
+pub mod cache;
 pub mod chart;
 pub mod demand;
 pub mod export;
@@ -40,6 +41,7 @@ pub mod procurement;
 pub mod refdata;
 pub mod service;
 
+pub use cache::FactsCache;
 pub use model::{
     DemandForecast, DemandRequest, FleetForecast, FleetQuery, Lifespans, ProcurementForecast, ProcurementRequest,
 };

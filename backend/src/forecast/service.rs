@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use sea_orm::{ConnectionTrait, StreamTrait};
 
 use super::bands::{Band, BandMethod};
+use super::cache::{self, FactsCache};
 use super::demand::{self, DemandTable, Scenario};
 use super::facts::{self, FleetFacts};
 use super::fit::{self, WeibullFit};
@@ -332,29 +333,56 @@ fn figures(y: &fleet::Year, mats: &[usize]) -> FleetFigures {
 
 pub const FLEET_METHOD: &str = "Fleet forecast: every top-level item in use leaves use in a future calendar year with the probability conditional on its age a under its lifespan kernel F, (F(end − d) − F(start − d)) / (1 − F(a)) with ages clamped below at a and d a lever's longer life; per year the expected items, mass (its parts included) and material content, with p5/p95 bands of the sum of independent Bernoulli contributions (docs/forecasting.md)";
 
-/// The fleet forecast of the registry's items in use.
-pub async fn fleet(db: &Db, q: &FleetQuery, today: NaiveDate) -> AppResult<FleetForecast> {
+/// The fleet forecast of the registry's items in use. `cache` keeps the facts read while
+/// the records do not change (see `forecast::cache`).
+pub async fn fleet(db: &Db, cache: &FactsCache, q: &FleetQuery, today: NaiveDate) -> AppResult<FleetForecast> {
     let plan = fleet_plan(q)?;
-    let txn = db.read_snapshot().await?;
-    if let Some(site) = q.site {
-        crate::sites::get(&txn, site).await?;
-    }
     let filter = facts::Filter { site: q.site.map(|s| s.0), kind: q.kind };
-    let facts = facts::fleet(&txn, filter).await?;
-    let history = if plan.choice == KernelChoice::Auto { Some(facts::lifespans(&txn, today).await?) } else { None };
+    let with_history = plan.choice == KernelChoice::Auto;
+    let read = read_facts(db, cache, filter, today, with_history).await?;
+    fleet_from(&read.fleet, &plan, read.history.as_deref(), today, q)
+}
+
+/// The facts under `filter` (and the history), kept or read in one snapshot.
+async fn read_facts(
+    db: &Db,
+    cache: &FactsCache,
+    filter: facts::Filter,
+    today: NaiveDate,
+    history: bool,
+) -> AppResult<cache::Facts> {
+    let txn = db.read_snapshot().await?;
+    let key = cache::Key { seq: crate::ledger::chain::head_seq(&txn).await?, today, filter };
+    if let Some(kept) = cache.get(&key, history) {
+        txn.commit().await?;
+        return Ok(kept);
+    }
+    if let Some(site) = filter.site {
+        crate::sites::get(&txn, crate::ids::SiteId(site)).await?;
+    }
+    let started = std::time::Instant::now();
+    let (fleet, hist) = facts::read(&txn, filter, today, history).await?;
     txn.commit().await?;
-    fleet_from(facts, &plan, history.as_ref(), today, q)
+    tracing::debug!(
+        items = fleet.items.len(),
+        pieces = fleet.pieces.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "forecast facts read"
+    );
+    let read = cache::Facts { fleet: Arc::new(fleet), history: hist.map(Arc::new) };
+    cache.put(key, read.clone());
+    Ok(read)
 }
 
 fn fleet_from(
-    mut facts: FleetFacts,
+    facts: &FleetFacts,
     plan: &FleetPlan,
     history: Option<&HashMap<AssetKind, Vec<fit::Obs>>>,
     today: NaiveDate,
     q: &FleetQuery,
 ) -> AppResult<FleetForecast> {
-    let ks = choose_kernels(&facts, plan, history)?;
-    let mats = materials_used(&facts);
+    let ks = choose_kernels(facts, plan, history)?;
+    let mats = materials_used(facts);
     let items: Vec<Item> = facts
         .items
         .iter()
@@ -363,7 +391,7 @@ fn fleet_from(
         .collect();
     let engine_fleet = fleet::Fleet {
         items,
-        pieces: std::mem::take(&mut facts.pieces),
+        pieces: Arc::clone(&facts.pieces),
         kernels: ks.kernels,
         profiles: facts.profiles.clone(),
     };
@@ -829,10 +857,9 @@ pub fn demand_with(
 pub const FIT_METHOD: &str = "Maximum-likelihood Weibull fit per kind: ended lives (retired, sold or lost, and not back in use) are events at their age; items in use are right-censored at their age today; standard errors from the observed information, 95 % intervals on the log scale; at least 10 ended lives needed (docs/forecasting.md)";
 
 /// Each kind's lifespan as the registry's history tells it, and the shipped defaults.
-pub async fn lifespans(db: &Db, today: NaiveDate) -> AppResult<Lifespans> {
-    let txn = db.read_snapshot().await?;
-    let history = facts::lifespans(&txn, today).await?;
-    txn.commit().await?;
+pub async fn lifespans(db: &Db, cache: &FactsCache, today: NaiveDate) -> AppResult<Lifespans> {
+    let read = read_facts(db, cache, facts::Filter::default(), today, true).await?;
+    let history = read.history.unwrap_or_default();
     let mut kinds: Vec<KindLifespan> = history
         .iter()
         .map(|(kind, obs)| {

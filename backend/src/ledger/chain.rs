@@ -82,6 +82,13 @@ pub struct Chain {
     dirty: bool,
 }
 
+/// The chain's head position: every recorded change (a ledger entry or an audit entry)
+/// moves it on, so a reader can tell whether the records changed since it last looked
+/// (0 for an empty chain). Reads only.
+pub async fn head_seq<C: ConnectionTrait>(conn: &C) -> AppResult<i64> {
+    Ok(chain_head::Entity::find_by_id(chain_head::MAIN.to_owned()).one(conn).await?.map_or(0, |h| h.seq))
+}
+
 /// Locks the head for the rest of the caller's transaction. An empty chain is keyed from
 /// its first entry; a chain with entries but no key marker is refused (it is keyed, and the
 /// act recorded, by `audit::integrity::adopt_key` when a writing command opens the

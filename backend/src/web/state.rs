@@ -25,6 +25,8 @@ pub struct AppState {
     /// One verification at a time; the last result, when it was made and how long it may
     /// be served again.
     verified: Mutex<Option<(Instant, Duration, ChainReport)>>,
+    /// The fleet's facts kept between forecasts while the records do not change.
+    pub forecast: crate::forecast::FactsCache,
 }
 
 impl AppState {
@@ -46,7 +48,13 @@ impl AppState {
     }
 
     pub fn new(db: Db, settings: Arc<Settings>) -> AppState {
-        AppState { db, settings, refreshing: Arc::default(), verified: Mutex::new(None) }
+        AppState {
+            db,
+            settings,
+            refreshing: Arc::default(),
+            verified: Mutex::new(None),
+            forecast: crate::forecast::FactsCache::default(),
+        }
     }
 
     /// The chain checked from the newest stored checkpoint (see `ledger::chain::verify`),

@@ -31,7 +31,7 @@ fn csv(body: String, name: &str) -> HttpResponse {
 )]
 #[get("/forecast/fleet")]
 pub async fn fleet(state: Data<AppState>, me: Me, ApiQuery(q): ApiQuery<FleetQuery>) -> ApiResult<Json<FleetForecast>> {
-    Ok(Json(forecast::fleet(&state.db, &q, me.ctx().now.date_naive()).await?))
+    Ok(Json(forecast::fleet(&state.db, &state.forecast, &q, me.ctx().now.date_naive()).await?))
 }
 
 #[utoipa::path(
@@ -41,7 +41,7 @@ pub async fn fleet(state: Data<AppState>, me: Me, ApiQuery(q): ApiQuery<FleetQue
 )]
 #[get("/forecast/fleet.csv")]
 pub async fn fleet_csv(state: Data<AppState>, me: Me, ApiQuery(q): ApiQuery<FleetQuery>) -> ApiResult<HttpResponse> {
-    let f = forecast::fleet(&state.db, &q, me.ctx().now.date_naive()).await?;
+    let f = forecast::fleet(&state.db, &state.forecast, &q, me.ctx().now.date_naive()).await?;
     Ok(csv(forecast::export::fleet(&f)?, "reloop-fleet-forecast.csv"))
 }
 
@@ -121,5 +121,5 @@ pub async fn demand_csv(
 )]
 #[get("/forecast/lifespans")]
 pub async fn lifespans(state: Data<AppState>, me: Me) -> ApiResult<Json<Lifespans>> {
-    Ok(Json(forecast::lifespans(&state.db, me.ctx().now.date_naive()).await?))
+    Ok(Json(forecast::lifespans(&state.db, &state.forecast, me.ctx().now.date_naive()).await?))
 }

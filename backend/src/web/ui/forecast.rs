@@ -199,7 +199,7 @@ pub async fn fleet(req: HttpRequest, state: Data<AppState>, me: Me) -> PageResul
     let today = me.ctx().now.date_naive();
     let mut status = StatusCode::OK;
     let mut r = None;
-    match f.submit(forecast::fleet(&state.db, &q, today)).await? {
+    match f.submit(forecast::fleet(&state.db, &state.forecast, &q, today)).await? {
         Submitted::Done(out) => r = Some(out),
         Submitted::Refused(s) => status = s,
     }
@@ -423,7 +423,7 @@ pub struct LifespansPage {
 }
 
 pub async fn lifespans(req: HttpRequest, state: Data<AppState>, me: Me) -> PageResult<HttpResponse> {
-    let r = forecast::lifespans(&state.db, me.ctx().now.date_naive()).await?;
+    let r = forecast::lifespans(&state.db, &state.forecast, me.ctx().now.date_naive()).await?;
     render(&req, StatusCode::OK, &LifespansPage { l: Layout::new(&req, "forecast"), r })
 }
 
