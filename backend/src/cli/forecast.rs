@@ -331,10 +331,15 @@ fn csv_or_table(body: &str, format: OutputFormat) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A CSV figure shortened for the terminal (three decimals).
+/// A CSV figure shortened for the terminal: three decimals, or three significant digits
+/// below 1 (grams of gold in tonnes stay visible).
 fn short(cell: &str) -> String {
     match cell.parse::<f64>() {
-        Ok(v) if cell.contains('.') => format!("{v:.3}"),
+        Ok(v) if cell.contains('.') && v.abs() >= 1.0 => format!("{v:.3}"),
+        Ok(v) if cell.contains('.') && v != 0.0 => {
+            let decimals = (2 - v.abs().log10().floor() as i32).max(3) as usize;
+            format!("{v:.decimals$}")
+        }
         _ => cell.to_owned(),
     }
 }
@@ -429,4 +434,16 @@ fn print_demand(f: &DemandForecast, format: OutputFormat) -> anyhow::Result<()> 
     lines.extend(f.sources.iter().map(|s| format!("source: {s}")));
     provenance(&lines, format);
     csv_or_table(&export::demand(f).map_err(refused)?, format)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn terminal_figures_keep_three_significant_digits() {
+        assert_eq!(super::short("2598.8934"), "2598.893");
+        assert_eq!(super::short("0.6091"), "0.609");
+        assert_eq!(super::short("0.000123456"), "0.000123");
+        assert_eq!(super::short("2020"), "2020");
+        assert_eq!(super::short("0"), "0");
+    }
 }

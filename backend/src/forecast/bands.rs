@@ -92,6 +92,8 @@ pub fn mass_exact(items: impl IntoIterator<Item = (f64, f64)>, c: &Cumulants, ma
     let step = upper / MASS_BINS as f64;
     let mut dist = vec![0.0; MASS_BINS + 1];
     dist[0] = 1.0;
+    // The highest bin holding any probability: the convolution only walks up to it.
+    let mut top = 0usize;
     for (m, p) in items {
         if p <= 1e-15 || m <= 0.0 {
             continue;
@@ -102,7 +104,8 @@ pub fn mass_exact(items: impl IntoIterator<Item = (f64, f64)>, c: &Cumulants, ma
             continue;
         }
         // What moves past the grid's end drops out (the quantiles lie below it).
-        for j in (0..=MASS_BINS).rev() {
+        top = (top + k).min(MASS_BINS);
+        for j in (0..=top).rev() {
             let moved_in = if j >= k { dist[j - k] * p } else { 0.0 };
             dist[j] = dist[j] * (1.0 - p) + moved_in;
         }
