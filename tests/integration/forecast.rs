@@ -59,6 +59,20 @@ fn date(v: &Value) -> NaiveDate {
     v.as_str().unwrap().parse().unwrap()
 }
 
+/// Asserts `r` is a 422 `invalid` naming `field` with a message containing `says` (among
+/// every field problem the answer lists).
+fn assert_named(r: &Resp, field: &str, says: &str, what: &str) {
+    assert_eq!(r.status, 422, "{what}: {}", r.text);
+    let e = r.json();
+    assert_eq!(e["error"]["code"], "invalid", "{what}: {}", r.text);
+    let all: Vec<Value> = match e["error"]["fields"].as_array() {
+        Some(list) => list.clone(),
+        None => vec![json!({"field": e["error"]["field"], "message": e["error"]["message"]})],
+    };
+    let named = all.iter().any(|x| x["field"] == field && x["message"].as_str().unwrap_or("").contains(says));
+    assert!(named, "{what}: expected {field} to say {says:?}: {}", r.text);
+}
+
 /// Exact p5/p95 of a count that is the sum of independent Bernoullis, by enumeration.
 fn exact_band(ps: &[f64]) -> (f64, f64) {
     let mut dist = vec![1.0];
@@ -200,13 +214,7 @@ db_test! {
             ("extend_years=-2", "extend_years", "more than 0"),
         ] {
             let r = app.get(&format!("/api/v1/forecast/fleet?{query}")).await;
-            assert_eq!(r.status, 422, "{query}: {}", r.text);
-            let (code, _, _) = r.error();
-            assert_eq!(code, "invalid");
-            let fields = r.json()["error"]["fields"].as_array().cloned().unwrap_or_default();
-            let named = fields.iter().any(|e| e["field"] == field && e["message"].as_str().unwrap().contains(says))
-                || (r.error().1.as_deref() == Some(field) && r.error().2.contains(says));
-            assert!(named, "{query}: {}", r.text);
+            assert_named(&r, field, says, query);
         }
         // A value outside the vocabulary, or an unknown parameter, is a 400 naming it.
         let r = app.get("/api/v1/forecast/fleet?kernel=toaster").await;
@@ -377,13 +385,7 @@ db_test! {
             (json!({"placed": [{"year": 2020, "value": 1}], "levers": {"extension": {"years": 0, "share": 1}}}), "levers.extension.years", "more than 0"),
         ] {
             let r = app.post_json("/api/v1/forecast/procurement", &body).await;
-            assert_eq!(r.status, 422, "{body}: {}", r.text);
-            let e = r.json();
-            let all: Vec<Value> = match e["error"]["fields"].as_array() {
-                Some(list) => list.clone(),
-                None => vec![json!({"field": e["error"]["field"], "message": e["error"]["message"]})],
-            };
-            assert!(all.iter().any(|x| x["field"] == field && x["message"].as_str().unwrap_or("").contains(says)), "{body}: {}", r.text);
+            assert_named(&r, field, says, &body.to_string());
         }
         // Malformed JSON and unknown fields are 400s.
         assert_eq!(app.post_json("/api/v1/forecast/procurement", &json!({"placed": [], "colour": 1})).await.status, 400);
@@ -447,13 +449,7 @@ db_test! {
             (json!({"levers": {"efficiency_gain": 2}}), "levers.efficiency_gain", "at most 1"),
         ] {
             let r = app.post_json("/api/v1/forecast/demand", &body).await;
-            assert_eq!(r.status, 422, "{body}: {}", r.text);
-            let e = r.json();
-            let all: Vec<Value> = match e["error"]["fields"].as_array() {
-                Some(list) => list.clone(),
-                None => vec![json!({"field": e["error"]["field"], "message": e["error"]["message"]})],
-            };
-            assert!(all.iter().any(|x| x["field"] == field && x["message"].as_str().unwrap_or("").contains(says)), "{body}: {}", r.text);
+            assert_named(&r, field, says, &body.to_string());
         }
         assert_eq!(app.post_json("/api/v1/forecast/demand", &json!({"scenario": "wild"})).await.status, 400);
     }

@@ -344,6 +344,21 @@ fn short(cell: &str) -> String {
     }
 }
 
+/// Prints a forecast's provenance (`lines`, then its levers and sources) and its table or
+/// CSV.
+fn emit(
+    mut lines: Vec<String>,
+    levers: &[String],
+    sources: &[String],
+    format: OutputFormat,
+    csv: crate::error::AppResult<String>,
+) -> anyhow::Result<()> {
+    lines.extend(levers.iter().map(|l| format!("lever: {l}")));
+    lines.extend(sources.iter().map(|s| format!("source: {s}")));
+    provenance(&lines, format);
+    csv_or_table(&csv.map_err(refused)?, format)
+}
+
 fn print_fleet(f: &FleetForecast, format: OutputFormat) -> anyhow::Result<()> {
     if format == OutputFormat::Json {
         return print_json(f);
@@ -366,16 +381,13 @@ fn print_fleet(f: &FleetForecast, format: OutputFormat) -> anyhow::Result<()> {
         ));
     }
     lines.push(format!("bands: {}", f.bands));
-    lines.extend(f.levers.iter().map(|l| format!("lever: {l}")));
     if let Some(r) = &f.reduction {
         lines.push(format!(
             "levers over the horizon: {:.3} t → {:.3} t, {:.3} t less ({:.1} %), {:.3} t of it harvested, {:.3} t deferred past the horizon",
             r.baseline_t, r.scenario_t, r.reduction_t, r.reduction_pct, r.harvested_t, r.deferred_beyond_t
         ));
     }
-    lines.extend(f.sources.iter().map(|s| format!("source: {s}")));
-    provenance(&lines, format);
-    csv_or_table(&export::fleet(f).map_err(refused)?, format)
+    emit(lines, &f.levers, &f.sources, format, export::fleet(f))
 }
 
 fn print_procurement(f: &ProcurementForecast, format: OutputFormat) -> anyhow::Result<()> {
@@ -390,16 +402,13 @@ fn print_procurement(f: &ProcurementForecast, format: OutputFormat) -> anyhow::R
         ),
         format!("unit: {}", f.unit.label()),
     ];
-    lines.extend(f.levers.iter().map(|l| format!("lever: {l}")));
     if let Some(r) = &f.reduction {
         lines.push(format!(
             "levers: {:.3} → {:.3}, {:.3} less ({:.1} %)",
             r.baseline_t, r.scenario_t, r.reduction_t, r.reduction_pct
         ));
     }
-    lines.extend(f.sources.iter().map(|s| format!("source: {s}")));
-    provenance(&lines, format);
-    csv_or_table(&export::procurement(f).map_err(refused)?, format)
+    emit(lines, &f.levers, &f.sources, format, export::procurement(f))
 }
 
 fn print_demand(f: &DemandForecast, format: OutputFormat) -> anyhow::Result<()> {
@@ -421,7 +430,6 @@ fn print_demand(f: &DemandForecast, format: OutputFormat) -> anyhow::Result<()> 
         format!("kernel: {}", f.kernel.description),
         format!("cumulative waste: {:.1} kt", f.cumulative_t / 1000.0),
     ];
-    lines.extend(f.levers.iter().map(|l| format!("lever: {l}")));
     if let Some(r) = &f.reduction {
         lines.push(format!(
             "levers: {:.1} kt → {:.1} kt, {:.1} kt less ({:.1} %)",
@@ -431,9 +439,7 @@ fn print_demand(f: &DemandForecast, format: OutputFormat) -> anyhow::Result<()> 
             r.reduction_pct
         ));
     }
-    lines.extend(f.sources.iter().map(|s| format!("source: {s}")));
-    provenance(&lines, format);
-    csv_or_table(&export::demand(f).map_err(refused)?, format)
+    emit(lines, &f.levers, &f.sources, format, export::demand(f))
 }
 
 #[cfg(test)]
