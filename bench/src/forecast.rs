@@ -147,7 +147,7 @@ pub fn engines(n: usize) -> anyhow::Result<EngineRun> {
                 demand_csv: None,
                 levers: Default::default(),
             };
-            std::hint::black_box(reloop::forecast::service::demand_with(req, Utc::now().date_naive(), None).ok());
+            std::hint::black_box(reloop::forecast::scenarios::demand_with(req, Utc::now().date_naive(), None).ok());
             t.elapsed().as_secs_f64() * 1000.0
         })
         .collect();

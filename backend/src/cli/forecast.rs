@@ -12,7 +12,7 @@ use crate::forecast::model::{
     DemandForecast, DemandRequest, FleetForecast, FleetQuery, KernelInput, KindShare, LeversInput, PlacedInput,
     ProcurementForecast, ProcurementRequest, ShiftInput,
 };
-use crate::forecast::{export, service};
+use crate::forecast::{export, scenarios, service};
 use crate::ids::SiteId;
 use crate::rules::{AssetKind, ChipSupply, DemandScenario, EfficiencyPath, KernelChoice, PomUnit};
 use crate::settings::Settings;
@@ -253,13 +253,13 @@ pub async fn run(cmd: ForecastCommand, settings: &Settings) -> anyhow::Result<()
                 until: a.until,
                 levers: a.levers.input()?,
             };
-            let registry = if service::needs_registry_composition(&req.levers) {
+            let registry = if scenarios::needs_registry_composition(&req.levers) {
                 let db = super::open(settings, true).await?;
-                service::registry_composition(db.conn()).await.map_err(refused)?
+                scenarios::registry_composition(db.conn()).await.map_err(refused)?
             } else {
                 None
             };
-            let f = service::procurement_with(req, today, registry).map_err(refused)?;
+            let f = scenarios::procurement_with(req, today, registry).map_err(refused)?;
             print_procurement(&f, a.format)
         }
         ForecastCommand::Demand(a) => {
@@ -272,13 +272,13 @@ pub async fn run(cmd: ForecastCommand, settings: &Settings) -> anyhow::Result<()
                 demand_csv: a.demand.as_ref().map(read).transpose()?,
                 levers: a.levers.input()?,
             };
-            let registry = if service::needs_registry_composition(&req.levers) {
+            let registry = if scenarios::needs_registry_composition(&req.levers) {
                 let db = super::open(settings, true).await?;
-                service::registry_composition(db.conn()).await.map_err(refused)?
+                scenarios::registry_composition(db.conn()).await.map_err(refused)?
             } else {
                 None
             };
-            let f = service::demand_with(req, today, registry).map_err(refused)?;
+            let f = scenarios::demand_with(req, today, registry).map_err(refused)?;
             print_demand(&f, a.format)
         }
     }

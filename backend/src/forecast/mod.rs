@@ -14,8 +14,10 @@
 //! - `input`: problems named by field or CSV row and column; `refdata`: the shipped
 //!   defaults with their sources.
 //! - `facts`: the one read model (the items in use with their trees, what awaits
-//!   disposal, each kind's lifespan history); `model`: requests and answers; `service`:
-//!   checks inputs, reads the facts in one snapshot, runs the engines, names every source.
+//!   disposal, each kind's lifespan history); `model`: requests and answers; `service`
+//!   (the fleet, lifespans) and `scenarios` (procurement, demand): check inputs, read the
+//!   facts in one snapshot, run the engines, name every source; `cache`: the facts kept
+//!   while the records do not change; `chart` and `export`: SVG charts and CSV.
 //!
 //! Invariants:
 //! - The engines know no database, HTTP or clock (`.ci/layering` checks their imports):
@@ -39,10 +41,12 @@ pub mod levers;
 pub mod model;
 pub mod procurement;
 pub mod refdata;
+pub mod scenarios;
 pub mod service;
 
 pub use cache::FactsCache;
 pub use model::{
     DemandForecast, DemandRequest, FleetForecast, FleetQuery, Lifespans, ProcurementForecast, ProcurementRequest,
 };
-pub use service::{demand, fleet, lifespans, procurement};
+pub use scenarios::{demand, procurement};
+pub use service::{fleet, lifespans};
