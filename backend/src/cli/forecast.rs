@@ -255,7 +255,9 @@ pub async fn run(cmd: ForecastCommand, settings: &Settings) -> anyhow::Result<()
             };
             let registry = if scenarios::needs_registry_composition(&req.levers) {
                 let db = super::open(settings, true).await?;
-                scenarios::registry_composition(db.conn()).await.map_err(refused)?
+                scenarios::registry_composition(&db, &crate::forecast::FactsCache::default(), today)
+                    .await
+                    .map_err(refused)?
             } else {
                 None
             };
@@ -274,7 +276,9 @@ pub async fn run(cmd: ForecastCommand, settings: &Settings) -> anyhow::Result<()
             };
             let registry = if scenarios::needs_registry_composition(&req.levers) {
                 let db = super::open(settings, true).await?;
-                scenarios::registry_composition(db.conn()).await.map_err(refused)?
+                scenarios::registry_composition(&db, &crate::forecast::FactsCache::default(), today)
+                    .await
+                    .map_err(refused)?
             } else {
                 None
             };

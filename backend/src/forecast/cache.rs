@@ -13,6 +13,11 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDate;
 
 use super::facts::{Filter, FleetFacts, History};
+use super::fit::{NoFit, WeibullFit};
+use crate::rules::AssetKind;
+
+/// Each kind's fit to the history, or why there is none: fitted once per read.
+pub type Fits = std::collections::HashMap<AssetKind, Result<WeibullFit, NoFit>>;
 
 /// Entries kept (the latest ones): the whole fleet and a filtered view or two.
 const ENTRIES: usize = 3;
@@ -28,7 +33,8 @@ pub struct Key {
 #[derive(Clone)]
 pub struct Facts {
     pub fleet: Arc<FleetFacts>,
-    pub history: Option<Arc<History>>,
+    /// The history and its fits, when the read asked for them.
+    pub history: Option<Arc<(History, Fits)>>,
 }
 
 /// The latest facts read, by key. Cheap to share: one per server (`web::state`), or a fresh

@@ -149,18 +149,23 @@ async fn models<C: ConnectionTrait>(conn: &C) -> AppResult<HashMap<Uuid, ModelFa
     Ok(rows.into_iter().map(|(id, mass_kg, profile, unu_key)| (id, ModelFacts { mass_kg, profile, unu_key })).collect())
 }
 
-/// Each kind's lifespans so far (see [`read`]).
-pub type History = HashMap<AssetKind, Vec<Obs>>;
-
-/// The fleet in use under `filter`, with what awaits disposal.
-pub async fn fleet<C: ConnectionTrait + StreamTrait>(conn: &C, filter: Filter) -> AppResult<FleetFacts> {
-    let today = Utc::now().date_naive();
-    Ok(read(conn, filter, today, false).await?.0)
+/// The registry's history, read in the same pass as the fleet when asked for (see
+/// [`read`]): every kind's lifespans so far, and the mass acquired per year.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// Each kind's lifespans: ended (at the last move into retired, sold or lost) or still
+    /// in use (censored at its age today).
+    pub lives: HashMap<AssetKind, Vec<Obs>>,
+    /// Every item's and part's own mass (counted once each) by the year it was acquired,
+    /// else registered; items of unknown mass left out. The series a procurement forecast
+    /// of the registry's own purchases starts from.
+    pub acquired: Vec<(i32, f64)>,
 }
 
-/// The fleet in use under `filter` and, with `history`, every kind's lifespans so far (as
-/// of `today`), from one pass over the assets: items past use are read for the history
-/// only, and the dates their lives ended come from the ledger of those items alone.
+/// The fleet in use under `filter` and, with `history`, the registry's history (every
+/// kind's lifespans as of `today`, the mass acquired per year), from one pass over the
+/// assets: items past use are read for the history only, and the dates their lives ended
+/// come from the ledger of those items alone.
 pub async fn read<C: ConnectionTrait + StreamTrait>(
     conn: &C,
     filter: Filter,
@@ -192,11 +197,17 @@ pub async fn read<C: ConnectionTrait + StreamTrait>(
     }
     let mut stream = select.into_tuple::<RowTuple>().stream(conn).await?;
     let mut rows: Vec<Row> = Vec::new();
-    let mut obs: History = HashMap::new();
+    let mut obs: HashMap<AssetKind, Vec<Obs>> = HashMap::new();
+    let mut acquired_by_year: std::collections::BTreeMap<i32, f64> = std::collections::BTreeMap::new();
     while let Some((id, parent, kind, model, site, state, first, acquired, created, mass)) = stream.try_next().await? {
         let (kind, state) = parse_kind_state(&kind, &state)?;
         let start = start_day(first, acquired, created);
+        let own_kg = mass.or_else(|| model.and_then(|m| models.get(&m)).and_then(|m| m.mass_kg));
         if history {
+            if let Some(kg) = own_kg {
+                use chrono::Datelike;
+                *acquired_by_year.entry(acquired.map_or_else(|| created.year(), |d| d.year())).or_default() += kg;
+            }
             let o = if state.life_ended() {
                 ended_at.get(&id).map(|end| Obs { years: f64::from(end - start) / DAYS_PER_YEAR, ended: true })
             } else {
@@ -209,19 +220,11 @@ pub async fn read<C: ConnectionTrait + StreamTrait>(
         if state.stage() == Stage::Gone {
             continue;
         }
-        rows.push(Row {
-            id,
-            parent,
-            kind,
-            model,
-            site,
-            stage: state.stage(),
-            start_day: start,
-            own_kg: mass.or_else(|| model.and_then(|m| models.get(&m)).and_then(|m| m.mass_kg)),
-        });
+        rows.push(Row { id, parent, kind, model, site, stage: state.stage(), start_day: start, own_kg });
     }
     drop(stream);
-    Ok((assemble(&rows, &models, &table, filter), history.then_some(obs)))
+    let history = history.then(|| History { lives: obs, acquired: acquired_by_year.into_iter().collect() });
+    Ok((assemble(&rows, &models, &table, filter), history))
 }
 
 /// The day each item past use ended its life: its last move into retired, sold or lost,
@@ -365,30 +368,4 @@ fn assemble(
     out.factor_sources = sources;
     out.pieces = pieces.into();
     out
-}
-
-/// Mass acquired per year: every item's and part's own mass (counted once each) by the
-/// year it was acquired, else registered; items of unknown mass are left out. The series a
-/// procurement forecast of the registry's own purchases starts from.
-pub async fn acquisitions<C: ConnectionTrait + StreamTrait>(conn: &C) -> AppResult<Vec<(i32, f64)>> {
-    use chrono::Datelike;
-    let models = models(conn).await?;
-    let mut by_year: std::collections::BTreeMap<i32, f64> = std::collections::BTreeMap::new();
-    let mut stream = asset::Entity::find()
-        .select_only()
-        .columns([
-            asset::Column::ModelId,
-            asset::Column::MassOverrideKg,
-            asset::Column::AcquiredOn,
-            asset::Column::CreatedAt,
-        ])
-        .into_tuple::<(Option<Uuid>, Option<f64>, Option<NaiveDate>, DateTime<Utc>)>()
-        .stream(conn)
-        .await?;
-    while let Some((model, mass, acquired, created)) = stream.try_next().await? {
-        let Some(kg) = mass.or_else(|| model.and_then(|m| models.get(&m)).and_then(|m| m.mass_kg)) else { continue };
-        let year = acquired.map(|d| d.year()).unwrap_or_else(|| created.year());
-        *by_year.entry(year).or_default() += kg;
-    }
-    Ok(by_year.into_iter().collect())
 }

@@ -20,6 +20,8 @@
 //! positive. Too little history ([`MIN_EVENTS`]) is refused with the reason, and the
 //! caller falls back to the shipped default.
 
+use std::collections::HashMap;
+
 /// Fewest events (items whose life ended) a fit needs.
 pub const MIN_EVENTS: usize = 10;
 /// The normal quantile of a two-sided 95 % interval.
@@ -86,6 +88,11 @@ fn sums(lt: &[f64], m: f64, alpha: f64) -> Sums {
         s1 += w * l;
     }
     Sums { s0, s1 }
+}
+
+/// Each kind's fit, or why there is none.
+pub fn by_kind<K: Copy + Eq + std::hash::Hash>(lives: &HashMap<K, Vec<Obs>>) -> HashMap<K, Result<WeibullFit, NoFit>> {
+    lives.iter().map(|(k, obs)| (*k, fit(obs))).collect()
 }
 
 /// Fits a Weibull law to `obs`. Observations at age 0 or less carry no information and

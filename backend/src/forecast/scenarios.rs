@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ConnectionTrait, StreamTrait};
 
+use super::cache::FactsCache;
 use super::demand::{self, DemandTable, Scenario};
 use super::facts;
 use super::input::Problem;
@@ -17,7 +17,8 @@ use super::levers::Levers;
 use super::model::*;
 use super::procurement::{self, Placed};
 use super::refdata;
-use super::service::{invalid, kernel_view, levers_from, reduction, t};
+use super::service::{invalid, kernel_view, levers_from, read_facts, reduction, t};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::rules::{AssetKind, ChipSupply, DemandScenario, EfficiencyPath, KernelSource, PomUnit};
 
@@ -81,11 +82,14 @@ pub fn needs_registry_composition(levers: &LeversInput) -> bool {
 }
 
 /// The registry's fleet in use as a composition (mass share by kind), with where it comes
-/// from; `None` when no item in use has a known mass.
-pub async fn registry_composition<C: ConnectionTrait + StreamTrait>(
-    conn: &C,
+/// from; `None` when no item in use has a known mass. Read through `cache`.
+pub async fn registry_composition(
+    db: &Db,
+    cache: &FactsCache,
+    today: NaiveDate,
 ) -> AppResult<Option<(Vec<(AssetKind, f64)>, String)>> {
-    let f = facts::fleet(conn, facts::Filter::default()).await?;
+    let read = read_facts(db, cache, facts::Filter::default(), today, false).await?;
+    let f = &read.fleet;
     let c = f.composition();
     let total: f64 = f.pieces.iter().map(|p| p.kg).sum();
     Ok((!c.is_empty()).then(|| {
@@ -121,13 +125,41 @@ fn apply_composition(
 
 pub const PROCUREMENT_METHOD: &str = "Sales–stock–lifespan (UN/UNU method of the EU WEEE Calculation Tool): waste(n) = Σ_t POM_t · w(n − t), w(k) the kernel's discard fraction in the k-th year after the year placed (Weibull: density at k + 0.5, the mid-year convention); stock(n) = Σ POM − Σ waste (docs/forecasting.md)";
 
+/// The registry's own purchases as a procurement series (`year,mass_t`, a row a year of
+/// acquisition), with where it comes from; `None` for a registry without known masses.
+pub async fn registry_purchases(db: &Db, cache: &FactsCache, today: NaiveDate) -> AppResult<Option<(String, String)>> {
+    let read = read_facts(db, cache, facts::Filter::default(), today, true).await?;
+    let acquired = read.history.as_deref().map(|(h, _)| h.acquired.as_slice()).unwrap_or(&[]);
+    let (Some(first), Some(last)) = (acquired.first(), acquired.last()) else { return Ok(None) };
+    let mut csv = String::from("year,mass_t\n");
+    for (year, kg) in acquired {
+        csv.push_str(&format!("{year},{:.3}\n", t(*kg)));
+    }
+    let source = format!(
+        "the registry's own acquisitions: the mass of every item and part by the year it was acquired ({}–{})",
+        first.0, last.0
+    );
+    Ok(Some((csv, source)))
+}
+
+/// The registry's composition for a request whose harvest lever needs it, else nothing.
+async fn composition_for(
+    db: &Db,
+    cache: &FactsCache,
+    levers: &LeversInput,
+    today: NaiveDate,
+) -> AppResult<Option<(Vec<(AssetKind, f64)>, String)>> {
+    if needs_registry_composition(levers) { registry_composition(db, cache, today).await } else { Ok(None) }
+}
+
 /// A procurement (sales–stock–lifespan) forecast.
-pub async fn procurement<C: ConnectionTrait + StreamTrait>(
-    conn: &C,
+pub async fn procurement(
+    db: &Db,
+    cache: &FactsCache,
     req: ProcurementRequest,
     today: NaiveDate,
 ) -> AppResult<ProcurementForecast> {
-    let registry = if needs_registry_composition(&req.levers) { registry_composition(conn).await? } else { None };
+    let registry = composition_for(db, cache, &req.levers, today).await?;
     procurement_with(req, today, registry)
 }
 
@@ -252,12 +284,8 @@ pub fn procurement_with(
 pub const DEMAND_METHOD: &str = "Computational-power-driven material flow analysis of generative-AI servers (Wang et al. 2024), quarterly: demand for training and inference from parameters, tokens, users and models; servers installed to meet demand growth and replace retirements; retirements by the lifespan kernel; waste = retirements × server mass (docs/forecasting.md)";
 
 /// The demand-driven forecast of generative-AI servers.
-pub async fn demand<C: ConnectionTrait + StreamTrait>(
-    conn: &C,
-    req: DemandRequest,
-    today: NaiveDate,
-) -> AppResult<DemandForecast> {
-    let registry = if needs_registry_composition(&req.levers) { registry_composition(conn).await? } else { None };
+pub async fn demand(db: &Db, cache: &FactsCache, req: DemandRequest, today: NaiveDate) -> AppResult<DemandForecast> {
+    let registry = composition_for(db, cache, &req.levers, today).await?;
     demand_with(req, today, registry)
 }
 

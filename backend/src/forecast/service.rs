@@ -214,11 +214,7 @@ struct Kernels {
     of_item: Vec<u16>,
 }
 
-fn choose_kernels(
-    facts: &FleetFacts,
-    plan: &FleetPlan,
-    history: Option<&HashMap<AssetKind, Vec<fit::Obs>>>,
-) -> AppResult<Kernels> {
+fn choose_kernels(facts: &FleetFacts, plan: &FleetPlan, fits: Option<&cache::Fits>) -> AppResult<Kernels> {
     let mut kernels: Vec<Kernel> = Vec::new();
     let mut views: Vec<KernelView> = Vec::new();
     let n = facts.items.len();
@@ -240,13 +236,13 @@ fn choose_kernels(
     // Fitted kinds (auto), then the UNU defaults for the rest.
     let mut by_kind: HashMap<AssetKind, u16> = HashMap::new();
     let mut fallback_notes: HashMap<AssetKind, String> = HashMap::new();
-    if let Some(history) = history {
+    if let Some(fits) = fits {
         let mut kinds: Vec<AssetKind> = facts.items.iter().map(|i| i.kind).collect();
         kinds.sort();
         kinds.dedup();
         for kind in kinds {
-            let obs = history.get(&kind).map(Vec::as_slice).unwrap_or(&[]);
-            match fit::fit(obs) {
+            let none = Err(fit::NoFit::TooFewEvents { events: 0, needed: fit::MIN_EVENTS });
+            match fits.get(&kind).unwrap_or(&none) {
                 Ok(f) => {
                     let k = Kernel::Weibull(Weibull { shape: f.shape, scale: f.scale });
                     let mut v = kernel_view(
@@ -261,7 +257,7 @@ fn choose_kernels(
                             f.censored
                         ),
                     );
-                    v.fit = Some(fit_view(&f));
+                    v.fit = Some(fit_view(f));
                     by_kind.insert(kind, kernels.len() as u16);
                     kernels.push(k);
                     views.push(v);
@@ -340,11 +336,11 @@ pub async fn fleet(db: &Db, cache: &FactsCache, q: &FleetQuery, today: NaiveDate
     let filter = facts::Filter { site: q.site.map(|s| s.0), kind: q.kind };
     let with_history = plan.choice == KernelChoice::Auto;
     let read = read_facts(db, cache, filter, today, with_history).await?;
-    fleet_from(&read.fleet, &plan, read.history.as_deref(), today, q)
+    fleet_from(&read.fleet, &plan, read.history.as_deref().map(|(_, fits)| fits), today, q)
 }
 
-/// The facts under `filter` (and the history), kept or read in one snapshot.
-async fn read_facts(
+/// The facts under `filter` (and the history, fitted once), kept or read in one snapshot.
+pub(super) async fn read_facts(
     db: &Db,
     cache: &FactsCache,
     filter: facts::Filter,
@@ -369,7 +365,11 @@ async fn read_facts(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "forecast facts read"
     );
-    let read = cache::Facts { fleet: Arc::new(fleet), history: hist.map(Arc::new) };
+    let history = hist.map(|h| {
+        let fits = fit::by_kind(&h.lives);
+        Arc::new((h, fits))
+    });
+    let read = cache::Facts { fleet: Arc::new(fleet), history };
     cache.put(key, read.clone());
     Ok(read)
 }
@@ -377,11 +377,11 @@ async fn read_facts(
 fn fleet_from(
     facts: &FleetFacts,
     plan: &FleetPlan,
-    history: Option<&HashMap<AssetKind, Vec<fit::Obs>>>,
+    fits: Option<&cache::Fits>,
     today: NaiveDate,
     q: &FleetQuery,
 ) -> AppResult<FleetForecast> {
-    let ks = choose_kernels(facts, plan, history)?;
+    let ks = choose_kernels(facts, plan, fits)?;
     let mats = materials_used(facts);
     let items: Vec<Item> = facts
         .items
@@ -498,13 +498,16 @@ pub const FIT_METHOD: &str = "Maximum-likelihood Weibull fit per kind: ended liv
 pub async fn lifespans(db: &Db, cache: &FactsCache, today: NaiveDate) -> AppResult<Lifespans> {
     let read = read_facts(db, cache, facts::Filter::default(), today, true).await?;
     let history = read.history.unwrap_or_default();
+    let (history, fits) = (&history.0, &history.1);
     let mut kinds: Vec<KindLifespan> = history
+        .lives
         .iter()
         .map(|(kind, obs)| {
             let ended = obs.iter().filter(|o| o.ended).count();
-            let (fit, note) = match fit::fit(obs) {
-                Ok(f) => (Some(fit_view(&f)), None),
-                Err(why) => (None, Some(why.to_string())),
+            let (fit, note) = match fits.get(kind) {
+                Some(Ok(f)) => (Some(fit_view(f)), None),
+                Some(Err(why)) => (None, Some(why.to_string())),
+                None => (None, None),
             };
             KindLifespan { kind: *kind, ended, in_use: obs.len() - ended, fit, note }
         })

@@ -11,6 +11,7 @@
 pub mod access;
 pub mod api;
 pub mod csrf;
+pub mod download;
 pub mod error;
 pub mod extract;
 pub mod health;

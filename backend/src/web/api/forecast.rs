@@ -8,17 +8,11 @@ use actix_web::{HttpResponse, get, post};
 use crate::forecast::{
     self, DemandForecast, DemandRequest, FleetForecast, FleetQuery, Lifespans, ProcurementForecast, ProcurementRequest,
 };
+use crate::web::download::csv;
 use crate::web::error::{ApiResult, ErrorBody};
 use crate::web::extract::{ApiJson, ApiQuery};
 use crate::web::identity::Me;
 use crate::web::state::AppState;
-
-fn csv(body: String, name: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
-        .body(body)
-}
 
 #[utoipa::path(
     tag = "forecast",
@@ -59,7 +53,7 @@ pub async fn procurement(
     me: Me,
     ApiJson(req): ApiJson<ProcurementRequest>,
 ) -> ApiResult<Json<ProcurementForecast>> {
-    Ok(Json(forecast::procurement(state.db.conn(), req, me.ctx().now.date_naive()).await?))
+    Ok(Json(forecast::procurement(&state.db, &state.forecast, req, me.ctx().now.date_naive()).await?))
 }
 
 #[utoipa::path(
@@ -76,7 +70,7 @@ pub async fn procurement_csv(
     me: Me,
     ApiJson(req): ApiJson<ProcurementRequest>,
 ) -> ApiResult<HttpResponse> {
-    let f = forecast::procurement(state.db.conn(), req, me.ctx().now.date_naive()).await?;
+    let f = forecast::procurement(&state.db, &state.forecast, req, me.ctx().now.date_naive()).await?;
     Ok(csv(forecast::export::procurement(&f)?, "reloop-procurement-forecast.csv"))
 }
 
@@ -94,7 +88,7 @@ pub async fn demand(
     me: Me,
     ApiJson(req): ApiJson<DemandRequest>,
 ) -> ApiResult<Json<DemandForecast>> {
-    Ok(Json(forecast::demand(state.db.conn(), req, me.ctx().now.date_naive()).await?))
+    Ok(Json(forecast::demand(&state.db, &state.forecast, req, me.ctx().now.date_naive()).await?))
 }
 
 #[utoipa::path(
@@ -111,7 +105,7 @@ pub async fn demand_csv(
     me: Me,
     ApiJson(req): ApiJson<DemandRequest>,
 ) -> ApiResult<HttpResponse> {
-    let f = forecast::demand(state.db.conn(), req, me.ctx().now.date_naive()).await?;
+    let f = forecast::demand(&state.db, &state.forecast, req, me.ctx().now.date_naive()).await?;
     Ok(csv(forecast::export::demand(&f)?, "reloop-demand-forecast.csv"))
 }
 

@@ -166,8 +166,5 @@ pub async fn fleet(state: Data<AppState>, ApiQuery(q): ApiQuery<FleetQuery>) -> 
 #[get("/fleet/due.csv")]
 pub async fn fleet_csv(state: Data<AppState>, ApiQuery(q): ApiQuery<FleetQuery>) -> ApiResult<HttpResponse> {
     let body = policy::export::csv(state.db.conn(), &q).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", "attachment; filename=\"reloop-due.csv\""))
-        .body(body))
+    Ok(crate::web::download::csv(body, "reloop-due.csv"))
 }

@@ -23,6 +23,7 @@ use crate::forecast::model::{
 use crate::forecast::{self, export, refdata, service};
 use crate::rules::{AssetKind, ChipSupply, DemandScenario, EfficiencyPath, KernelChoice};
 use crate::sites::Site;
+use crate::web::download::{attachment, csv};
 use crate::web::error::PageResult;
 use crate::web::extract::FormBody;
 use crate::web::identity::Me;
@@ -74,16 +75,9 @@ fn format_of(f: &FormState) -> Format {
     }
 }
 
-fn download(body: String, content_type: &str, name: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
-        .body(body)
-}
-
 fn json<T: serde::Serialize>(v: &T, name: &str) -> PageResult<HttpResponse> {
     let body = serde_json::to_string_pretty(v).map_err(|e| crate::error::AppError::Internal(e.into()))?;
-    Ok(download(body, "application/json", name))
+    Ok(attachment(body, "application/json", name))
 }
 
 /// A share list typed as `kind=share, …`.
@@ -205,7 +199,7 @@ pub async fn fleet(req: HttpRequest, state: Data<AppState>, me: Me) -> PageResul
     }
     match (format, &r) {
         (Format::Csv, Some(out)) => {
-            return Ok(download(export::fleet(out)?, "text/csv; charset=utf-8", "reloop-fleet-forecast.csv"));
+            return Ok(csv(export::fleet(out)?, "reloop-fleet-forecast.csv"));
         }
         (Format::Json, Some(out)) => return json(out, "reloop-fleet-forecast.json"),
         _ => {}
@@ -275,7 +269,7 @@ async fn procurement_page(
     let mut status = StatusCode::OK;
     let mut r = None;
     if !f.has_errors() {
-        match forecast::procurement(state.db.conn(), input, today).await {
+        match forecast::procurement(&state.db, &state.forecast, input, today).await {
             Ok(out) => r = Some(out),
             Err(e) => status = absorb(&mut f, e)?,
         }
@@ -284,11 +278,7 @@ async fn procurement_page(
     }
     match (format, &r) {
         (Format::Csv, Some(out)) => {
-            return Ok(download(
-                export::procurement(out)?,
-                "text/csv; charset=utf-8",
-                "reloop-procurement-forecast.csv",
-            ));
+            return Ok(csv(export::procurement(out)?, "reloop-procurement-forecast.csv"));
         }
         (Format::Json, Some(out)) => return json(out, "reloop-procurement-forecast.json"),
         _ => {}
@@ -306,22 +296,14 @@ async fn procurement_page(
 
 /// The form, prefilled with the registry's own purchases per year (and their forecast).
 pub async fn procurement_form(req: HttpRequest, state: Data<AppState>, me: Me) -> PageResult<HttpResponse> {
-    let series = forecast::facts::acquisitions(state.db.conn()).await?;
+    let today = me.ctx().now.date_naive();
     let mut f = FormState::default().with("kernel", "unu").with("unu_key", refdata::FALLBACK_UNU_KEY);
     let mut prefilled = None;
-    if !series.is_empty() {
-        let mut text = String::from("year,mass_t\n");
-        for (year, kg) in &series {
-            text.push_str(&format!("{year},{:.3}\n", kg / 1000.0));
-        }
-        f = f.with("placed", text);
-        prefilled = Some(format!(
-            "the registry's own acquisitions: the mass of every item and part by the year it was acquired ({}–{})",
-            series.first().map(|s| s.0).unwrap_or_default(),
-            series.last().map(|s| s.0).unwrap_or_default()
-        ));
+    if let Some((csv, source)) = forecast::scenarios::registry_purchases(&state.db, &state.forecast, today).await? {
+        f = f.with("placed", csv);
+        prefilled = Some(source);
     }
-    procurement_page(&req, &state, f, prefilled, me.ctx().now.date_naive()).await
+    procurement_page(&req, &state, f, prefilled, today).await
 }
 
 pub async fn procurement(
@@ -382,14 +364,14 @@ async fn demand_page(
     if f.has_errors() {
         status = StatusCode::UNPROCESSABLE_ENTITY;
     } else {
-        match forecast::demand(state.db.conn(), input, today).await {
+        match forecast::demand(&state.db, &state.forecast, input, today).await {
             Ok(out) => r = Some(out),
             Err(e) => status = absorb(&mut f, e)?,
         }
     }
     match (format, &r) {
         (Format::Csv, Some(out)) => {
-            return Ok(download(export::demand(out)?, "text/csv; charset=utf-8", "reloop-demand-forecast.csv"));
+            return Ok(csv(export::demand(out)?, "reloop-demand-forecast.csv"));
         }
         (Format::Json, Some(out)) => return json(out, "reloop-demand-forecast.json"),
         _ => {}
@@ -429,5 +411,5 @@ pub async fn lifespans(req: HttpRequest, state: Data<AppState>, me: Me) -> PageR
 
 /// The shipped scenario table, the template of a demand curve of your own.
 pub async fn demand_table() -> HttpResponse {
-    download(refdata::DEMAND_CSV.to_owned(), "text/csv; charset=utf-8", "genai_demand_scenarios.csv")
+    csv(refdata::DEMAND_CSV.to_owned(), "genai_demand_scenarios.csv")
 }

@@ -160,10 +160,7 @@ pub async fn fleet_csv(req: HttpRequest, state: Data<AppState>) -> PageResult<Ht
         return Err(AppError::BadRequest { field: None, message: f.errors_line() }.into());
     }
     let body = policy::export::csv(state.db.conn(), &q).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", "attachment; filename=\"reloop-due.csv\""))
-        .body(body))
+    Ok(crate::web::download::csv(body, "reloop-due.csv"))
 }
 
 pub async fn refresh(state: Data<AppState>, me: Me) -> PageResult<HttpResponse> {
