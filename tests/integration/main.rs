@@ -7,6 +7,7 @@
 mod access_matrix;
 mod audit;
 mod auth;
+mod backup;
 mod bad_input;
 mod bench;
 mod bom;

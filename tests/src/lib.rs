@@ -172,6 +172,13 @@ pub fn test_settings(database_url: String, data_dir: std::path::PathBuf) -> Sett
     }
 }
 
+/// An empty database of a test app's kind, removed when dropped (a restore's target).
+pub struct ScratchDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    _pg: Option<PgDatabase>,
+}
+
 /// The password every test user gets.
 pub const PASSWORD: &str = "violet tractor sings at noon";
 
@@ -249,6 +256,26 @@ impl TestApp {
             app.admin = app.user("admin", Role::Admin).await;
         }
         Some(app)
+    }
+
+    /// A second, empty database of this app's kind (nothing created in it yet).
+    pub async fn scratch_database(&self) -> ScratchDb {
+        match self.backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("restored.db").display());
+                ScratchDb { url, _dir: Some(dir), _pg: None }
+            }
+            Backend::Postgres => {
+                let admin = std::env::var("RELOOP_TEST_POSTGRES_URL").expect("a PostgreSQL test has its server");
+                let name = format!("reloop_t_{}", uuid::Uuid::now_v7().simple());
+                let conn = Database::connect(admin.as_str()).await.expect("connect to RELOOP_TEST_POSTGRES_URL");
+                conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create a database");
+                conn.close().await.ok();
+                let url = with_database(&admin, &name);
+                ScratchDb { url, _dir: None, _pg: Some(PgDatabase { admin_url: admin, name }) }
+            }
+        }
     }
 
     /// Creates a user with `role` and returns a client signed in as them (token + session).

@@ -1,6 +1,7 @@
 //! The command line: `serve` (the default), `migrate`, `demo`, `user`, `token`, `audit`,
 //! `policy` and `forecast` (in `forecast.rs`).
 
+mod backup;
 pub mod forecast;
 
 use std::process::ExitCode;
@@ -48,6 +49,22 @@ pub enum Command {
     /// E-waste forecasts: the fleet, procurement, generative-AI demand.
     #[command(subcommand)]
     Forecast(forecast::ForecastCommand),
+    /// Copy the database to FILE while reloop keeps serving: on SQLite a database file, on
+    /// PostgreSQL a pg_dump custom-format archive (pg_dump must be on the PATH).
+    Backup {
+        file: std::path::PathBuf,
+        /// Replace FILE if it exists (only once the new copy is complete).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Restore a backup made by `reloop backup` into an empty database, run the migrations
+    /// and verify the chain with the chain key. Stop reloop first.
+    Restore {
+        file: std::path::PathBuf,
+        /// Overwrite a database that already holds a registry.
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -261,6 +278,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             if all_ok { Ok(()) } else { Err(anyhow::anyhow!("the audit chain is broken")) }
         }
         Some(Command::Forecast(cmd)) => forecast::run(cmd, &settings).await,
+        Some(Command::Backup { file, force }) => backup::backup(&settings, file, force).await,
+        Some(Command::Restore { file, replace }) => backup::restore(&settings, file, replace).await,
         Some(Command::Policy(PolicyCommand::Refresh)) => {
             let db = open(&settings, true).await?;
             let started = std::time::Instant::now();
