@@ -26,6 +26,11 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Log filter (`RELOOP_LOG`), tracing-subscriber syntax.
     pub log_filter: String,
+    /// Log lines as JSON objects instead of text (`RELOOP_LOG_FORMAT=json`; default `text`).
+    pub log_json: bool,
+    /// Statements slower than this many milliseconds are logged as warnings with their
+    /// duration and their SQL text, never their values (`RELOOP_SLOW_QUERY_MS`; 0: off).
+    pub slow_query_ms: u64,
     /// Mark cookies `Secure` (`RELOOP_SECURE_COOKIES`; default on unless bound to loopback).
     pub secure_cookies: bool,
     /// Idle and absolute session lifetimes (`RELOOP_SESSION_IDLE_MINUTES`, `RELOOP_SESSION_MAX_HOURS`).
@@ -111,7 +116,14 @@ impl Settings {
             Ok(v as i64)
         };
         let public_url = public_url(non_empty("RELOOP_PUBLIC_URL"), bind)?;
+        let log_json = match non_empty("RELOOP_LOG_FORMAT").map(|v| v.trim().to_lowercase()).as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(v) => bail!("RELOOP_LOG_FORMAT must be text or json, got {v:?}"),
+        };
         Ok(Settings {
+            log_json,
+            slow_query_ms: parse_num("RELOOP_SLOW_QUERY_MS", 500)? as u64,
             public_url,
             policy_refresh_minutes: parse_num("RELOOP_POLICY_REFRESH_MINUTES", 60)? as u64,
             secure_cookies: flag("RELOOP_SECURE_COOKIES", !bind.ip().is_loopback())?,
@@ -270,6 +282,12 @@ mod tests {
             from(&[("DATABASE_URL", "sqlite://x.db"), ("RELOOP_BIND", "0.0.0.0:80"), ("RELOOP_SECURE_COOKIES", "off")])
                 .expect("override");
         assert!(!s.secure_cookies);
+        let s = from(&[("DATABASE_URL", "sqlite://x.db")]).expect("defaults");
+        assert_eq!((s.log_json, s.slow_query_ms), (false, 500));
+        let s =
+            from(&[("DATABASE_URL", "sqlite://x.db"), ("RELOOP_LOG_FORMAT", "JSON"), ("RELOOP_SLOW_QUERY_MS", "0")])
+                .expect("json, no slow-query log");
+        assert_eq!((s.log_json, s.slow_query_ms), (true, 0));
     }
 
     #[test]
@@ -278,6 +296,8 @@ mod tests {
             ("RELOOP_BIND", "nowhere"),
             ("RELOOP_WORKERS", "many"),
             ("RELOOP_SECURE_COOKIES", "maybe"),
+            ("RELOOP_LOG_FORMAT", "xml"),
+            ("RELOOP_SLOW_QUERY_MS", "soon"),
             ("DATABASE_URL", "mysql://x"),
             ("RELOOP_SESSION_IDLE_MINUTES", "0"),
             ("RELOOP_PUBLIC_URL", "reloop.example.com"),

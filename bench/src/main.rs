@@ -123,7 +123,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    reloop::cli::init_logging(&settings.log_filter);
+    reloop::cli::init_logging(&settings.log_filter, settings.log_json);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -19,6 +19,7 @@ mod health_openapi;
 mod integrity;
 mod labels;
 mod lifecycle;
+mod logs;
 mod openapi;
 mod pagination;
 mod policy;

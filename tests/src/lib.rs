@@ -158,6 +158,8 @@ pub fn test_settings(database_url: String, data_dir: std::path::PathBuf) -> Sett
         workers: 1,
         max_body_bytes: 256 * 1024,
         log_filter: "warn".into(),
+        log_json: false,
+        slow_query_ms: 500,
         secure_cookies: false,
         session_idle_minutes: 60,
         session_max_hours: 12,

@@ -25,11 +25,8 @@ fn missing(tool: &str) -> anyhow::Error {
 /// process list nor a log shows it.
 fn split_password(url: &str) -> anyhow::Result<(String, Option<String>)> {
     let mut u = url::Url::parse(url).context("DATABASE_URL is not a valid URL")?;
-    let password = u
-        .password()
-        .map(decode_password)
-        .transpose()
-        .context("the password in DATABASE_URL is not valid UTF-8")?;
+    let password =
+        u.password().map(decode_password).transpose().context("the password in DATABASE_URL is not valid UTF-8")?;
     if password.is_some() {
         u.set_password(None).map_err(|()| anyhow::anyhow!("DATABASE_URL cannot carry a password"))?;
     }

@@ -144,7 +144,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(&settings.log_filter);
+    init_logging(&settings.log_filter, settings.log_json);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -164,17 +164,24 @@ pub fn main() -> ExitCode {
 
 /// Logs to standard output through `filter` (`RELOOP_LOG` syntax); `main` calls it, and so
 /// does the load generator (`reloop-bench`) for itself and for the server it starts.
-pub fn init_logging(filter: &str) {
+pub fn init_logging(filter: &str, json: bool) {
     let filter =
         tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    use std::io::IsTerminal;
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(!json && std::io::stdout().is_terminal());
+    // JSON: one object per line, the request span's fields (id, method, route, user) in it.
+    let _ = if json { fmt.json().with_current_span(true).with_span_list(false).try_init() } else { fmt.try_init() };
 }
 
 /// Connects, runs pending migrations and loads the chain key. Commands that write create
 /// the key file on first use; `audit verify` only reads an existing key.
 pub async fn open(settings: &Settings, create_key: bool) -> anyhow::Result<Db> {
     let key = chain_key(settings, create_key)?;
-    let db = Db::connect(&settings.database_url, settings.db_max_connections).await?.with_chain_key(key);
+    let slow = (settings.slow_query_ms > 0).then(|| std::time::Duration::from_millis(settings.slow_query_ms));
+    let db = Db::connect_logged(&settings.database_url, settings.db_max_connections, slow).await?.with_chain_key(key);
     db.migrate().await?;
     if create_key
         && let Some(from) = crate::audit::integrity::adopt_key(&db, &Ctx::new("reloop"))

@@ -54,12 +54,25 @@ pub struct Db {
 impl Db {
     /// Connects to `url` (SQLite or PostgreSQL) with a pool of at most `max_connections`.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        Db::connect_logged(url, max_connections, None).await
+    }
+
+    /// [`Db::connect`], logging every statement slower than `slow` as a warning with its
+    /// duration and SQL text (placeholders, never the bound values); every other statement
+    /// at debug level.
+    pub async fn connect_logged(url: &str, max_connections: u32, slow: Option<Duration>) -> anyhow::Result<Db> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.max_connections(max_connections)
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30))
-            .sqlx_logging(false);
+            .acquire_timeout(Duration::from_secs(30));
+        match slow {
+            Some(threshold) => opts
+                .sqlx_logging(true)
+                .sqlx_logging_level(log::LevelFilter::Debug)
+                .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, threshold),
+            None => opts.sqlx_logging(false),
+        };
         let sqlite = url.starts_with("sqlite:");
         if sqlite {
             opts.map_sqlx_sqlite_opts(|o| {

@@ -177,6 +177,7 @@ pub async fn guard(
         Err(e) => return Ok(refuse(req, e)),
     };
     if let Some(id) = &identity {
+        super::request_log::record_user(&id.user.id);
         req.extensions_mut().insert(id.clone());
     }
     // Forms shown before sign-in (sign-in, setup) need a CSRF token too: a random one in

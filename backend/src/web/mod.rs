@@ -18,6 +18,7 @@ pub mod health;
 pub mod hygiene;
 pub mod identity;
 pub mod redirect;
+pub mod request_log;
 pub mod routes;
 pub mod state;
 pub mod static_files;
@@ -27,7 +28,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{Compress, DefaultHeaders, Logger};
+use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -101,7 +102,7 @@ pub fn server(listener: TcpListener, db: Db, settings: Arc<Settings>) -> std::io
             .wrap(actix_web::middleware::from_fn(ui::error_page::render_errors))
             .wrap(security_headers())
             .wrap(Compress::default())
-            .wrap(Logger::new("%r %s %b %Dms").exclude("/healthz").exclude("/readyz"))
+            .wrap(actix_web::middleware::from_fn(request_log::log_requests))
             .configure(routes::configure)
             .default_service(web::to(not_found))
     })

@@ -3,6 +3,7 @@
 //! visitor's own navigation, whichever layer refused the request (the access check, an
 //! extractor, a handler, or no route at all).
 
+use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
@@ -12,6 +13,7 @@ use askama::Template;
 use super::layout::Layout;
 use crate::error::FieldError;
 use crate::web::error::ErrorDetails;
+use crate::web::request_log::RequestId;
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -21,6 +23,8 @@ struct ErrorPage {
     title: String,
     message: String,
     fields: Vec<FieldError>,
+    /// The request's id (`X-Request-Id`), for the user to quote.
+    request_id: Option<String>,
 }
 
 /// Renders the page of any UI error response.
@@ -38,6 +42,7 @@ pub async fn render_errors(
         title: details.title,
         message: details.message,
         fields: details.fields,
+        request_id: res.request().extensions().get::<RequestId>().map(|r| r.0.clone()),
     };
     let Ok(html) = page.render() else { return Ok(res) };
     Ok(res.map_body(|head, _| {
