@@ -14,6 +14,7 @@ mod bom;
 mod browser;
 mod catalog_sites;
 mod eol;
+mod faults;
 mod forecast;
 mod health_openapi;
 mod integrity;
