@@ -36,6 +36,7 @@ pub mod ids;
 pub mod labels;
 pub mod ledger;
 pub mod lifecycle;
+pub mod metrics;
 pub mod policy;
 pub mod recycling;
 pub mod repairs;

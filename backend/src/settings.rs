@@ -31,6 +31,12 @@ pub struct Settings {
     /// Statements slower than this many milliseconds are logged as warnings with their
     /// duration and their SQL text, never their values (`RELOOP_SLOW_QUERY_MS`; 0: off).
     pub slow_query_ms: u64,
+    /// A bearer token that opens `/metrics` on the main address (`RELOOP_METRICS_TOKEN`, at
+    /// least 16 characters); without it `/metrics` is not served there.
+    pub metrics_token: Option<String>,
+    /// A separate address serving only `/metrics`, without a token (`RELOOP_METRICS_BIND`):
+    /// bind it to a private interface.
+    pub metrics_bind: Option<SocketAddr>,
     /// Mark cookies `Secure` (`RELOOP_SECURE_COOKIES`; default on unless bound to loopback).
     pub secure_cookies: bool,
     /// Idle and absolute session lifetimes (`RELOOP_SESSION_IDLE_MINUTES`, `RELOOP_SESSION_MAX_HOURS`).
@@ -121,7 +127,17 @@ impl Settings {
             Some("json") => true,
             Some(v) => bail!("RELOOP_LOG_FORMAT must be text or json, got {v:?}"),
         };
+        let metrics_token = non_empty("RELOOP_METRICS_TOKEN").map(|t| t.trim().to_owned());
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            bail!("RELOOP_METRICS_TOKEN must be at least 16 characters (openssl rand -hex 16)");
+        }
+        let metrics_bind = non_empty("RELOOP_METRICS_BIND")
+            .map(|v| v.trim().parse::<SocketAddr>())
+            .transpose()
+            .context("RELOOP_METRICS_BIND must be an address such as 127.0.0.1:9187")?;
         Ok(Settings {
+            metrics_token,
+            metrics_bind,
             log_json,
             slow_query_ms: parse_num("RELOOP_SLOW_QUERY_MS", 500)? as u64,
             public_url,
@@ -297,6 +313,8 @@ mod tests {
             ("RELOOP_WORKERS", "many"),
             ("RELOOP_SECURE_COOKIES", "maybe"),
             ("RELOOP_LOG_FORMAT", "xml"),
+            ("RELOOP_METRICS_TOKEN", "short"),
+            ("RELOOP_METRICS_BIND", "9187"),
             ("RELOOP_SLOW_QUERY_MS", "soon"),
             ("DATABASE_URL", "mysql://x"),
             ("RELOOP_SESSION_IDLE_MINUTES", "0"),

@@ -21,6 +21,7 @@ mod integrity;
 mod labels;
 mod lifecycle;
 mod logs;
+mod metrics;
 mod openapi;
 mod pagination;
 mod policy;

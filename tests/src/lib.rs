@@ -160,6 +160,8 @@ pub fn test_settings(database_url: String, data_dir: std::path::PathBuf) -> Sett
         log_filter: "warn".into(),
         log_json: false,
         slow_query_ms: 500,
+        metrics_token: None,
+        metrics_bind: None,
         secure_cookies: false,
         session_idle_minutes: 60,
         session_max_hours: 12,

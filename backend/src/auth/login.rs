@@ -49,6 +49,7 @@ pub async fn login(
     let keys = [throttle::user_key(username), throttle::address_key(ip)];
     // The attempt counts before its password is checked, so a burst cannot outrun the limit.
     if let Some(secs) = throttle::reserve(db, &keys, throttle_policy, now).await? {
+        crate::metrics::sign_in_throttled();
         return Err(LoginError::Throttled { retry_after_secs: secs });
     }
     let row = if username.trim().is_empty() { None } else { users::find_by_username(db.conn(), username).await? };
@@ -60,6 +61,7 @@ pub async fn login(
         Some(r) if ok => User::try_from(r)?,
         _ => {
             tracing::warn!(username = %username.chars().take(64).collect::<String>(), ip, "sign-in refused");
+            crate::metrics::sign_in_failed();
             return Err(LoginError::Invalid);
         }
     };

@@ -158,7 +158,11 @@ pub async fn settle(
             am.failures = Set(count + 1);
             am.first_failure_at = Set(first);
             am.last_failure_at = Set(now);
-            am.locked_until = Set(locked.or_else(|| (count + 1 >= limit).then(|| now + policy.lock)));
+            let locks_now = locked.is_none() && count + 1 >= limit;
+            if locks_now {
+                crate::metrics::locked_out();
+            }
+            am.locked_until = Set(locked.or_else(|| locks_now.then(|| now + policy.lock)));
         }
         lt::Entity::update(am).exec(&*txn).await?;
     }

@@ -490,8 +490,18 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
             listener.local_addr()?
         );
     }
-    let server = crate::web::server(listener, db.clone(), Arc::new(settings))?;
-    server.await.context("running the HTTP server")?;
+    let settings = Arc::new(settings);
+    let server = crate::web::server(listener, db.clone(), settings.clone())?;
+    match settings.metrics_bind {
+        Some(addr) => {
+            let listener = std::net::TcpListener::bind(addr)
+                .with_context(|| format!("binding {addr} for the metrics (RELOOP_METRICS_BIND)"))?;
+            tracing::info!(address = %addr, "metrics are served at http://{addr}/metrics");
+            let metrics = crate::web::metrics::server(listener, db.clone(), settings.clone())?;
+            tokio::try_join!(server, metrics).context("running the HTTP servers")?;
+        }
+        None => server.await.context("running the HTTP server")?,
+    }
     db.close().await.ok();
     Ok(())
 }

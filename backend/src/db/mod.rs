@@ -29,7 +29,7 @@ pub use versioned::{Versioned, check_version, id_tail, save_versioned, save_vers
 
 use std::ops::Deref;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
@@ -115,15 +115,33 @@ impl Db {
     /// the module invariants): on PostgreSQL it takes the chain head's lock first.
     pub async fn write(&self) -> Result<WriteTxn, DbErr> {
         let txn = self.begin(self.chain_key.clone()).await?;
-        if self.backend() == DbBackend::Postgres
-            && let Some(row) = entities::chain_head::Entity::find_by_id(entities::chain_head::MAIN)
+        if self.backend() == DbBackend::Postgres {
+            let asked = Instant::now();
+            let head = entities::chain_head::Entity::find_by_id(entities::chain_head::MAIN)
                 .lock_exclusive()
                 .one(&txn.txn)
-                .await?
-        {
-            txn.hold_head(HeldHead { row, checked: false, dirty: false });
+                .await?;
+            crate::metrics::write_waited(asked.elapsed());
+            if let Some(row) = head {
+                txn.hold_head(HeldHead { row, checked: false, dirty: false });
+            }
         }
         Ok(txn)
+    }
+
+    /// The pool's figures: open connections, idle ones, and the limit.
+    pub fn pool_status(&self) -> (u32, u32, u32) {
+        match self.backend() {
+            DbBackend::Sqlite => {
+                let p = self.conn.get_sqlite_connection_pool();
+                (p.size(), p.num_idle() as u32, p.options().get_max_connections())
+            }
+            DbBackend::Postgres => {
+                let p = self.conn.get_postgres_connection_pool();
+                (p.size(), p.num_idle() as u32, p.options().get_max_connections())
+            }
+            _ => (0, 0, 0),
+        }
     }
 
     /// A read-only transaction whose queries all see one consistent snapshot (REPEATABLE
@@ -146,10 +164,15 @@ impl Db {
     }
 
     async fn begin(&self, chain_key: Option<Arc<ChainKey>>) -> Result<WriteTxn, DbErr> {
+        let asked = Instant::now();
         let guard = match &self.write_lock {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
+        if guard.is_some() && chain_key.is_some() {
+            crate::metrics::write_waited(asked.elapsed());
+        }
+        let beginning = Instant::now();
         let txn = self
             .conn
             .begin_with_options(TransactionOptions {
@@ -157,6 +180,7 @@ impl Db {
                 ..Default::default()
             })
             .await?;
+        crate::metrics::began(beginning.elapsed());
         Ok(WriteTxn { txn, _guard: guard, chain_key, head: std::sync::Mutex::new(None) })
     }
 

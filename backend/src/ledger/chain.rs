@@ -89,6 +89,16 @@ pub async fn head_seq<C: ConnectionTrait>(conn: &C) -> AppResult<i64> {
     Ok(chain_head::Entity::find_by_id(chain_head::MAIN.to_owned()).one(conn).await?.map_or(0, |h| h.seq))
 }
 
+/// The chain's size: the head's position, and the rows of the ledger and of the audit
+/// trail (counted, for the metrics endpoint).
+pub async fn sizes<C: ConnectionTrait>(conn: &C) -> AppResult<(i64, i64, i64)> {
+    use sea_orm::PaginatorTrait;
+    let head = head_seq(conn).await?;
+    let ledger = crate::db::entities::lifecycle_event::Entity::find().count(conn).await? as i64;
+    let audit = crate::db::entities::audit_entry::Entity::find().count(conn).await? as i64;
+    Ok((head, ledger, audit))
+}
+
 /// Locks the head for the rest of the caller's transaction. An empty chain is keyed from
 /// its first entry; a chain with entries but no key marker is refused (it is keyed, and the
 /// act recorded, by `audit::integrity::adopt_key` when a writing command opens the

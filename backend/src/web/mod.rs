@@ -17,6 +17,7 @@ pub mod extract;
 pub mod health;
 pub mod hygiene;
 pub mod identity;
+pub mod metrics;
 pub mod redirect;
 pub mod request_log;
 pub mod routes;
@@ -124,6 +125,16 @@ pub fn spawn(addr: &str, db: Db, settings: Arc<Settings>) -> std::io::Result<Run
     let listener = TcpListener::bind(addr)?;
     let addr = listener.local_addr()?;
     let server = server(listener, db, settings)?;
+    let handle = server.handle();
+    tokio::spawn(server);
+    Ok(Running { addr, handle })
+}
+
+/// Binds `addr`, then spawns the metrics-only server (`RELOOP_METRICS_BIND`) on it.
+pub fn spawn_metrics(addr: &str, db: Db, settings: Arc<Settings>) -> std::io::Result<Running> {
+    let listener = TcpListener::bind(addr)?;
+    let addr = listener.local_addr()?;
+    let server = metrics::server(listener, db, settings)?;
     let handle = server.handle();
     tokio::spawn(server);
     Ok(Running { addr, handle })

@@ -58,13 +58,19 @@ pub async fn log_requests(
     let quiet = matches!(route.as_str(), "/healthz" | "/readyz") || route.starts_with("/static");
     let span = tracing::info_span!("request", id = %id, method = %method, route = %route, user = tracing::field::Empty);
     let started = Instant::now();
+    crate::metrics::request_started();
     let result = next.call(req).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = match &result {
+        Ok(res) => res.status().as_u16(),
+        Err(e) => e.as_response_error().status_code().as_u16(),
+    };
+    crate::metrics::request_done(method.as_str(), &route, status, elapsed);
     // Milliseconds to a tenth.
-    let ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+    let ms = (elapsed.as_secs_f64() * 10_000.0).round() / 10.0;
     let _entered = span.enter();
     match result {
         Ok(mut res) => {
-            let status = res.status().as_u16();
             if let Ok(v) = HeaderValue::from_str(&id) {
                 res.headers_mut().insert(HeaderName::from_static(HEADER), v);
             }

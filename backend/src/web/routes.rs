@@ -8,12 +8,14 @@
 use actix_web::web::ServiceConfig;
 
 use super::access::{Family, RouteTable, Rule};
-use super::{api, health, static_files, ui};
+use super::{api, health, metrics, static_files, ui};
 use crate::rules::Permission::Public;
 
-/// Health checks, static files and the OpenAPI document.
+/// Health checks, static files, the OpenAPI document, and the metrics (whose handler asks
+/// for their own bearer token, `RELOOP_METRICS_TOKEN`).
 const INFRA: &[Rule] = &[
     Rule::new("GET", "/healthz", Public, Family::Infra),
+    Rule::new("GET", "/metrics", Public, Family::Infra),
     Rule::new("GET", "/readyz", Public, Family::Infra),
     Rule::new("GET", "/static/{name}", Public, Family::Infra),
     Rule::new("GET", "/api/v1/openapi.json", Public, Family::Infra),
@@ -33,5 +35,6 @@ pub fn table() -> Result<RouteTable, String> {
 /// OpenAPI document in `web::server`).
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz).service(health::readyz).service(static_files::serve);
+    cfg.route("/metrics", actix_web::web::get().to(metrics::guarded));
     ui::routes::configure(cfg);
 }
