@@ -52,6 +52,14 @@ pub enum AppError {
     /// A known path asked with a method it does not answer.
     #[error("{method} is not supported here; use {allowed}")]
     MethodNotAllowed { method: String, allowed: String },
+    /// The database cannot serve the request now: not answering, disk full, read-only.
+    /// Nothing was written; the message says what an administrator must look at.
+    #[error("{message}")]
+    Unavailable {
+        message: &'static str,
+        #[source]
+        cause: DbErr,
+    },
     #[error("database error")]
     Db(#[source] DbErr),
     #[error("internal error")]
@@ -108,6 +116,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::Blocked { .. } => "not_sanitized",
             AppError::MethodNotAllowed { .. } => "method_not_allowed",
+            AppError::Unavailable { .. } => "unavailable",
             AppError::Db(_) | AppError::Internal(_) => "internal",
         }
     }

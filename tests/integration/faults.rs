@@ -151,3 +151,49 @@ db_test! {
         second.handle.stop(false).await;
     }
 }
+
+db_test! {
+    async fn a_read_only_database_answers_503_and_writes_nothing(app: TestApp) {
+        app.asset("RO-1", "server", json!({})).await;
+        // A second instance that may only read: SQLite opened read-only; PostgreSQL with
+        // read-only transactions by default for new connections.
+        let url = match app.backend {
+            Backend::Sqlite => app.settings.database_url.replace("mode=rwc", "mode=ro"),
+            Backend::Postgres => {
+                let name: String = app
+                    .db
+                    .conn()
+                    .query_one_raw(Statement::from_string(app.db.backend(), "SELECT current_database() AS d".to_owned()))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .try_get("", "d")
+                    .unwrap();
+                app.db
+                    .conn()
+                    .execute_unprepared(&format!("ALTER DATABASE \"{name}\" SET default_transaction_read_only = on"))
+                    .await
+                    .unwrap();
+                app.settings.database_url.clone()
+            }
+        };
+        let key = reloop::db::ChainKey::from_hex(app.settings.chain_key.as_deref().unwrap()).unwrap();
+        let db = reloop::Db::connect(&url, 2).await.unwrap().with_chain_key(key);
+        let ro = reloop::web::spawn("127.0.0.1:0", db, app.settings.clone()).unwrap();
+        let mut there = app.admin.clone();
+        there.base = format!("http://{}", ro.addr);
+
+        // Reading still works (the token check only reads).
+        let r = there.get("/api/v1/assets").await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        // A write is refused with 503, saying why, and nothing is written.
+        let r = there.post_json("/api/v1/assets", &json!({"asset_tag": "RO-2", "kind": "server"})).await;
+        assert_eq!(r.status, 503, "{}", r.text);
+        let (code, _, message) = r.error();
+        assert_eq!(code, "unavailable");
+        assert!(message.contains("the database is read-only: nothing was saved"), "{message}");
+        assert!(r.header("x-request-id").is_some());
+        assert_eq!(count(app, "SELECT COUNT(*) FROM assets".into()).await, 1);
+        ro.handle.stop(false).await;
+    }
+}
