@@ -16,6 +16,7 @@ mod catalog_sites;
 mod eol;
 mod faults;
 mod forecast;
+mod fuzz_inputs;
 mod health_openapi;
 mod integrity;
 mod labels;
