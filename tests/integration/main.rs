@@ -26,6 +26,7 @@ mod metrics;
 mod openapi;
 mod pagination;
 mod policy;
+mod process;
 mod registry;
 mod sanitization;
 mod seams;

@@ -61,16 +61,19 @@ fn unavailable(err: &DbErr) -> Option<&'static str> {
     use sea_orm::sqlx::Error as E;
     match sqlx.as_ref() {
         E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Tls(_) => Some(NOT_ANSWERING),
-        E::Database(d) => classify(d.code().as_deref()?),
+        E::Database(d) => {
+            let postgres = d.try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>().is_some();
+            classify(&d.code()?, postgres)
+        }
         _ => None,
     }
 }
 
-/// A database error code: SQLite's (extended) result code, or PostgreSQL's SQLSTATE.
-fn classify(code: &str) -> Option<&'static str> {
-    if let Ok(n) = code.parse::<i32>() {
+/// A database error code: PostgreSQL's SQLSTATE, or SQLite's (extended) result code.
+fn classify(code: &str, postgres: bool) -> Option<&'static str> {
+    if !postgres {
         // SQLite: the primary code is the low byte of the extended one.
-        return match n & 0xff {
+        return match code.parse::<i32>().ok()? & 0xff {
             13 => Some(DISK_FULL),     // SQLITE_FULL
             8 => Some(READ_ONLY),      // SQLITE_READONLY
             10 => Some(NOT_ANSWERING), // SQLITE_IOERR
@@ -94,15 +97,16 @@ mod tests {
 
     #[test]
     fn codes_that_mean_the_database_cannot_serve() {
-        assert_eq!(classify("13"), Some(DISK_FULL));
-        assert_eq!(classify("8"), Some(READ_ONLY));
-        assert_eq!(classify("1032"), Some(READ_ONLY), "SQLITE_READONLY_DBMOVED");
-        assert_eq!(classify("2067"), None, "a unique constraint is the caller's conflict");
-        assert_eq!(classify("53100"), Some(DISK_FULL));
-        assert_eq!(classify("25006"), Some(READ_ONLY));
-        assert_eq!(classify("57P01"), Some(NOT_ANSWERING));
-        assert_eq!(classify("08006"), Some(NOT_ANSWERING));
-        assert_eq!(classify("23505"), None);
+        assert_eq!(classify("13", false), Some(DISK_FULL));
+        assert_eq!(classify("8", false), Some(READ_ONLY));
+        assert_eq!(classify("1032", false), Some(READ_ONLY), "SQLITE_READONLY_DBMOVED");
+        assert_eq!(classify("2067", false), None, "a unique constraint is the caller's conflict");
+        // SQLSTATEs may be all digits: they are told apart by the backend, not the shape.
+        assert_eq!(classify("53100", true), Some(DISK_FULL));
+        assert_eq!(classify("25006", true), Some(READ_ONLY));
+        assert_eq!(classify("57P01", true), Some(NOT_ANSWERING));
+        assert_eq!(classify("08006", true), Some(NOT_ANSWERING));
+        assert_eq!(classify("23505", true), None);
         assert_eq!(unavailable(&DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)), Some(NOT_ANSWERING));
         assert_eq!(unavailable(&DbErr::RecordNotFound("x".into())), None);
     }
