@@ -197,3 +197,87 @@ db_test! {
         ro.handle.stop(false).await;
     }
 }
+
+/// A small tmpfs for a SQLite database, unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// Mounts a 4 MiB tmpfs, or says why it cannot (mounting needs root).
+    fn mount() -> Result<SmallDisk, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+        }
+        Ok(SmallDisk { dir })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// SQLite only: a full disk is the file system's, not a PostgreSQL database's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_answers_503_writes_nothing_and_recovers() {
+    let disk = match SmallDisk::mount() {
+        Ok(d) => d,
+        Err(why) if !reloop_tests::strict() => {
+            eprintln!("skipped: a_full_disk_answers_503… (cannot mount a tmpfs: {why})");
+            return;
+        }
+        Err(why) => panic!("CI runs this test as root: cannot mount a tmpfs: {why}"),
+    };
+    let path = disk.dir.path().to_owned();
+    let app = TestApp::start_with(Backend::Sqlite, "a_full_disk", |s| {
+        s.database_url = format!("sqlite://{}?mode=rwc", path.join("reloop.db").display());
+        s.data_dir = path.clone();
+    })
+    .await
+    .unwrap();
+    app.asset("FULL-1", "server", json!({})).await;
+    // Fill what is left of the disk.
+    let filler = path.join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.sync_all();
+    }
+    let mut refused = None;
+    // A few registrations: the first ones may still fit in pages the database already has.
+    for i in 0..200 {
+        let r = app
+            .post_json(
+                "/api/v1/assets",
+                &json!({"asset_tag": format!("FULL-{}", i + 2), "kind": "server", "notes": "x".repeat(2000)}),
+            )
+            .await;
+        if r.status != 201 {
+            refused = Some(r);
+            break;
+        }
+    }
+    let r = refused.expect("the disk filled up");
+    assert_eq!(r.status, 503, "{}", r.text);
+    let (code, _, message) = r.error();
+    assert_eq!(code, "unavailable");
+    assert!(message.contains("the database's disk is full: nothing was saved"), "{message}");
+    let before = count(&app, "SELECT COUNT(*) FROM assets".into()).await;
+    // Space again: the same server takes writes, and nothing half-done is left behind.
+    std::fs::remove_file(&filler).unwrap();
+    let r = app.post_json("/api/v1/assets", &json!({"asset_tag": "AFTER", "kind": "server"})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM assets".into()).await, before + 1);
+    verified(&app, (before + 1) as usize).await;
+    drop(app);
+}

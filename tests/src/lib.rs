@@ -128,7 +128,8 @@ impl Drop for TestApp {
     }
 }
 
-pub(crate) fn strict() -> bool {
+/// Whether every test class must run (CI): a skip is then a failure.
+pub fn strict() -> bool {
     std::env::var_os("CI").is_some() || std::env::var_os("RELOOP_TEST_REQUIRE_ALL").is_some()
 }
 
