@@ -41,9 +41,12 @@ impl Metrics {
             &["method", "route", "status"],
         )?;
         let http_seconds = HistogramVec::new(
-            HistogramOpts::new("reloop_http_request_duration_seconds", "Time to answer, by method and route pattern")
-                .buckets(BUCKETS.to_vec()),
-            &["method", "route"],
+            HistogramOpts::new(
+                "reloop_http_request_duration_seconds",
+                "Time to answer, by method, route pattern and status",
+            )
+            .buckets(BUCKETS.to_vec()),
+            &["method", "route", "status"],
         )?;
         let in_flight = IntGauge::new("reloop_http_requests_in_flight", "Requests being answered now")?;
         let write_wait = Histogram::with_opts(
@@ -118,8 +121,9 @@ pub fn request_started() {
 pub fn request_done(method: &str, route: &str, status: u16, elapsed: Duration) {
     with(|m| {
         m.in_flight.dec();
-        m.http_requests.with_label_values(&[method, route, &status.to_string()]).inc();
-        m.http_seconds.with_label_values(&[method, route]).observe(elapsed.as_secs_f64());
+        let status = status.to_string();
+        m.http_requests.with_label_values(&[method, route, &status]).inc();
+        m.http_seconds.with_label_values(&[method, route, &status]).observe(elapsed.as_secs_f64());
     });
 }
 
@@ -210,8 +214,8 @@ mod tests {
         .unwrap();
         for line in [
             "reloop_http_requests_total{method=\"GET\",route=\"/metrics-test/{id}\",status=\"200\"} 1",
-            "reloop_http_request_duration_seconds_bucket{method=\"GET\",route=\"/metrics-test/{id}\",le=\"0.005\"} 1",
-            "reloop_http_request_duration_seconds_bucket{method=\"GET\",route=\"/metrics-test/{id}\",le=\"0.0025\"} 0",
+            "reloop_http_request_duration_seconds_bucket{method=\"GET\",route=\"/metrics-test/{id}\",status=\"200\",le=\"0.005\"} 1",
+            "reloop_http_request_duration_seconds_bucket{method=\"GET\",route=\"/metrics-test/{id}\",status=\"200\",le=\"0.0025\"} 0",
             "reloop_db_pool_connections{state=\"in_use\"} 2",
             "reloop_db_pool_connections{state=\"idle\"} 3",
             "reloop_db_pool_max_connections 16",

@@ -20,6 +20,9 @@ pub struct Settings {
     pub database_url: String,
     /// Largest database pool (`RELOOP_DB_MAX_CONNECTIONS`).
     pub db_max_connections: u32,
+    /// How long a request waits for a database connection before it fails with 503
+    /// (`RELOOP_DB_ACQUIRE_TIMEOUT_MS`, default 10000).
+    pub db_acquire_timeout_ms: u64,
     /// HTTP worker threads (`RELOOP_WORKERS`); 0 means one per core.
     pub workers: usize,
     /// Largest accepted request body for JSON and forms (`RELOOP_MAX_BODY_BYTES`).
@@ -135,7 +138,12 @@ impl Settings {
             .map(|v| v.trim().parse::<SocketAddr>())
             .transpose()
             .context("RELOOP_METRICS_BIND must be an address such as 127.0.0.1:9187")?;
+        let db_acquire_timeout_ms = parse_num("RELOOP_DB_ACQUIRE_TIMEOUT_MS", 10000)? as u64;
+        if db_acquire_timeout_ms < 100 {
+            bail!("RELOOP_DB_ACQUIRE_TIMEOUT_MS must be at least 100");
+        }
         Ok(Settings {
+            db_acquire_timeout_ms,
             metrics_token,
             metrics_bind,
             log_json,
@@ -315,6 +323,7 @@ mod tests {
             ("RELOOP_LOG_FORMAT", "xml"),
             ("RELOOP_METRICS_TOKEN", "short"),
             ("RELOOP_METRICS_BIND", "9187"),
+            ("RELOOP_DB_ACQUIRE_TIMEOUT_MS", "5"),
             ("RELOOP_SLOW_QUERY_MS", "soon"),
             ("DATABASE_URL", "mysql://x"),
             ("RELOOP_SESSION_IDLE_MINUTES", "0"),

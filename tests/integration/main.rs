@@ -25,6 +25,7 @@ mod logs;
 mod metrics;
 mod openapi;
 mod pagination;
+mod pg_restart;
 mod policy;
 mod process;
 mod registry;

@@ -77,7 +77,7 @@ db_test! {
         assert!(value(&after, sites_ok) - value(&before, sites_ok) >= 3.0, "{after}");
         let created = "reloop_http_requests_total{method=\"POST\",route=\"/api/v1/assets\",status=\"201\"}";
         assert!(value(&after, created) - value(&before, created) >= 3.0);
-        let hist = "reloop_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/sites\"}";
+        let hist = "reloop_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/sites\",status=\"200\"}";
         assert!(value(&after, hist) - value(&before, hist) >= 3.0);
         assert!(value(&after, "reloop_http_requests_in_flight") >= 1.0, "the scrape itself is in flight");
         let failed = "reloop_sign_in_failures_total";

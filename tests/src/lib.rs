@@ -156,6 +156,7 @@ pub fn test_settings(database_url: String, data_dir: std::path::PathBuf) -> Sett
         data_dir,
         database_url,
         db_max_connections: 5,
+        db_acquire_timeout_ms: 10000,
         workers: 1,
         max_body_bytes: 256 * 1024,
         log_filter: "warn".into(),

@@ -180,8 +180,12 @@ pub fn init_logging(filter: &str, json: bool) {
 /// the key file on first use; `audit verify` only reads an existing key.
 pub async fn open(settings: &Settings, create_key: bool) -> anyhow::Result<Db> {
     let key = chain_key(settings, create_key)?;
-    let slow = (settings.slow_query_ms > 0).then(|| std::time::Duration::from_millis(settings.slow_query_ms));
-    let db = Db::connect_logged(&settings.database_url, settings.db_max_connections, slow).await?.with_chain_key(key);
+    let pool = crate::db::PoolOptions {
+        max_connections: settings.db_max_connections,
+        acquire_timeout: std::time::Duration::from_millis(settings.db_acquire_timeout_ms),
+        slow: (settings.slow_query_ms > 0).then(|| std::time::Duration::from_millis(settings.slow_query_ms)),
+    };
+    let db = Db::connect_with(&settings.database_url, &pool).await?.with_chain_key(key);
     db.migrate().await?;
     if create_key
         && let Some(from) = crate::audit::integrity::adopt_key(&db, &Ctx::new("reloop"))

@@ -41,6 +41,24 @@ use sea_orm::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+/// How the pool is sized and how long a request waits for a connection.
+#[derive(Clone, Debug)]
+pub struct PoolOptions {
+    pub max_connections: u32,
+    /// How long a request waits for a connection before it fails with 503: also how long
+    /// requests hang while the database is unreachable (a new connection is retried until
+    /// then).
+    pub acquire_timeout: Duration,
+    /// Log statements slower than this.
+    pub slow: Option<Duration>,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions { max_connections: 16, acquire_timeout: Duration::from_secs(10), slow: None }
+    }
+}
+
 /// The database handle shared by the whole application (cheap to clone).
 #[derive(Clone)]
 pub struct Db {
@@ -54,19 +72,19 @@ pub struct Db {
 impl Db {
     /// Connects to `url` (SQLite or PostgreSQL) with a pool of at most `max_connections`.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
-        Db::connect_logged(url, max_connections, None).await
+        Db::connect_with(url, &PoolOptions { max_connections, ..PoolOptions::default() }).await
     }
 
-    /// [`Db::connect`], logging every statement slower than `slow` as a warning with its
-    /// duration and SQL text (placeholders, never the bound values); every other statement
-    /// at debug level.
-    pub async fn connect_logged(url: &str, max_connections: u32, slow: Option<Duration>) -> anyhow::Result<Db> {
+    /// [`Db::connect`] with every pool option: with `slow`, every statement slower than it
+    /// is logged as a warning with its duration and SQL text (placeholders, never the bound
+    /// values), every other statement at debug level.
+    pub async fn connect_with(url: &str, o: &PoolOptions) -> anyhow::Result<Db> {
         let mut opts = ConnectOptions::new(url.to_owned());
-        opts.max_connections(max_connections)
+        opts.max_connections(o.max_connections)
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30));
-        match slow {
+            .acquire_timeout(o.acquire_timeout);
+        match o.slow {
             Some(threshold) => opts
                 .sqlx_logging(true)
                 .sqlx_logging_level(log::LevelFilter::Debug)
