@@ -56,3 +56,30 @@ db_test! {
         b.quit().await;
     }
 }
+
+db_test! {
+    async fn the_api_page_shows_every_operation_from_the_binary(app: TestApp) {
+        let Some(b) = Browser::start("the_api_page_shows_every_operation_from_the_binary").await else { return };
+        // Linked from the footer of every page, signed in or not.
+        b.driver.goto(app.url("/login")).await.expect("goto");
+        b.wait_for("footer a[href='/api-docs']").await.click().await.expect("follow the footer link");
+        // Swagger UI, served by reloop itself under the page's strict CSP, renders the
+        // document: an operation block per operation.
+        b.wait_for("#swagger-ui .opblock").await;
+        let shown = b.eval("return document.querySelectorAll('#swagger-ui .opblock').length").await.as_u64().unwrap();
+        let doc = app.anon().get("/api/v1/openapi.json").await.json();
+        let operations: usize = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|p| p.as_object().unwrap().keys().filter(|k| ["get", "post", "put", "patch", "delete"].contains(&k.as_str())).count())
+            .sum();
+        assert_eq!(shown as usize, operations, "one block per operation of the document");
+        // Every script and stylesheet came from reloop itself.
+        let foreign = b
+            .eval("return performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith(location.origin))")
+            .await;
+        assert_eq!(foreign, json!([]), "nothing from another origin");
+        b.quit().await;
+    }
+}

@@ -1,4 +1,4 @@
-//! The stylesheet, script and icon, compiled into the binary: nothing to find on disk at
+//! The stylesheet, script and icon, and the API page's vendored Swagger UI, compiled into the binary: nothing to find on disk at
 //! run time, and the working directory never matters.
 
 use actix_web::http::header;
@@ -17,6 +17,22 @@ const FILES: &[File] = &[
     File { name: "app.css", mime: "text/css; charset=utf-8", body: include_bytes!("../../../static/app.css") },
     File { name: "app.js", mime: "text/javascript; charset=utf-8", body: include_bytes!("../../../static/app.js") },
     File { name: "icon.svg", mime: "image/svg+xml", body: include_bytes!("../../../static/icon.svg") },
+    // The API page: Swagger UI (vendored, see static/vendor/swagger-ui/README.md) and its start.
+    File {
+        name: "api-docs.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../../static/api-docs.js"),
+    },
+    File {
+        name: "swagger-ui-bundle.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../../static/vendor/swagger-ui/swagger-ui-bundle.js"),
+    },
+    File {
+        name: "swagger-ui.css",
+        mime: "text/css; charset=utf-8",
+        body: include_bytes!("../../../static/vendor/swagger-ui/swagger-ui.css"),
+    },
 ];
 
 fn etags() -> &'static Vec<String> {

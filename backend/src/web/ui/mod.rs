@@ -12,6 +12,7 @@
 //! across redirects, [`forms`] holds form state, [`views`] formats values for people.
 
 pub mod account;
+pub mod api_docs;
 pub mod assets;
 pub mod audit;
 pub mod auth;

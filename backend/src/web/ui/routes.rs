@@ -6,8 +6,8 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
 use super::flash::see_other;
 use super::{
-    account, assets, audit, auth, forecast, harvest, labels, lots, models, policy, repairs, sanitization, sites, users,
-    vendors,
+    account, api_docs, assets, audit, auth, forecast, harvest, labels, lots, models, policy, repairs, sanitization,
+    sites, users, vendors,
 };
 use crate::rules::Permission;
 use crate::web::access::{Family, Rule};
@@ -32,6 +32,7 @@ macro_rules! ui_routes {
 
 ui_routes! {
     get "/" => home, Public;
+    get "/api-docs" => api_docs::show, Public;
     get "/login" => auth::login_form, Public;
     post "/login" => auth::login, Public;
     post "/logout" => auth::logout, SignedIn;
