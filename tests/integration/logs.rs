@@ -62,11 +62,12 @@ db_test! {
         let r = app.admin.send(rb).await;
         assert_ne!(request_id(&r), "client-chosen-1");
 
-        // An error page shows the id its response carries.
+        // An error page shows the id its response carries, in the visitor's own frame.
         let r = app.admin.get("/no-such-page").await;
         assert_eq!(r.status, 404);
         let id = request_id(&r);
         assert!(r.text.contains(&format!("Reference <code data-request-id>{id}</code>: quote it when you report this")), "{}", r.text);
+        assert!(r.text.contains("Sign out"), "the error page of an unknown path keeps the user menu");
     }
 }
 

@@ -136,7 +136,15 @@ pub async fn guard(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(pattern) = req.match_pattern() else {
-        // No route matches: the default service answers 404.
+        // No route matches: the default service answers 404, for a page in the visitor's own
+        // frame (their menu and sign-out), so they are looked up first (best effort).
+        if !req.path().starts_with("/api/")
+            && let Some(state) = req.app_data::<Data<AppState>>().cloned()
+            && let Ok(Some(id)) = identify(&state, &req).await
+        {
+            super::request_log::record_user(&id.user.id);
+            req.extensions_mut().insert(id);
+        }
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let (Some(state), Some(table)) =
