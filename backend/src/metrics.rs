@@ -33,6 +33,11 @@ pub struct Metrics {
     lockouts: IntCounter,
 }
 
+/// A latency histogram's options: `BUCKETS`, in seconds.
+fn seconds(name: &str, help: &str) -> HistogramOpts {
+    HistogramOpts::new(name, help).buckets(BUCKETS.to_vec())
+}
+
 impl Metrics {
     fn new() -> prometheus::Result<Metrics> {
         let registry = Registry::new();
@@ -41,28 +46,18 @@ impl Metrics {
             &["method", "route", "status"],
         )?;
         let http_seconds = HistogramVec::new(
-            HistogramOpts::new(
-                "reloop_http_request_duration_seconds",
-                "Time to answer, by method, route pattern and status",
-            )
-            .buckets(BUCKETS.to_vec()),
+            seconds("reloop_http_request_duration_seconds", "Time to answer, by method, route pattern and status"),
             &["method", "route", "status"],
         )?;
         let in_flight = IntGauge::new("reloop_http_requests_in_flight", "Requests being answered now")?;
-        let write_wait = Histogram::with_opts(
-            HistogramOpts::new(
-                "reloop_db_write_wait_seconds",
-                "Time a recording write waited for its turn: SQLite's in-process writer queue, PostgreSQL's chain head lock",
-            )
-            .buckets(BUCKETS.to_vec()),
-        )?;
-        let begin = Histogram::with_opts(
-            HistogramOpts::new(
-                "reloop_db_begin_seconds",
-                "Time to take a pooled connection and begin a transaction (the pool's wait included)",
-            )
-            .buckets(BUCKETS.to_vec()),
-        )?;
+        let write_wait = Histogram::with_opts(seconds(
+            "reloop_db_write_wait_seconds",
+            "Time a recording write waited for its turn: SQLite's in-process writer queue, PostgreSQL's chain head lock",
+        ))?;
+        let begin = Histogram::with_opts(seconds(
+            "reloop_db_begin_seconds",
+            "Time to take a pooled connection and begin a transaction (the pool's wait included)",
+        ))?;
         let sign_in_failures =
             IntCounter::new("reloop_sign_in_failures_total", "Sign-ins refused for a wrong name or password")?;
         let sign_in_throttled = IntCounter::new(

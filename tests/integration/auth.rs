@@ -2,12 +2,9 @@ use reloop::rules::Role;
 use reloop_tests::{Client, PASSWORD};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
-use super::*;
+use reloop_tests::csrf_of;
 
-/// Reads the CSRF token from a page's first form.
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf_token\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_owned()
-}
+use super::*;
 
 fn set_cookie<'a>(r: &'a Resp, name: &str) -> Option<&'a str> {
     r.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|v| v.starts_with(&format!("{name}=")))
@@ -134,7 +131,8 @@ db_test! {
     }
 }
 
-async fn throttled_app(b: Backend, t: &str) -> Option<TestApp> {
+/// Names lock after four failures, with no waits between attempts.
+pub(crate) async fn throttled_app(b: Backend, t: &str) -> Option<TestApp> {
     TestApp::start_with(b, t, |s| {
         s.login_max_failures = 4;
         s.login_backoff_ms = 0;

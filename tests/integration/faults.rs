@@ -7,6 +7,8 @@ use futures_util::future::join_all;
 use reloop_tests::PASSWORD;
 use sea_orm::{ConnectionTrait, Statement};
 
+use reloop_tests::csrf_of;
+
 use super::*;
 
 async fn count(app: &TestApp, sql: String) -> i64 {
@@ -90,25 +92,13 @@ async fn second_instance(app: &TestApp) -> reloop::web::Running {
     reloop::web::spawn("127.0.0.1:0", db, app.settings.clone()).expect("a second instance")
 }
 
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf_token\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_owned()
-}
-
 async fn sign_in(c: &reloop_tests::Client, username: &str, password: &str) -> Resp {
     let csrf = csrf_of(&c.get("/login").await.text);
     c.post_form("/login", &[("csrf_token", &csrf), ("username", username), ("password", password)]).await
 }
 
-async fn locked_after_four(b: Backend, t: &str) -> Option<TestApp> {
-    TestApp::start_with(b, t, |s| {
-        s.login_max_failures = 4;
-        s.login_backoff_ms = 0;
-    })
-    .await
-}
-
 db_test! {
-    start = locked_after_four;
+    start = super::auth::throttled_app;
     async fn two_instances_share_sessions_locks_and_writes(app: TestApp) {
         let second = second_instance(app).await;
         let base2 = format!("http://{}", second.addr);

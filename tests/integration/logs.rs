@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use reloop_tests::PASSWORD;
 use reqwest::cookie::CookieStore;
 
+use reloop_tests::csrf_of;
+
 use super::*;
 
 /// Everything logged by this test binary from the first call on (one global subscriber,
@@ -38,10 +40,6 @@ impl Write for Sink {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf_token\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_owned()
 }
 
 fn request_id(r: &Resp) -> String {

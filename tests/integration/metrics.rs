@@ -66,8 +66,7 @@ db_test! {
             assert_eq!(app.get("/api/v1/sites").await.status, 200);
         }
         let visitor = app.anon();
-        let page = visitor.get("/login").await.text;
-        let csrf = page.split("name=\"csrf_token\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_owned();
+        let csrf = reloop_tests::csrf_of(&visitor.get("/login").await.text);
         let r = visitor.post_form("/login", &[("csrf_token", &csrf), ("username", "admin"), ("password", "not it")]).await;
         assert_eq!(r.status, 401);
         let after = scrape(app).await;

@@ -128,6 +128,11 @@ impl Drop for TestApp {
     }
 }
 
+/// The CSRF token of a page's first form (empty when it has none).
+pub fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf_token\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_owned()
+}
+
 /// Whether every test class must run (CI): a skip is then a failure.
 pub fn strict() -> bool {
     std::env::var_os("CI").is_some() || std::env::var_os("RELOOP_TEST_REQUIRE_ALL").is_some()

@@ -242,6 +242,29 @@ enum Target {
     Foreign { tables: i64 },
 }
 
+impl Target {
+    /// What the database at `conn` holds (PostgreSQL: in its `public` schema).
+    async fn of<C: ConnectionTrait>(conn: &C) -> anyhow::Result<Target> {
+        let backend = conn.get_database_backend();
+        let q = match backend {
+            DbBackend::Postgres => {
+                "SELECT (SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public') AS tables, (SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'chain_head') AS ours"
+            }
+            _ => {
+                "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table') AS tables, (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'chain_head') AS ours"
+            }
+        };
+        let r = conn.query_one_raw(sql(backend, q)).await?.context("reading the schema")?;
+        let tables: i64 = r.try_get("", "tables")?;
+        let ours: i64 = r.try_get("", "ours")?;
+        Ok(match (tables, ours) {
+            (0, _) => Target::Empty,
+            (n, 0) => Target::Foreign { tables: n },
+            _ => Target::Registry(Contents::read(conn).await?),
+        })
+    }
+}
+
 /// Refuses a target that holds a registry, or anything else, unless `replace`.
 fn check_target(found: &Target, opts: &RestoreOptions, place: &str) -> anyhow::Result<()> {
     match found {

@@ -147,7 +147,7 @@ pub(super) async fn restore(
     let tables = list.lines().filter(|l| l.contains(" TABLE DATA ")).count() as u64;
 
     let conn = Database::connect(url).await.context("connecting to the database")?;
-    let found = what_is_there(&conn).await;
+    let found = Target::of(&conn).await;
     conn.close().await.ok();
     let found = found?;
     check_target(&found, opts, "the database")?;
@@ -172,24 +172,6 @@ pub(super) async fn restore(
     db.close().await.ok();
     let (contents, report) = checked?;
     Ok(Restored { format: Format::PgCustom, contents, report })
-}
-
-/// What the database at `conn` holds in its `public` schema.
-async fn what_is_there<C: ConnectionTrait>(conn: &C) -> anyhow::Result<Target> {
-    let r = conn
-        .query_one_raw(sql(
-            DbBackend::Postgres,
-            "SELECT (SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public') AS tables, (SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'chain_head') AS ours",
-        ))
-        .await?
-        .context("reading the schema")?;
-    let tables: i64 = r.try_get("", "tables")?;
-    let ours: i64 = r.try_get("", "ours")?;
-    Ok(match (tables, ours) {
-        (0, _) => Target::Empty,
-        (n, 0) => Target::Foreign { tables: n },
-        _ => Target::Registry(Contents::read(conn).await?),
-    })
 }
 
 #[cfg(test)]

@@ -88,7 +88,7 @@ pub(super) async fn restore(
     let target = path_of(url)?;
     if target.exists() {
         let conn = open_read_only(&target).await?;
-        let found = what_is_there(&conn).await;
+        let found = Target::of(&conn).await;
         conn.close().await.ok();
         check_target(&found?, opts, &format!("the database {}", target.display()))?;
     }
@@ -115,24 +115,6 @@ pub(super) async fn restore(
     }
     super::publish(&partial, &target)?;
     Ok(Restored { format: Format::Sqlite, contents, report })
-}
-
-/// What the existing database at `conn` holds.
-async fn what_is_there(conn: &DatabaseConnection) -> anyhow::Result<Target> {
-    let r = conn
-        .query_one_raw(sql(
-            DbBackend::Sqlite,
-            "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table') AS tables, (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'chain_head') AS ours",
-        ))
-        .await?
-        .context("reading the schema")?;
-    let tables: i64 = r.try_get("", "tables")?;
-    let ours: i64 = r.try_get("", "ours")?;
-    Ok(match (tables, ours) {
-        (0, _) => Target::Empty,
-        (n, 0) => Target::Foreign { tables: n },
-        _ => Target::Registry(Contents::read(conn).await?),
-    })
 }
 
 /// The copy passes SQLite's own check, migrates and verifies; it is closed afterwards with

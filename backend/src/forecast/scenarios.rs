@@ -81,13 +81,12 @@ pub fn needs_registry_composition(levers: &LeversInput) -> bool {
     !levers.harvest.is_empty() && levers.composition.is_none()
 }
 
+/// A composition (mass share by kind) and where it comes from.
+pub type Composition = (Vec<(AssetKind, f64)>, String);
+
 /// The registry's fleet in use as a composition (mass share by kind), with where it comes
 /// from; `None` when no item in use has a known mass. Read through `cache`.
-pub async fn registry_composition(
-    db: &Db,
-    cache: &FactsCache,
-    today: NaiveDate,
-) -> AppResult<Option<(Vec<(AssetKind, f64)>, String)>> {
+pub async fn registry_composition(db: &Db, cache: &FactsCache, today: NaiveDate) -> AppResult<Option<Composition>> {
     let read = read_facts(db, cache, facts::Filter::default(), today, false).await?;
     let f = &read.fleet;
     let c = f.composition();
@@ -100,7 +99,7 @@ pub async fn registry_composition(
 /// The composition a harvest lever uses: the request's, else the registry's.
 fn apply_composition(
     levers: &mut Levers,
-    registry: Option<(Vec<(AssetKind, f64)>, String)>,
+    registry: Option<Composition>,
 ) -> Result<(Vec<KindShareView>, Option<String>), Problem> {
     if levers.harvest.is_empty() {
         return Ok((Vec::new(), None));
@@ -148,7 +147,7 @@ async fn composition_for(
     cache: &FactsCache,
     levers: &LeversInput,
     today: NaiveDate,
-) -> AppResult<Option<(Vec<(AssetKind, f64)>, String)>> {
+) -> AppResult<Option<Composition>> {
     if needs_registry_composition(levers) { registry_composition(db, cache, today).await } else { Ok(None) }
 }
 
@@ -168,7 +167,7 @@ pub async fn procurement(
 pub fn procurement_with(
     req: ProcurementRequest,
     today: NaiveDate,
-    registry: Option<(Vec<(AssetKind, f64)>, String)>,
+    registry: Option<Composition>,
 ) -> AppResult<ProcurementForecast> {
     let mut problems: Vec<Problem> = Vec::new();
     let series = match (&req.csv, req.placed.is_empty()) {
@@ -290,11 +289,7 @@ pub async fn demand(db: &Db, cache: &FactsCache, req: DemandRequest, today: Naiv
 }
 
 /// The demand forecast with the registry's composition already read: no database.
-pub fn demand_with(
-    req: DemandRequest,
-    today: NaiveDate,
-    registry: Option<(Vec<(AssetKind, f64)>, String)>,
-) -> AppResult<DemandForecast> {
+pub fn demand_with(req: DemandRequest, today: NaiveDate, registry: Option<Composition>) -> AppResult<DemandForecast> {
     let s = Scenario {
         users: req.scenario.unwrap_or(DemandScenario::Aggressive),
         chips: req.chip_supply.unwrap_or(ChipSupply::Base),

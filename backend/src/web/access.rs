@@ -135,7 +135,7 @@ pub async fn guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(pattern) = req.match_pattern() else {
+    let Some(pattern) = super::request_log::route_of(&req) else {
         // No route matches: the default service answers 404, for a page in the visitor's own
         // frame (their menu and sign-out), so they are looked up first (best effort).
         if !req.path().starts_with("/api/")

@@ -30,6 +30,19 @@ pub const HEADER: &str = "x-request-id";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestId(pub String);
 
+/// The route's pattern, matched once per request here (`None`: no route matches).
+#[derive(Clone, Debug)]
+struct MatchedRoute(Option<String>);
+
+/// The pattern of the route serving `req`, as matched by [`log_requests`] (matched afresh
+/// when that middleware did not run).
+pub fn route_of(req: &ServiceRequest) -> Option<String> {
+    match req.extensions().get::<MatchedRoute>() {
+        Some(m) => m.0.clone(),
+        None => req.match_pattern(),
+    }
+}
+
 /// A forwarded id worth keeping: a short token, nothing that could forge a log line.
 fn sane(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
@@ -53,7 +66,9 @@ pub async fn log_requests(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = choose(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let route = req.match_pattern().unwrap_or_else(|| "(no route)".to_owned());
+    let matched = req.match_pattern();
+    req.extensions_mut().insert(MatchedRoute(matched.clone()));
+    let route = matched.unwrap_or_else(|| "(no route)".to_owned());
     let method = req.method().clone();
     let quiet = matches!(route.as_str(), "/healthz" | "/readyz") || route.starts_with("/static");
     let span = tracing::info_span!("request", id = %id, method = %method, route = %route, user = tracing::field::Empty);
