@@ -37,6 +37,7 @@ pub mod labels;
 pub mod ledger;
 pub mod lifecycle;
 pub mod metrics;
+pub mod overview;
 pub mod policy;
 pub mod recycling;
 pub mod repairs;

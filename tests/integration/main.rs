@@ -24,6 +24,7 @@ mod lifecycle;
 mod logs;
 mod metrics;
 mod openapi;
+mod overview;
 mod pagination;
 mod pg_restart;
 mod policy;

@@ -9,6 +9,8 @@ pub mod chain_head;
 pub mod custody_event;
 pub mod dismantle_job;
 pub mod downstream_vendor;
+pub mod fleet_count;
+pub mod fleet_yearly;
 pub mod hardware_model;
 pub mod harvest_line;
 pub mod lifecycle_event;

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod eol;
 pub mod forecast;
 pub mod labels;
+pub mod overview;
 pub mod policy;
 pub mod sanitization;
 pub mod schema;
@@ -58,6 +59,7 @@ macro_rules! api_routes {
 }
 
 api_routes! {
+    overview::get => Read,
     assets::list => Read,
     assets::create => RegistryWrite,
     assets::lookup => Read,

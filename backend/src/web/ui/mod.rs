@@ -22,6 +22,7 @@ pub mod flash;
 pub mod forecast;
 pub mod forms;
 pub mod harvest;
+pub mod home;
 pub mod labels;
 pub mod layout;
 pub mod lots;

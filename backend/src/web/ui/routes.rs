@@ -2,16 +2,13 @@
 //! handlers and gives the access middleware its rules.
 
 use actix_web::web::{self, ServiceConfig};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
-use super::flash::see_other;
 use super::{
-    account, api_docs, assets, audit, auth, forecast, harvest, labels, lots, models, policy, repairs, sanitization,
-    sites, users, vendors,
+    account, api_docs, assets, audit, auth, forecast, harvest, home, labels, lots, models, policy, repairs,
+    sanitization, sites, users, vendors,
 };
 use crate::rules::Permission;
 use crate::web::access::{Family, Rule};
-use crate::web::identity::Identity;
 
 /// Declares the UI's routes and their access rules in one list.
 macro_rules! ui_routes {
@@ -31,7 +28,7 @@ macro_rules! ui_routes {
 }
 
 ui_routes! {
-    get "/" => home, Public;
+    get "/" => home::show, Public;
     get "/api-docs" => api_docs::show, Public;
     get "/login" => auth::login_form, Public;
     post "/login" => auth::login, Public;
@@ -124,9 +121,4 @@ ui_routes! {
     post "/admin/users/{id}" => users::update, ManageUsers;
     get "/audit" => audit::list, ReadAudit;
     get "/audit/verify" => audit::verify, ReadAudit;
-}
-
-async fn home(req: HttpRequest) -> HttpResponse {
-    let signed_in = req.extensions().get::<Identity>().is_some();
-    see_other(if signed_in { "/assets" } else { "/login" })
 }
