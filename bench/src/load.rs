@@ -240,7 +240,11 @@ pub async fn run(args: &BenchArgs, base: &str, fleet: &Fleet, donors: &[Donor]) 
     let parts = Arc::new(Saves::new(donors));
     let mut out = Vec::new();
     // The sheets are read before any part is saved: each lists 100 unrecorded parts.
+    let home_ui: UrlFn = Arc::new(|_: &mut StdRng| "/".to_owned());
+    let overview_api: UrlFn = Arc::new(|_: &mut StdRng| "/api/v1/overview".to_owned());
     for (name, f) in [
+        ("home page (UI, fleet overview)", gets(home_ui)),
+        ("fleet overview (API)", gets(overview_api)),
         ("list page (UI, filters)", gets(list_ui)),
         ("list page (UI, tag search)", gets(search_ui)),
         ("list page (API)", gets(list_api)),

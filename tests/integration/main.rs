@@ -12,6 +12,7 @@ mod bad_input;
 mod bench;
 mod bom;
 mod browser;
+mod bulk;
 mod catalog_sites;
 mod eol;
 mod faults;

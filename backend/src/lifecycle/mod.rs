@@ -14,6 +14,7 @@
 //!   carried-over item getting its own entry; it is all-or-nothing.
 //! - A stale `version` is refused (409) before anything is written.
 
+pub mod bulk;
 pub mod gate;
 pub mod history;
 pub mod model;

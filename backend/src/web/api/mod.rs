@@ -9,6 +9,7 @@ pub mod account;
 pub mod assets;
 pub mod audit;
 pub mod bench;
+pub mod bulk;
 pub mod catalog;
 pub mod eol;
 pub mod forecast;
@@ -66,6 +67,8 @@ api_routes! {
     assets::get => Read,
     assets::update => RegistryWrite,
     assets::transition => Lifecycle,
+    bulk::transition => Lifecycle,
+    bulk::move_site => RegistryWrite,
     assets::install => Lifecycle,
     assets::remove => Lifecycle,
     assets::tree => Read,

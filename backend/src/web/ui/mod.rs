@@ -17,6 +17,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod bom_text;
+pub mod bulk;
 pub mod error_page;
 pub mod flash;
 pub mod forecast;

@@ -4,7 +4,7 @@
 use actix_web::web::{self, ServiceConfig};
 
 use super::{
-    account, api_docs, assets, audit, auth, forecast, harvest, home, labels, lots, models, policy, repairs,
+    account, api_docs, assets, audit, auth, bulk, forecast, harvest, home, labels, lots, models, policy, repairs,
     sanitization, sites, users, vendors,
 };
 use crate::rules::Permission;
@@ -43,6 +43,9 @@ ui_routes! {
     get "/assets" => assets::list, Read;
     post "/assets" => assets::create, RegistryWrite;
     get "/assets/new" => assets::new_form, RegistryWrite;
+    get "/bulk" => bulk::review, Read;
+    post "/bulk/transition" => bulk::transition, Lifecycle;
+    post "/bulk/move" => bulk::move_site, RegistryWrite;
     get "/assets/{id}" => assets::show, Read;
     get "/assets/{id}/next-life" => policy::next_life, Read;
     post "/assets/{id}/next-life/accept" => policy::accept, Decide;
