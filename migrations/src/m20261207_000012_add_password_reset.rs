@@ -45,7 +45,10 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .alter_table(
-                Table::alter().table(Sessions::Table).add_column(ColumnDef::new(Sessions::Once).text().null()).to_owned(),
+                Table::alter()
+                    .table(Sessions::Table)
+                    .add_column(ColumnDef::new(Sessions::Once).text().null())
+                    .to_owned(),
             )
             .await
     }

@@ -20,7 +20,12 @@ async fn sign_in(app: &TestApp, username: &str, password: &str) -> (Client, Resp
     let mut c = app.anon();
     let page = c.get("/login").await;
     let csrf = csrf_of(&page.text);
-    let r = c.post_form("/login", &[("csrf_token", &csrf), ("username", username), ("password", password), ("next", "/sites")]).await;
+    let r = c
+        .post_form(
+            "/login",
+            &[("csrf_token", &csrf), ("username", username), ("password", password), ("next", "/sites")],
+        )
+        .await;
     if r.status == 303 {
         // The signed-in pages carry the session's CSRF token.
         let page = c.get("/account/password").await;

@@ -264,7 +264,11 @@ pub async fn set_temporary_password(
 
 /// Records a sign-in's time on the account, in the sign-in's own transaction. It is not an
 /// edit of the account: no version step, so an admin's open form stays current.
-pub async fn record_sign_in<C: ConnectionTrait>(conn: &C, id: UserId, at: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
+pub async fn record_sign_in<C: ConnectionTrait>(
+    conn: &C,
+    id: UserId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
     user::Entity::update_many()
         .col_expr(user::Column::LastSignInAt, sea_orm::sea_query::Expr::value(Some(at)))
         .filter(user::Column::Id.eq(id.0))

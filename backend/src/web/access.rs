@@ -131,8 +131,12 @@ fn refuse(req: ServiceRequest, err: AppError) -> ServiceResponse<BoxBody> {
 
 /// Where an account with a temporary password is sent, and the routes it may use meanwhile.
 const CHANGE_PASSWORD_PAGE: &str = "/account/password";
-const WHILE_PASSWORD_CHANGE_DUE: &[(&str, &str)] =
-    &[("GET", CHANGE_PASSWORD_PAGE), ("HEAD", CHANGE_PASSWORD_PAGE), ("POST", CHANGE_PASSWORD_PAGE), ("POST", "/logout")];
+const WHILE_PASSWORD_CHANGE_DUE: &[(&str, &str)] = &[
+    ("GET", CHANGE_PASSWORD_PAGE),
+    ("HEAD", CHANGE_PASSWORD_PAGE),
+    ("POST", CHANGE_PASSWORD_PAGE),
+    ("POST", "/logout"),
+];
 
 /// Authenticates the request, applies its route's rule and, for UI requests that change
 /// something, checks the CSRF token.

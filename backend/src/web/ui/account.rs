@@ -30,12 +30,7 @@ type Form = FormBody<HashMap<String, String>>;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(super) enum Once {
     /// A refused form: which one, its values as typed (never a password) and its errors.
-    Refused {
-        form: String,
-        values: HashMap<String, String>,
-        errors: HashMap<String, String>,
-        general: Option<String>,
-    },
+    Refused { form: String, values: HashMap<String, String>, errors: HashMap<String, String>, general: Option<String> },
     /// A token just created: its id, and its secret sealed with the session's cookie
     /// (which the database does not hold), so the database never holds the secret.
     Token { id: TokenId, sealed: String },
@@ -208,7 +203,10 @@ pub async fn confirm_revoke(
 ) -> PageResult<HttpResponse> {
     let token = tokens::get_for(state.db.conn(), *id, me.user()).await?;
     if token.revoked_at.is_some() {
-        return Ok(done("/account#tokens", &format!("The token {} ({}…) is already revoked", token.name, token.prefix)));
+        return Ok(done(
+            "/account#tokens",
+            &format!("The token {} ({}…) is already revoked", token.name, token.prefix),
+        ));
     }
     ok(&req, &RevokePage { l: Layout::new(&req, "account"), token })
 }
