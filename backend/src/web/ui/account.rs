@@ -37,13 +37,11 @@ pub(super) enum Once {
 }
 
 impl Once {
-    /// The refused form called `name`, if that is what the slot held.
-    pub(super) fn form(&self, name: &str) -> Option<FormState> {
+    /// The refused form's name and state, if that is what the slot held.
+    pub(super) fn into_refused(self) -> Option<(String, FormState)> {
         match self {
-            Once::Refused { form, values, errors, general } if form == name => {
-                Some(FormState { values: values.clone(), errors: errors.clone(), general: general.clone() })
-            }
-            _ => None,
+            Once::Refused { form, values, errors, general } => Some((form, FormState { values, errors, general })),
+            Once::Token { .. } => None,
         }
     }
 }
@@ -112,10 +110,11 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, me: Me) -> PageResult
                 p.created = Some(CreatedToken { info: info.clone(), token: secret });
             }
         }
-        Some(once) => {
-            p.password = once.form("password").unwrap_or_default();
-            p.token = once.form("token").unwrap_or_default();
-        }
+        Some(once) => match once.into_refused() {
+            Some((name, f)) if name == "password" => p.password = f,
+            Some((name, f)) if name == "token" => p.token = f,
+            _ => {}
+        },
         None => {}
     }
     ok(&req, &p)
@@ -131,7 +130,8 @@ pub struct PasswordPage {
 
 /// The change-password page: where an account with a temporary password is sent.
 pub async fn password_form(req: HttpRequest, state: Data<AppState>, me: Me) -> PageResult<HttpResponse> {
-    let form = take_once(&state, &me).await?.and_then(|o| o.form("password")).unwrap_or_default();
+    let refused = take_once(&state, &me).await?.and_then(Once::into_refused);
+    let form = refused.filter(|(name, _)| name == "password").map(|(_, f)| f).unwrap_or_default();
     ok(&req, &PasswordPage { l: Layout::new(&req, "account"), me: me.user().clone(), form })
 }
 

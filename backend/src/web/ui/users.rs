@@ -82,14 +82,14 @@ impl UsersPage {
 }
 
 pub async fn list(req: HttpRequest, state: Data<AppState>, me: Me) -> PageResult<HttpResponse> {
-    let once = take_once(&state, &me).await?;
-    let form = once.as_ref().and_then(|o| o.form("create")).unwrap_or_else(|| FormState::default().with("role", ""));
-    let refused = match &once {
-        Some(Once::Refused { form, .. }) => form.split_once(':').and_then(|(name, id)| {
-            let id = id.parse::<UserId>().ok()?;
-            Some((name.to_owned(), id, once.as_ref()?.form(form.as_str())?))
-        }),
-        _ => None,
+    // A refused form is "create" (below the list) or "row:ID" / "reset:ID" (one account's).
+    let (form, refused) = match take_once(&state, &me).await?.and_then(Once::into_refused) {
+        Some((name, f)) if name == "create" => (f, None),
+        Some((name, f)) => {
+            let of_row = name.split_once(':').and_then(|(n, id)| Some((n.to_owned(), id.parse::<UserId>().ok()?, f)));
+            (FormState::default(), of_row)
+        }
+        None => (FormState::default(), None),
     };
     let users = users::list(state.db.conn())
         .await?
