@@ -21,6 +21,7 @@ mod m20261201_000007_create_end_of_life;
 mod m20261201_000008_freeze_recovery_estimate;
 mod m20261201_000009_create_policy;
 mod m20261207_000010_create_fleet_counts;
+mod m20261207_000012_add_password_reset;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_freeze_recovery_estimate::Migration),
             Box::new(m20261201_000009_create_policy::Migration),
             Box::new(m20261207_000010_create_fleet_counts::Migration),
+            Box::new(m20261207_000012_add_password_reset::Migration),
         ]
     }
 }

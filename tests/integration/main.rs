@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access_matrix;
+mod accounts_ui;
 mod audit;
 mod auth;
 mod backup;

@@ -67,7 +67,8 @@ pub async fn login(
     };
     let started = sessions::start(db, &user, user_agent, ip, sessions_policy, now).await?;
     let txn = db.write().await?;
+    users::record_sign_in(&*txn, user.id, now).await?;
     audit::record(&txn, &user.ctx(), "auth.login", "user", user.id, None, Some(serde_json::json!({"ip": ip}))).await?;
     txn.commit().await?;
-    Ok((user, started))
+    Ok((User { last_sign_in_at: Some(now), ..user }, started))
 }

@@ -10,6 +10,11 @@
 //! - Sessions, tokens and throttle counters live in the database, so instances sharing it
 //!   behave as one.
 //! - Users are never deleted (the ledger and trail keep their names); they are deactivated.
+//! - An admin's temporary password (`users::set_temporary_password`, also `reloop user
+//!   set-password`) ends every session of the account and must be changed at the next
+//!   sign-in: until then the web UI sends the account to the change-password page only,
+//!   and the API refuses its tokens (403). The audit entry names the account, never the
+//!   password.
 //! - At least one active admin always remains. Account rows change by compare-and-swap on
 //!   `version`, password changes included.
 

@@ -19,6 +19,10 @@ pub struct User {
     pub role: Role,
     pub active: bool,
     pub password_changed_at: DateTime<Utc>,
+    /// The password was set by an admin and must be changed at the next sign-in: until
+    /// then the account reaches only the change-password page, and its API tokens are refused.
+    pub must_change_password: bool,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -35,6 +39,8 @@ impl TryFrom<user::Model> for User {
             display_name: m.display_name,
             active: m.active,
             password_changed_at: m.password_changed_at,
+            must_change_password: m.must_change_password,
+            last_sign_in_at: m.last_sign_in_at,
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,

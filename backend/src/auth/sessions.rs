@@ -59,6 +59,7 @@ pub async fn start(
             expires_at: now + policy.absolute,
             user_agent: user_agent.chars().take(300).collect(),
             ip: ip.chars().take(64).collect(),
+            once: None,
         }
         .into_active_model(),
     )
@@ -114,4 +115,35 @@ pub async fn end_all_for<C: ConnectionTrait>(conn: &C, user: UserId, keep: Optio
     }
     del.exec(conn).await?;
     Ok(())
+}
+
+/// Leaves `text` in a session's one-time slot for the next page to show (replacing what
+/// was there): a refused form, or a new token's secret sealed with the session's cookie.
+pub async fn put_once(db: &Db, id_hash: &str, text: String) -> AppResult<()> {
+    let txn = db.write_light().await?;
+    session::Entity::update_many()
+        .col_expr(session::Column::Once, sea_orm::sea_query::Expr::value(Some(text)))
+        .filter(session::Column::IdHash.eq(id_hash))
+        .exec(&*txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Takes what a session's one-time slot holds, emptying it: a page shows it once.
+pub async fn take_once(db: &Db, id_hash: &str) -> AppResult<Option<String>> {
+    let Some(row) = session::Entity::find_by_id(id_hash.to_owned()).one(db.conn()).await? else {
+        return Ok(None);
+    };
+    let Some(text) = row.once else { return Ok(None) };
+    let txn = db.write_light().await?;
+    // Only what was read is cleared: a message left meanwhile waits for the next page.
+    session::Entity::update_many()
+        .col_expr(session::Column::Once, sea_orm::sea_query::Expr::value(Option::<String>::None))
+        .filter(session::Column::IdHash.eq(id_hash))
+        .filter(session::Column::Once.eq(text.clone()))
+        .exec(&*txn)
+        .await?;
+    txn.commit().await?;
+    Ok(Some(text))
 }

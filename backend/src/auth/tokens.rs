@@ -11,7 +11,7 @@ use crate::audit::{self, snapshot};
 use crate::context::Ctx;
 use crate::db::Db;
 use crate::db::entities::{api_token, user};
-use crate::error::{AppError, AppResult, Problems};
+use crate::error::{AppError, AppResult, FieldError, Problems};
 use crate::ids::{TokenId, UserId};
 use crate::rules::Role;
 use crate::text;
@@ -64,14 +64,27 @@ pub struct CreatedToken {
     pub token: String,
 }
 
-pub async fn create(db: &Db, ctx: &Ctx, owner: UserId, input: NewToken) -> AppResult<CreatedToken> {
-    let mut p = Problems::default();
-    let name = text::required_line(&mut p, "name", &input.name, 100);
+fn check(p: &mut Problems, input: &NewToken) -> String {
+    let name = text::required_line(p, "name", &input.name, 100);
     if let Some(d) = input.expires_in_days
         && !(1..=3650).contains(&d)
     {
         p.add("expires_in_days", "must be between 1 and 3650");
     }
+    name
+}
+
+/// Every field problem of a new token, writing nothing (a form with problems of its own
+/// shows these beside them).
+pub fn problems_of(input: &NewToken) -> Vec<FieldError> {
+    let mut p = Problems::default();
+    check(&mut p, input);
+    p.0
+}
+
+pub async fn create(db: &Db, ctx: &Ctx, owner: UserId, input: NewToken) -> AppResult<CreatedToken> {
+    let mut p = Problems::default();
+    let name = check(&mut p, &input);
     p.into_result()?;
     let token = format!("{PREFIX}{}", secret::random_hex());
     let row = api_token::Model {
@@ -105,6 +118,24 @@ pub async fn list_for<C: ConnectionTrait>(conn: &C, owner: UserId) -> AppResult<
         .into_iter()
         .map(TokenInfo::from)
         .collect())
+}
+
+/// A token `by` may revoke: their own, or anyone's for an admin. Someone else's token is
+/// reported like a missing one, so ids do not leak.
+pub async fn get_for<C: ConnectionTrait>(conn: &C, id: TokenId, by: &User) -> AppResult<TokenInfo> {
+    match api_token::Entity::find_by_id(id.0).one(conn).await? {
+        Some(r) if r.user_id == by.id.0 || by.role == Role::Admin => Ok(TokenInfo::from(r)),
+        _ => Err(AppError::not_found("API token", id)),
+    }
+}
+
+/// Whether `secret` is the token `id` of `owner` (a secret carried across a redirect is
+/// shown only when it is).
+pub async fn is_secret_of<C: ConnectionTrait>(conn: &C, id: TokenId, owner: UserId, secret: &str) -> AppResult<bool> {
+    Ok(api_token::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .is_some_and(|r| r.user_id == owner.0 && secret::same(&r.token_hash, &secret::digest(secret))))
 }
 
 /// Revokes a token; users revoke their own, admins anyone's.

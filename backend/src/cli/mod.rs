@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `demo`, `user`, `token`, `audit`,
+//! The command line: `serve` (the default), `migrate`, `demo`, `user` (`create`,
+//! `reset-password`), `token`, `audit`,
 //! `policy` and `forecast` (in `forecast.rs`).
 
 mod backup;
@@ -87,6 +88,13 @@ pub enum UserCommand {
         role: String,
         #[arg(long)]
         display_name: Option<String>,
+    },
+    /// Give a user a temporary password (read like `create`'s) that they must change when
+    /// they next sign in: for a forgotten password, or a locked-out admin. Their sessions
+    /// end; their API tokens are refused until they choose their own. Audited.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
     },
 }
 
@@ -267,6 +275,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("created {} ({})", user.username, user.role.label());
             Ok(())
         }
+        Some(Command::User(UserCommand::ResetPassword { username })) => {
+            let db = open(&settings, true).await?;
+            let password = read_password()?;
+            let user = set_temporary_password(&db, &username, password).await?;
+            println!("{} has a temporary password now and must change it at the next sign-in", user.username);
+            Ok(())
+        }
         Some(Command::Token(TokenCommand::Create { username, name, expires_days })) => {
             let db = open(&settings, true).await?;
             println!("{}", create_token(&db, &username, &name, expires_days).await?);
@@ -379,6 +394,19 @@ pub async fn create_user(
     let ctx = crate::context::Ctx::new("cli");
     let input = crate::auth::NewUser { username: username.to_owned(), display_name, role, password };
     crate::auth::users::create(db, &ctx, input).await.map_err(|e| anyhow::anyhow!("{}", describe(&e)))
+}
+
+/// `reloop user reset-password`: a temporary password that must be changed at the next
+/// sign-in (recorded in the audit trail as done from the command line).
+pub async fn set_temporary_password(db: &Db, username: &str, password: String) -> anyhow::Result<crate::auth::User> {
+    let row = crate::auth::users::find_by_username(db.conn(), username)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .ok_or_else(|| anyhow::anyhow!("no user is called {username}"))?;
+    let ctx = crate::context::Ctx::new("cli");
+    crate::auth::users::set_temporary_password(db, &ctx, row.id.into(), None, password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", describe(&e)))
 }
 
 /// `reloop token create`: the token itself, for scripts.

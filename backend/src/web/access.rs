@@ -129,6 +129,15 @@ fn refuse(req: ServiceRequest, err: AppError) -> ServiceResponse<BoxBody> {
     req.into_response(resp)
 }
 
+/// Where an account with a temporary password is sent, and the routes it may use meanwhile.
+const CHANGE_PASSWORD_PAGE: &str = "/account/password";
+const WHILE_PASSWORD_CHANGE_DUE: &[(&str, &str)] = &[
+    ("GET", CHANGE_PASSWORD_PAGE),
+    ("HEAD", CHANGE_PASSWORD_PAGE),
+    ("POST", CHANGE_PASSWORD_PAGE),
+    ("POST", "/logout"),
+];
+
 /// Authenticates the request, applies its route's rule and, for UI requests that change
 /// something, checks the CSRF token.
 pub async fn guard(
@@ -197,6 +206,20 @@ pub async fn guard(
     } else {
         None
     };
+    // An account with a temporary password reaches only the change-password page (and
+    // sign-out) until it chooses its own; its API tokens are refused meanwhile.
+    if let Some(id) = &identity
+        && id.user.must_change_password
+        && perm != Permission::Public
+        && !WHILE_PASSWORD_CHANGE_DUE.contains(&(req.method().as_str(), pattern.as_str()))
+    {
+        if family == Family::Api {
+            let msg = "this account has a temporary password: sign in to the web UI and choose a new one first";
+            return Ok(refuse(req, AppError::Forbidden(msg.into())));
+        }
+        let resp = HttpResponse::SeeOther().insert_header((header::LOCATION, CHANGE_PASSWORD_PAGE)).finish();
+        return Ok(req.into_response(resp));
+    }
     if perm != Permission::Public {
         match &identity {
             None if family == Family::Api => return Ok(refuse(req, AppError::Unauthorized)),

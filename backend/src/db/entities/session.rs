@@ -12,6 +12,8 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub user_agent: String,
     pub ip: String,
+    /// What the next page shows once (a refused form, a new token's sealed secret).
+    pub once: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

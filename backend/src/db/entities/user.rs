@@ -12,6 +12,10 @@ pub struct Model {
     pub active: bool,
     pub password_hash: String,
     pub password_changed_at: DateTimeUtc,
+    /// Set by an admin's temporary password; cleared when the user chooses their own.
+    pub must_change_password: bool,
+    /// Written at each sign-in, without a version step (like a session's last-seen time).
+    pub last_sign_in_at: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -87,11 +87,13 @@ pub async fn login(req: HttpRequest, state: Data<AppState>, FormBody(form): Form
     match result {
         Ok((user, started)) => {
             // A new session id at every sign-in: a cookie planted earlier is worth nothing.
-            Ok(done_setting(
-                &next,
-                &format!("Signed in as {}", user.shown_name()),
-                vec![session_cookie(&state, &started.cookie), gone(csrf::ANON_COOKIE)],
-            ))
+            let cookies = vec![session_cookie(&state, &started.cookie), gone(csrf::ANON_COOKIE)];
+            if user.must_change_password {
+                // A temporary password: the account reaches nothing else until it is changed.
+                let msg = format!("Signed in as {} with a temporary password: choose your own", user.shown_name());
+                return Ok(done_setting("/account/password", &msg, cookies));
+            }
+            Ok(done_setting(&next, &format!("Signed in as {}", user.shown_name()), cookies))
         }
         Err(LoginError::Invalid) => render(&req, StatusCode::UNAUTHORIZED, &page(auth::login::INVALID_MESSAGE.into())),
         Err(LoginError::Throttled { retry_after_secs }) => {

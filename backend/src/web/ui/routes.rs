@@ -36,8 +36,10 @@ ui_routes! {
     get "/setup" => auth::setup_form, Public;
     post "/setup" => auth::setup, Public;
     get "/account" => account::show, SignedIn;
+    get "/account/password" => account::password_form, SignedIn;
     post "/account/password" => account::change_password, SignedIn;
     post "/account/tokens" => account::create_token, SignedIn;
+    get "/account/tokens/{id}/revoke" => account::confirm_revoke, SignedIn;
     post "/account/tokens/{id}/revoke" => account::revoke_token, SignedIn;
     get "/scan" => assets::scan, Read;
     get "/assets" => assets::list, Read;
@@ -122,6 +124,7 @@ ui_routes! {
     get "/admin/users" => users::list, ManageUsers;
     post "/admin/users" => users::create, ManageUsers;
     post "/admin/users/{id}" => users::update, ManageUsers;
+    post "/admin/users/{id}/password" => users::set_temporary_password, ManageUsers;
     get "/audit" => audit::list, ReadAudit;
     get "/audit/verify" => audit::verify, ReadAudit;
 }
