@@ -6,7 +6,8 @@
 //!   takes the name from the file).
 //! - Every migration runs inside a transaction on both SQLite and PostgreSQL, so a failed
 //!   migration leaves nothing half-applied.
-//! - This crate knows nothing of the backend crate; it only speaks sea-query.
+//! - This crate knows nothing of the backend crate; it speaks sea-query, and SQL only for
+//!   what sea-query cannot say (triggers, FTS5, extensions: the asset search).
 
 pub use sea_orm_migration::prelude::*;
 
@@ -20,6 +21,7 @@ mod m20261201_000006_create_sanitization;
 mod m20261201_000007_create_end_of_life;
 mod m20261201_000008_freeze_recovery_estimate;
 mod m20261201_000009_create_policy;
+mod m20261207_000011_create_asset_search;
 
 pub struct Migrator;
 
@@ -37,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_create_end_of_life::Migration),
             Box::new(m20261201_000008_freeze_recovery_estimate::Migration),
             Box::new(m20261201_000009_create_policy::Migration),
+            Box::new(m20261207_000011_create_asset_search::Migration),
         ]
     }
 }

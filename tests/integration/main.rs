@@ -31,6 +31,7 @@ mod process;
 mod registry;
 mod sanitization;
 mod seams;
+mod search;
 mod tree;
 mod ui;
 
