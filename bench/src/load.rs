@@ -182,6 +182,17 @@ pub async fn run(args: &BenchArgs, base: &str, fleet: &Fleet, donors: &[Donor]) 
             format!("/assets?q={}", &t[..t.len().min(7 + rng.random_range(0..4))])
         })
     };
+    // Word and infix search (the search index) and the other orders: a serial fragment from
+    // the middle (about ten items), a manufacturer and model word (dense: half the servers),
+    // a model fragment among top-level items, a two-letter prefix, a top-level page by tag.
+    let servers = args.servers.max(1);
+    let search_api: UrlFn = Arc::new(move |rng: &mut StdRng| match rng.random_range(0..5) {
+        0 => format!("/api/v1/assets?q={}", &format!("{:08X}", rng.random_range(0..servers))[2..7]),
+        1 => "/api/v1/assets?q=benchco%20s-2u&include_parts=false&sort=updated_desc".to_owned(),
+        2 => "/api/v1/assets?q=m-64&include_parts=false".to_owned(),
+        3 => "/api/v1/assets?q=sv&sort=oldest".to_owned(),
+        _ => "/api/v1/assets?include_parts=false&sort=tag_asc".to_owned(),
+    });
     let list_api: UrlFn = Arc::new(move |rng: &mut StdRng| {
         format!(
             "/api/v1/assets?kind={}&state={}",
@@ -248,6 +259,7 @@ pub async fn run(args: &BenchArgs, base: &str, fleet: &Fleet, donors: &[Donor]) 
         ("list page (UI, filters)", gets(list_ui)),
         ("list page (UI, tag search)", gets(search_ui)),
         ("list page (API)", gets(list_api)),
+        ("list page (API, word search and orders)", gets(search_api)),
         ("asset page (UI)", gets(asset_ui)),
         ("asset detail (API)", gets(asset_api)),
         ("fleet view (UI)", gets(fleet_ui)),

@@ -6,7 +6,8 @@
 //!   takes the name from the file).
 //! - Every migration runs inside a transaction on both SQLite and PostgreSQL, so a failed
 //!   migration leaves nothing half-applied.
-//! - This crate knows nothing of the backend crate; it only speaks sea-query.
+//! - This crate knows nothing of the backend crate; it speaks sea-query, and SQL only for
+//!   what sea-query cannot say (triggers, FTS5, extensions: the asset search).
 
 pub use sea_orm_migration::prelude::*;
 
@@ -21,6 +22,7 @@ mod m20261201_000007_create_end_of_life;
 mod m20261201_000008_freeze_recovery_estimate;
 mod m20261201_000009_create_policy;
 mod m20261207_000010_create_fleet_counts;
+mod m20261207_000011_create_asset_search;
 mod m20261207_000012_add_password_reset;
 
 pub struct Migrator;
@@ -40,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_freeze_recovery_estimate::Migration),
             Box::new(m20261201_000009_create_policy::Migration),
             Box::new(m20261207_000010_create_fleet_counts::Migration),
+            Box::new(m20261207_000011_create_asset_search::Migration),
             Box::new(m20261207_000012_add_password_reset::Migration),
         ]
     }

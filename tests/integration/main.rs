@@ -34,6 +34,7 @@ mod process;
 mod registry;
 mod sanitization;
 mod seams;
+mod search;
 mod tree;
 mod ui;
 

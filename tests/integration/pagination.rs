@@ -79,12 +79,13 @@ db_test! {
         assert_eq!(tags(app, &format!("&site_id={}&kind=server", s(&s1, "id"))).await, ["SRV-4", "SRV-2", "SRV-0"]);
         assert_eq!(tags(app, &format!("&model_id={}", s(&dl380, "id"))).await, ["SRV-4", "SRV-3"]);
         assert_eq!(tags(app, &format!("&site_id={}&state=deployed", s(&s2, "id"))).await, ["MEM-3", "MEM-1", "SRV-3", "SRV-1"]);
-        // Free text: tag prefix, serial prefix, model substring; case-insensitive.
+        // Free text: tag, serial and model; case-insensitive (see search.rs).
         assert_eq!(tags(app, "&q=mem-").await, ["MEM-3", "MEM-2", "MEM-1", "MEM-0"]);
         assert_eq!(tags(app, "&q=sn3").await, ["SRV-3"]);
         assert_eq!(tags(app, "&q=dl380").await, ["SRV-4", "SRV-3"]);
         assert_eq!(tags(app, "&q=r740&state=deployed").await, ["SRV-2", "SRV-1", "SRV-0"]);
-        assert!(tags(app, "&q=xyz").await.is_empty(), "serials match by prefix only");
+        assert_eq!(tags(app, "&q=xyz").await, ["SRV-4", "SRV-3", "SRV-2", "SRV-1", "SRV-0"], "serials match anywhere");
+        assert!(tags(app, "&q=yz").await.is_empty(), "a two-letter word matches serials by prefix only");
         assert!(tags(app, "&q=%25").await.is_empty(), "LIKE wildcards are literal");
         assert!(tags(app, "&q=_").await.is_empty());
     }

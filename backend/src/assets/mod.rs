@@ -18,7 +18,7 @@ pub mod repo;
 pub mod service;
 
 pub use model::{Asset, AssetPatch, NewAsset};
-pub use query::{AssetQuery, list};
+pub use query::{AssetPage, AssetQuery, AssetSort, CounterFilter, list};
 pub use read::{
     LabelledAsset, MassSummary, Subtree, TreeNode, find_by_code, get, labelled, labelled_by_ids, list_labelled,
     path_to, subtree,

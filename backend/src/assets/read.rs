@@ -9,13 +9,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::model::Asset;
-use super::query::AssetQuery;
+use super::query::{AssetPage, AssetQuery};
 use super::repo;
 use crate::catalog::{self, HardwareModel};
 use crate::db::entities::asset;
 use crate::error::{AppError, AppResult};
 use crate::ids::{AssetId, ModelId, SiteId};
-use crate::rules::{AssetKind, Page, State};
+use crate::rules::{AssetKind, State};
 use crate::sites::{self, Site};
 use crate::text;
 
@@ -123,9 +123,13 @@ pub async fn labelled_by_ids<C: ConnectionTrait>(
 }
 
 /// A page of the asset list, labelled: [`super::list`] then [`labelled`].
-pub async fn list_labelled<C: ConnectionTrait>(conn: &C, query: &AssetQuery) -> AppResult<Page<LabelledAsset>> {
+pub async fn list_labelled<C: ConnectionTrait>(conn: &C, query: &AssetQuery) -> AppResult<AssetPage<LabelledAsset>> {
     let page = super::query::list(conn, query).await?;
-    Ok(Page { items: labelled(conn, page.items).await?, next_cursor: page.next_cursor })
+    Ok(AssetPage {
+        items: labelled(conn, page.items).await?,
+        next_cursor: page.next_cursor,
+        prev_cursor: page.prev_cursor,
+    })
 }
 
 /// One item in a subtree view.

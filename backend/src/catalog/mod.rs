@@ -18,5 +18,7 @@ pub mod query;
 pub mod service;
 
 pub use model::{BomLine, HardwareModel, ModelPatch, NewModel, label, model_key};
-pub use query::{ModelQuery, by_ids, by_key, by_name, get, ids_matching, list, matching_ids_subquery};
+pub use query::{
+    ModelQuery, by_ids, by_key, by_name, contains_pattern, get, ids_matching, list, matching_ids_subquery,
+};
 pub use service::{BOM_MAX_COUNT, BOM_MAX_LINES, create, update};

@@ -74,7 +74,7 @@ pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[ModelId]) -> AppResult<
 }
 
 /// A LIKE pattern matching `needle` anywhere, with LIKE's wildcards escaped.
-fn contains_pattern(needle: &str) -> LikeExpr {
+pub fn contains_pattern(needle: &str) -> LikeExpr {
     let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }

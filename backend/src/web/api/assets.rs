@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::schema::PageDoc;
-use crate::assets::{self, Asset, AssetPatch, AssetQuery, MassSummary, NewAsset, Subtree, TreeNode};
+use crate::assets::{self, Asset, AssetPage, AssetPatch, AssetQuery, MassSummary, NewAsset, Subtree, TreeNode};
 use crate::error::AppError;
 use crate::ids::{AssetId, EventId};
 use crate::ledger::{self, Event};
@@ -31,12 +31,12 @@ pub struct AssetDetail {
     tag = "assets",
     params(AssetQuery),
     responses(
-        (status = 200, description = "One page, newest first", body = PageDoc<Asset>),
-        (status = 400, description = "A bad parameter", body = ErrorBody),
+        (status = 200, description = "One page in the `sort` order (default `newest`), every item including installed parts unless `include_parts=false`", body = AssetPage<Asset>),
+        (status = 400, description = "A bad parameter (named in the body): limit, q, sort, cursor, before, …", body = ErrorBody),
     )
 )]
 #[get("/assets")]
-pub async fn list(state: Data<AppState>, ApiQuery(q): ApiQuery<AssetQuery>) -> ApiResult<Json<Page<Asset>>> {
+pub async fn list(state: Data<AppState>, ApiQuery(q): ApiQuery<AssetQuery>) -> ApiResult<Json<AssetPage<Asset>>> {
     Ok(Json(assets::list(state.db.conn(), &q).await?))
 }
 

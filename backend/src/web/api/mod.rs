@@ -186,7 +186,7 @@ fn rules_of<H: utoipa::Path>(perm: Permission) -> Vec<Rule> {
             Each operation states the permission it needs and the roles that hold it.",
         license(name = "AGPL-3.0-or-later")
     ),
-    components(schemas(super::error::ErrorBody, super::error::ErrorDetail, crate::error::FieldError, crate::error::Blocker, crate::rules::KernelChoice)),
+    components(schemas(super::error::ErrorBody, super::error::ErrorDetail, crate::error::FieldError, crate::error::Blocker, crate::rules::KernelChoice, crate::assets::AssetSort)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(

@@ -64,8 +64,8 @@ pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
         site_id: f.parse("site_id", "is not a known site"),
         model_id: f.parse("model_id", "is not a known model"),
         q: f.opt("q"),
-        cursor: f.parse("cursor", "is not a valid page cursor"),
-        limit: None,
+        cursor: f.opt("cursor"),
+        ..Default::default()
     };
     let conn = state.db.conn();
     let mut page = ListPage {
