@@ -23,6 +23,7 @@ mod health_openapi;
 mod integrity;
 mod labels;
 mod lifecycle;
+mod list_ui;
 mod logs;
 mod metrics;
 mod openapi;

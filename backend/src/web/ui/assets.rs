@@ -1,8 +1,7 @@
-//! Asset pages: the list, an item's page (facts, parts, history, actions) and its forms.
+//! Asset pages (the list is `asset_list`): an item's page (facts, parts, history, actions) and its forms.
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
@@ -10,13 +9,12 @@ use askama::Template;
 use super::flash::{done, see_other};
 use super::forms::{FormState, Submitted, refusal};
 use super::layout::{Layout, ok, render};
-use super::views::{self, AssetRow, EventView, kg, num, pager_links, query_map, url_with};
-use crate::assets::{self, Asset, AssetPatch, AssetQuery, MassSummary, NewAsset, TreeNode};
+use super::views::{self, EventView, kg, num, query_map, url_with};
+use crate::assets::{self, Asset, AssetPatch, MassSummary, NewAsset, TreeNode};
 use crate::catalog::{self, HardwareModel, ModelQuery};
 use crate::error::AppError;
 use crate::harvest::{self, Job};
 use crate::ids::{AssetId, EventId};
-use crate::labels::Stock;
 use crate::lifecycle::{self, InstallRequest, ItemView, RemoveRequest, TransitionRequest};
 use crate::repairs::{self, Repair};
 use crate::rules::{
@@ -33,70 +31,6 @@ type Form = FormBody<HashMap<String, String>>;
 /// Catalog models for pickers (a catalog holds hundreds, not millions).
 async fn all_models(state: &AppState) -> Result<Vec<HardwareModel>, AppError> {
     Ok(catalog::list(state.db.conn(), &ModelQuery { limit: Some(500), ..Default::default() }).await?.items)
-}
-
-// ---------------------------------------------------------------------------------- list
-
-#[derive(Template)]
-#[template(path = "assets/list.html")]
-pub struct ListPage {
-    l: Layout,
-    filters: FormState,
-    rows: Vec<AssetRow>,
-    next_url: Option<String>,
-    first_url: Option<String>,
-    kinds: &'static [AssetKind],
-    states: &'static [State],
-    sites: Vec<Site>,
-    models: Vec<HardwareModel>,
-    error: Option<String>,
-    /// Label stocks for printing the selected rows' labels.
-    stocks: &'static [Stock],
-}
-
-const FILTERS: [&str; 5] = ["kind", "state", "site_id", "model_id", "q"];
-
-pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpResponse> {
-    let mut f = FormState::new(query_map(&req));
-    let query = AssetQuery {
-        kind: f.choice("kind"),
-        state: f.choice("state"),
-        site_id: f.parse("site_id", "is not a known site"),
-        model_id: f.parse("model_id", "is not a known model"),
-        q: f.opt("q"),
-        cursor: f.opt("cursor"),
-        ..Default::default()
-    };
-    let conn = state.db.conn();
-    let mut page = ListPage {
-        l: Layout::new(&req, "assets"),
-        rows: Vec::new(),
-        next_url: None,
-        first_url: None,
-        kinds: AssetKind::ALL,
-        states: State::ALL,
-        sites: sites::list(conn).await?,
-        models: all_models(&state).await?,
-        error: None,
-        filters: FormState::default(),
-        stocks: Stock::ALL,
-    };
-    if f.has_errors() {
-        page.error = Some(f.errors_line());
-        page.filters = f;
-        return render(&req, StatusCode::BAD_REQUEST, &page);
-    }
-    match assets::list_labelled(conn, &query).await {
-        Ok(result) => {
-            page.rows = views::rows(result.items);
-            (page.first_url, page.next_url) =
-                pager_links("/assets", &f, &FILTERS, query.cursor.is_some(), result.next_cursor.as_deref());
-        }
-        Err(e @ AppError::Invalid(_)) => page.error = Some(e.to_string()),
-        Err(e) => return Err(e.into()),
-    }
-    page.filters = f;
-    ok(&req, &page)
 }
 
 /// A barcode scan or a search from the top bar: straight to the item when the code is an

@@ -13,6 +13,7 @@
 
 pub mod account;
 pub mod api_docs;
+pub mod asset_list;
 pub mod assets;
 pub mod audit;
 pub mod auth;

@@ -4,8 +4,8 @@
 use actix_web::web::{self, ServiceConfig};
 
 use super::{
-    account, api_docs, assets, audit, auth, bulk, forecast, harvest, home, labels, lots, models, policy, repairs,
-    sanitization, sites, users, vendors,
+    account, api_docs, asset_list, assets, audit, auth, bulk, forecast, harvest, home, labels, lots, models, policy,
+    repairs, sanitization, sites, users, vendors,
 };
 use crate::rules::Permission;
 use crate::web::access::{Family, Rule};
@@ -42,7 +42,7 @@ ui_routes! {
     get "/account/tokens/{id}/revoke" => account::confirm_revoke, SignedIn;
     post "/account/tokens/{id}/revoke" => account::revoke_token, SignedIn;
     get "/scan" => assets::scan, Read;
-    get "/assets" => assets::list, Read;
+    get "/assets" => asset_list::list, Read;
     post "/assets" => assets::create, RegistryWrite;
     get "/assets/new" => assets::new_form, RegistryWrite;
     get "/bulk" => bulk::review, Read;
