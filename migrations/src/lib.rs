@@ -20,6 +20,7 @@ mod m20261201_000006_create_sanitization;
 mod m20261201_000007_create_end_of_life;
 mod m20261201_000008_freeze_recovery_estimate;
 mod m20261201_000009_create_policy;
+mod m20261207_000013_index_audit_target;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_create_end_of_life::Migration),
             Box::new(m20261201_000008_freeze_recovery_estimate::Migration),
             Box::new(m20261201_000009_create_policy::Migration),
+            Box::new(m20261207_000013_index_audit_target::Migration),
         ]
     }
 }
