@@ -226,7 +226,7 @@ mod tests {
         let before = json!({"id": "x", "version": 3, "custodian": "Ops", "notes": "", "state": "deployed",
             "grade": {"functional": null, "cosmetic": "c"}, "site_id": null, "holds_data": false, "mass_override_kg": 1.5});
         let after = json!({"id": "x", "version": 4, "custodian": "Lab", "notes": "cracked bezel", "state": "deployed",
-            "grade": {"functional": "f3", "cosmetic": "c"}, "site_id": site.to_string(), "holds_data": false, "mass_override_kg": 2});
+            "grade": {"functional": "F3", "cosmetic": "c"}, "site_id": site.to_string(), "holds_data": false, "mass_override_kg": 2});
         let d = diff(Some(&before), Some(&after));
         let fields: Vec<&str> = d.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(fields, ["site_id", "custodian", "grade.functional", "mass_override_kg", "notes"]);
@@ -235,7 +235,7 @@ mod tests {
         assert_eq!(d[1].label, "Custodian");
         assert_eq!((d[1].from.clone(), d[1].to.clone()), (Some(Shown::text("Ops")), Some(Shown::text("Lab"))));
         assert_eq!(d[2].label, "Functional grade");
-        assert_eq!(d[2].to.as_ref().map(|s| s.text.as_str()), FunctionalGrade::parse("f3").map(|g| g.label()));
+        assert_eq!(d[2].to.as_ref().map(|s| s.text.as_str()), Some("F3 key functions working"));
         assert_eq!(d[3].to, Some(Shown::text("2 kg")));
         assert_eq!(d[4].from, None, "an empty note is shown as absent");
     }

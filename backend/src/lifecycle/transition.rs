@@ -227,7 +227,9 @@ pub async fn apply(
     ];
     let new_workload = workload_after(&row, to, workload);
     if let Some(w) = &new_workload {
-        events.push(NewEvent::new(id, EventKind::Workload, row.workload_tier.clone(), w.clone()).reason(reason.to_owned()));
+        events.push(
+            NewEvent::new(id, EventKind::Workload, row.workload_tier.clone(), w.clone()).reason(reason.to_owned()),
+        );
     }
 
     // Plan what the transition carries along before writing anything.
@@ -517,7 +519,11 @@ pub async fn apply_plan(
     let clear_workload = !to.is_in_service();
     crate::db::save_versioned_many::<asset::Entity, _>(conn, ctx.now, &pairs, |u| {
         let u = u.col_expr(asset::Column::State, sea_orm::sea_query::Expr::value(to.as_str()));
-        if clear_workload { u.col_expr(asset::Column::WorkloadTier, sea_orm::sea_query::Expr::value(None::<String>)) } else { u }
+        if clear_workload {
+            u.col_expr(asset::Column::WorkloadTier, sea_orm::sea_query::Expr::value(None::<String>))
+        } else {
+            u
+        }
     })
     .await?;
     ledger::append(txn, ctx, events).await?;

@@ -23,9 +23,9 @@ use crate::db::entities::asset;
 use crate::db::{Db, WriteTxn, check_version};
 use crate::error::{AppError, AppResult, Problems};
 use crate::ids::{AssetId, SiteId};
-use crate::sites;
 use crate::ledger::{self, NewEvent};
 use crate::rules::{EventKind, State};
+use crate::sites;
 use crate::text;
 
 /// What install and remove start with: the reason checked, and the parent at the version

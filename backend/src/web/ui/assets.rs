@@ -7,10 +7,10 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::audit::HistoryRow;
 use super::flash::{done, see_other};
 use super::forms::{FormState, Submitted, refusal};
 use super::layout::{Layout, ok, render};
-use super::audit::HistoryRow;
 use super::views::{self, AssetRow, kg, num, pager_links, query_map, url_with};
 use crate::assets::{self, Asset, AssetPatch, AssetQuery, MassSummary, NewAsset, TreeNode};
 use crate::catalog::{self, HardwareModel, ModelQuery};
@@ -394,9 +394,11 @@ async fn confirm_site(
     let child_tag = f.val("child_tag").trim().to_owned();
     let view = lifecycle::item(state.db.conn(), id, None, EVENTS_PER_PAGE).await?;
     let mut page = ShowPage::new(Layout::new(req, "assets"), view, Some(err.to_string())).with_work(state).await?;
-    page.site_confirm = lifecycle::site_move(state.db.conn(), id, &child_tag)
-        .await?
-        .map(|mv| SiteConfirm { mv, child_tag, reason: f.val("reason").to_owned() });
+    page.site_confirm = lifecycle::site_move(state.db.conn(), id, &child_tag).await?.map(|mv| SiteConfirm {
+        mv,
+        child_tag,
+        reason: f.val("reason").to_owned(),
+    });
     render(req, status, &page)
 }
 
