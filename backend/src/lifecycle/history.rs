@@ -101,7 +101,7 @@ pub struct HistoryEntry {
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum HistoryItem {
     /// A lifecycle ledger entry (state, tree, site, workload, bench).
-    Ledger(HistoryEntry),
+    Ledger(Box<HistoryEntry>),
     /// Fields edited in the registry (from the audit trail), old → new.
     Edit(FieldEdit),
 }
@@ -136,7 +136,7 @@ pub async fn item_history<C: ConnectionTrait>(
     let mut all: Vec<HistoryItem> = events
         .items
         .into_iter()
-        .map(HistoryItem::Ledger)
+        .map(|e| HistoryItem::Ledger(Box::new(e)))
         .chain(edits.items.into_iter().map(HistoryItem::Edit))
         .collect();
     all.sort_by_key(|i| std::cmp::Reverse(i.key()));

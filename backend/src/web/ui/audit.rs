@@ -63,7 +63,7 @@ impl From<HistoryItem> for HistoryRow {
     fn from(item: HistoryItem) -> Self {
         match item {
             HistoryItem::Ledger(e) => {
-                let v = EventView::from(e);
+                let v = EventView::from(*e);
                 HistoryRow {
                     when: v.when,
                     when_iso: v.when_iso,
