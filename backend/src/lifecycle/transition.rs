@@ -53,6 +53,11 @@ pub async fn transition_in(
         None => {}
     }
     p.into_result()?;
+    // An illegal move is refused as such before what the move would need is checked.
+    let (kind, from) = repo::kind_state(&row)?;
+    if let Some(why) = from.refusal(kind, to) {
+        return Err(illegal(&row, why));
+    }
     // Only a redeployment asked for needs a workload: parts that follow their parent into
     // a second life, or join a redeployed server, take none of their own. An item leaving
     // service takes none: its workload ends with the move.
