@@ -24,6 +24,7 @@ mod m20261201_000009_create_policy;
 mod m20261207_000010_create_fleet_counts;
 mod m20261207_000011_create_asset_search;
 mod m20261207_000012_add_password_reset;
+mod m20261207_000013_index_audit_target;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_create_fleet_counts::Migration),
             Box::new(m20261207_000011_create_asset_search::Migration),
             Box::new(m20261207_000012_add_password_reset::Migration),
+            Box::new(m20261207_000013_index_audit_target::Migration),
         ]
     }
 }

@@ -39,6 +39,7 @@ db_test! {
             ("/api/v1/assets/{id}/children/{child_id}", &["delete"]),
             ("/api/v1/assets/{id}/tree", &["get"]),
             ("/api/v1/assets/{id}/events", &["get"]),
+            ("/api/v1/assets/{id}/history", &["get"]),
             ("/api/v1/assets/{id}/label.svg", &["get"]),
             ("/api/v1/sites", &["get", "post"]),
             ("/api/v1/sites/{id}", &["get", "patch"]),

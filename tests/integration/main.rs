@@ -20,6 +20,7 @@ mod faults;
 mod forecast;
 mod fuzz_inputs;
 mod health_openapi;
+mod history_ui;
 mod integrity;
 mod labels;
 mod lifecycle;

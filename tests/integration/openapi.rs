@@ -178,6 +178,8 @@ db_test! {
         c.check("POST", "/api/v1/assets/{id}/transition", &auditor.post_json(&format!("/api/v1/assets/{id}/transition"), &json!({"to": "sanitized"})).await);
         c.check("GET", "/api/v1/assets/{id}/events", &app.get(&format!("/api/v1/assets/{id}/events?limit=2")).await);
         c.check("GET", "/api/v1/assets/{id}/events", &app.get(&format!("/api/v1/assets/{id}/events?limit=0")).await);
+        c.check("GET", "/api/v1/assets/{id}/history", &app.get(&format!("/api/v1/assets/{id}/history?limit=2")).await);
+        c.check("GET", "/api/v1/assets/{id}/history", &app.get(&format!("/api/v1/assets/{id}/history?limit=0")).await);
         c.check("GET", "/api/v1/assets/{id}/label.svg", &app.get(&format!("/api/v1/assets/{id}/label.svg?layout=roll-62")).await);
         c.check("GET", "/api/v1/assets/{id}/label.svg", &app.get(&format!("/api/v1/assets/{nobody}/label.svg")).await);
         c.check("GET", "/api/v1/assets/{id}/label.svg", &app.get(&format!("/api/v1/assets/{id}/label.svg?layout=letter")).await);

@@ -120,7 +120,7 @@ db_test! {
                     }
                     let server = servers[rng.next(servers.len())];
                     let dimm = dimms[rng.next(dimms.len())];
-                    app.post_json(&format!("/api/v1/assets/{server}/children"), &json!({"child_id": dimm})).await;
+                    app.post_json(&format!("/api/v1/assets/{server}/children"), &json!({"child_id": dimm, "confirm_site_change": true})).await;
                 }
                 4 if !ids.is_empty() => {
                     let (child, _) = &ids[rng.next(ids.len())];

@@ -100,6 +100,7 @@ pub struct AuditQuery {
     pub action: Option<String>,
     /// Target type (asset, site, model, user, token); with `target_id` for one record.
     pub target_type: Option<String>,
+    /// One record's id, or an asset's tag (a tag no asset has is refused, naming it).
     pub target_id: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<i64>,

@@ -553,7 +553,14 @@ impl<'a> Exec<'a> {
         part: &Part,
         reason: String,
     ) -> anyhow::Result<()> {
-        let req = InstallRequest { child_id: Some(part.id), reason: Some(reason), ..Default::default() };
+        // Harvested spares come from the pool wherever they were harvested: the demo's
+        // operators mean the move between sites.
+        let req = InstallRequest {
+            child_id: Some(part.id),
+            reason: Some(reason),
+            confirm_site_change: true,
+            ..Default::default()
+        };
         lifecycle::install(self.db, ctx, parent, req)
             .await
             .ctx(|| format!("installing {} in {parent_tag}", part.tag))?;

@@ -3,15 +3,19 @@
 //!
 //! The ledger stores what the registry wrote (ids as text in `from`/`to`, the registration
 //! facts in its payload); pages, exports and passports read this instead of decoding it
-//! again.
+//! again. [`item_history`] interleaves an item's ledger entries with its field edits from
+//! the audit trail (custodian, notes, grades…), so its page tells its whole story.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::assets;
+use crate::audit::{self, FieldEdit};
 use crate::error::AppResult;
 use crate::ids::{AssetId, EventId, SiteId};
 use crate::ledger::{self, Event};
@@ -19,21 +23,21 @@ use crate::rules::{Destination, EventKind, Page, RepairOutcome, State, WorkloadT
 use crate::sites;
 
 /// Another item an entry mentions, with the tag it has now (`None` if it is unknown).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct AssetRef {
     pub id: AssetId,
     pub tag: Option<String>,
 }
 
 /// A site an entry mentions, with its name (`None` if it is unknown).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct SiteRef {
     pub id: SiteId,
     pub name: Option<String>,
 }
 
 /// What one entry changed, typed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     Registered {
@@ -75,7 +79,7 @@ pub enum Change {
 }
 
 /// One ledger entry as people read it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct HistoryEntry {
     pub id: EventId,
     pub occurred_at: DateTime<Utc>,
@@ -88,7 +92,59 @@ pub struct HistoryEntry {
     pub related: Option<AssetRef>,
     pub actor: String,
     pub reason: String,
+    #[schema(value_type = Object)]
     pub payload: serde_json::Value,
+}
+
+/// One line of an item's story: a ledger entry, or an edit of its fields.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum HistoryItem {
+    /// A lifecycle ledger entry (state, tree, site, workload, bench).
+    Ledger(Box<HistoryEntry>),
+    /// Fields edited in the registry (from the audit trail), old → new.
+    Edit(FieldEdit),
+}
+
+impl HistoryItem {
+    /// The entry's id (UUIDv7 in both tables: creation order).
+    pub fn key(&self) -> Uuid {
+        match self {
+            HistoryItem::Ledger(e) => e.id.0,
+            HistoryItem::Edit(e) => e.id.0,
+        }
+    }
+}
+
+/// The fields the ledger itself records: an edit that changes them has a ledger entry
+/// saying so, so the edit does not repeat them.
+pub const LEDGER_FIELDS: [&str; 4] = ["state", "parent_id", "site_id", "workload_tier"];
+
+/// An item's ledger entries and field edits, newest first, keyset-paginated by entry id
+/// (the cursor is the id of the last entry shown). Each source is read from its own index,
+/// at most `limit` + 1 rows past the cursor. An edit that changed only fields the ledger
+/// records is left out (the page may then hold fewer than `limit` entries).
+pub async fn item_history<C: ConnectionTrait>(
+    conn: &C,
+    asset: AssetId,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> AppResult<Page<HistoryItem>> {
+    let events = history(conn, asset, cursor.map(EventId), limit).await?;
+    let edits = audit::readable::edits_of(conn, asset, cursor, limit, &LEDGER_FIELDS).await?;
+    let more = events.next_cursor.is_some() || edits.next_cursor.is_some();
+    let mut all: Vec<HistoryItem> = events
+        .items
+        .into_iter()
+        .map(|e| HistoryItem::Ledger(Box::new(e)))
+        .chain(edits.items.into_iter().map(HistoryItem::Edit))
+        .collect();
+    all.sort_by_key(|i| std::cmp::Reverse(i.key()));
+    let more = more || all.len() > limit as usize;
+    all.truncate(limit as usize);
+    let next_cursor = if more { all.last().map(|i| i.key().to_string()) } else { None };
+    all.retain(|i| !matches!(i, HistoryItem::Edit(e) if e.changes.is_empty()));
+    Ok(Page { items: all, next_cursor })
 }
 
 /// An item's history, newest first, keyset-paginated by entry id.

@@ -23,9 +23,9 @@ pub mod transition;
 pub mod tree;
 pub mod view;
 
-pub use history::{AssetRef, Change, HistoryEntry, SiteRef};
-pub use model::{Carried, InstallRequest, RemoveRequest, TransitionOutcome, TransitionRequest, TreeChange};
+pub use history::{AssetRef, Change, HistoryEntry, HistoryItem, SiteRef, item_history};
+pub use model::{Carried, InstallRequest, RemoveRequest, SiteMove, TransitionOutcome, TransitionRequest, TreeChange};
 pub use pool::{NewStay, PoolStay};
 pub use transition::{ManyPlan, apply_many, apply_plan, plan_many, transition, transition_in};
-pub use tree::{install, install_in, remove, remove_in};
+pub use tree::{install, install_in, remove, remove_in, site_move};
 pub use view::{ItemView, item};

@@ -59,6 +59,32 @@ pub struct InstallRequest {
     pub version: Option<i32>,
     #[serde(default)]
     pub reason: Option<String>,
+    /// Installing a part that is at another site than the parent moves it (and its parts)
+    /// to the parent's site: refused (409 `site_change`, naming both sites) unless this is
+    /// true.
+    #[serde(default)]
+    pub confirm_site_change: bool,
+}
+
+/// The site a part would leave and the one it would move to by being installed.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SiteMove {
+    pub part_tag: String,
+    pub parent_tag: String,
+    /// The part's site now and the parent's (names; `None`: no site).
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl SiteMove {
+    /// "Frankfurt", or "no site".
+    pub fn from_name(&self) -> &str {
+        self.from.as_deref().unwrap_or("no site")
+    }
+
+    pub fn to_name(&self) -> &str {
+        self.to.as_deref().unwrap_or("no site")
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]

@@ -53,9 +53,23 @@ pub async fn transition_in(
         None => {}
     }
     p.into_result()?;
+    // An illegal move is refused as such before what the move would need is checked.
+    let (kind, from) = repo::kind_state(&row)?;
+    if let Some(why) = from.refusal(kind, to) {
+        return Err(illegal(&row, why));
+    }
     // Only a redeployment asked for needs a workload: parts that follow their parent into
-    // a second life, or join a redeployed server, take none of their own.
+    // a second life, or join a redeployed server, take none of their own. An item leaving
+    // service takes none: its workload ends with the move.
     let workload = req.workload_tier;
+    if let Some(w) = workload
+        && !to.is_in_service()
+    {
+        return Err(AppError::invalid(
+            "workload_tier",
+            format!("{} is not in service, so it takes no workload (not {})", to.label(), w.label()),
+        ));
+    }
     if to == State::Redeployed && workload.is_none() && row.workload_tier.is_none() {
         let tiers: Vec<&str> = WorkloadTier::ALL.iter().filter(|w| w.is_second_life()).map(|w| w.as_str()).collect();
         return Err(AppError::invalid(
@@ -216,11 +230,10 @@ pub async fn apply(
             .reason(reason.to_owned())
             .payload(payload),
     ];
-    let new_workload = workload.map(|w| w.as_str().to_owned());
-    if new_workload.is_some() && new_workload != row.workload_tier {
+    let new_workload = workload_after(&row, to, workload);
+    if let Some(w) = &new_workload {
         events.push(
-            NewEvent::new(id, EventKind::Workload, row.workload_tier.clone(), new_workload.clone())
-                .reason(reason.to_owned()),
+            NewEvent::new(id, EventKind::Workload, row.workload_tier.clone(), w.clone()).reason(reason.to_owned()),
         );
     }
 
@@ -269,8 +282,8 @@ pub async fn apply(
         if to == State::Deployed && row.first_deployed_on.is_none() {
             am.first_deployed_on = Set(Some(today));
         }
-        if new_workload.is_some() {
-            am.workload_tier = Set(new_workload.clone());
+        if let Some(w) = &new_workload {
+            am.workload_tier = Set(w.clone());
         }
     })
     .await?;
@@ -283,10 +296,21 @@ pub async fn apply(
                 .related(id)
                 .reason(follow_reason.clone()),
         );
+        let cleared = workload_after(d, to, None);
+        if cleared.is_some() {
+            events.push(
+                NewEvent::new(AssetId(d.id), EventKind::Workload, d.workload_tier.clone(), None)
+                    .related(id)
+                    .reason(follow_reason.clone()),
+            );
+        }
         repo::save(conn, ctx, d, |am| {
             am.state = Set(to.as_str().to_owned());
             if to == State::Deployed && d.first_deployed_on.is_none() {
                 am.first_deployed_on = Set(Some(today));
+            }
+            if cleared.is_some() {
+                am.workload_tier = Set(None);
             }
         })
         .await?;
@@ -311,6 +335,16 @@ pub async fn apply(
     let moved: Vec<uuid::Uuid> = std::iter::once(row.id).chain(follow_rows.iter().map(|d| d.id)).collect();
     pool::leave_on_move(conn, ctx, &moved, to).await?;
     Ok(TransitionOutcome { asset: saved.try_into()?, carried, detached: detached_ids })
+}
+
+/// The workload an item has after moving to `to`, when it changes: an item leaving
+/// service (`State::is_in_service`) has none any more; one in service takes on the
+/// workload asked for. `None`: unchanged.
+fn workload_after(row: &asset::Model, to: State, asked: Option<WorkloadTier>) -> Option<Option<String>> {
+    if !to.is_in_service() {
+        return row.workload_tier.is_some().then_some(None);
+    }
+    asked.map(|w| Some(w.as_str().to_owned())).filter(|w| *w != row.workload_tier)
 }
 
 /// Most refusals one message names (the count says how many more).
@@ -468,18 +502,33 @@ pub async fn apply_plan(
     let mut events = Vec::with_capacity(plan.rows.len());
     for (r, root) in &plan.rows {
         let e = NewEvent::new(AssetId(r.id), EventKind::State, Some(r.state.clone()), Some(to.to_string()));
-        events.push(match root {
-            None => e.reason(reason.to_owned()).payload(payload.clone()),
+        let (e, why) = match root {
+            None => (e.payload(payload.clone()), reason.to_owned()),
             Some(root) => {
                 let tag = tags.get(root).map(String::as_str).unwrap_or_default();
                 let why = if reason.is_empty() { format!("with {tag}") } else { format!("with {tag}: {reason}") };
-                e.related(AssetId(*root)).reason(why)
+                (e.related(AssetId(*root)), why)
             }
-        });
+        };
+        events.push(e.reason(why.clone()));
+        // Leaving service ends the item's workload, in the same entry set.
+        if workload_after(r, to, None).is_some() {
+            let w = NewEvent::new(AssetId(r.id), EventKind::Workload, r.workload_tier.clone(), None).reason(why);
+            events.push(match root {
+                Some(root) => w.related(AssetId(*root)),
+                None => w,
+            });
+        }
     }
     let pairs: Vec<(uuid::Uuid, i32)> = plan.rows.iter().map(|(r, _)| (r.id, r.version)).collect();
+    let clear_workload = !to.is_in_service();
     crate::db::save_versioned_many::<asset::Entity, _>(conn, ctx.now, &pairs, |u| {
-        u.col_expr(asset::Column::State, sea_orm::sea_query::Expr::value(to.as_str()))
+        let u = u.col_expr(asset::Column::State, sea_orm::sea_query::Expr::value(to.as_str()));
+        if clear_workload {
+            u.col_expr(asset::Column::WorkloadTier, sea_orm::sea_query::Expr::value(None::<String>))
+        } else {
+            u
+        }
     })
     .await?;
     ledger::append(txn, ctx, events).await?;

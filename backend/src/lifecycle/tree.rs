@@ -4,13 +4,16 @@
 //! - A part keeps its id and whole history when it moves: a move is a change of
 //!   `parent_id` with ledger entries on the part and on both parents.
 //! - The tree never has a cycle and never nests deeper than [`repo::MAX_DEPTH`].
-//! - An installed part is at its parent's site; installing moves it (and its own parts).
+//! - An installed part is at its parent's site; installing moves it (and its own parts),
+//!   but only when the caller confirmed the site change (`confirm_site_change`): a part at
+//!   another site is refused (409 `site_change`) naming both sites, so a scan at the
+//!   wrong bench does not move hardware between sites silently.
 //! - A part takes on the operational state of the item it joins, and a part in service
 //!   leaves it for stock, each as an ordinary transition ([`super::transition`]).
 
 use sea_orm::ActiveValue::Set;
 
-use super::model::{InstallRequest, RemoveRequest, TreeChange};
+use super::model::{InstallRequest, RemoveRequest, SiteMove, TreeChange};
 use super::pool;
 use super::transition::{apply, check_role};
 use crate::assets::{Asset, repo, service};
@@ -22,6 +25,7 @@ use crate::error::{AppError, AppResult, Problems};
 use crate::ids::{AssetId, SiteId};
 use crate::ledger::{self, NewEvent};
 use crate::rules::{EventKind, State};
+use crate::sites;
 use crate::text;
 
 /// What install and remove start with: the reason checked, and the parent at the version
@@ -108,6 +112,25 @@ pub async fn install_in(
         return Err(AppError::invalid(field, format!("the tree would be deeper than {} levels", repo::MAX_DEPTH)));
     }
 
+    if let Some(mv) = site_move_of(&**txn, &child, &parent).await?
+        && !req.confirm_site_change
+    {
+        return Err(AppError::conflict(
+            "site_change",
+            Some("confirm_site_change"),
+            format!(
+                "{} is at {}, {} at {}: installing it moves {} and its parts from {} to {}. Confirm the site change to install it",
+                mv.part_tag,
+                mv.from_name(),
+                mv.parent_tag,
+                mv.to_name(),
+                mv.part_tag,
+                mv.from_name(),
+                mv.to_name()
+            ),
+        ));
+    }
+
     pool::check_reservation(&**txn, &child, for_repair, field).await?;
     let cid = AssetId(child.id);
     let mut events = Vec::new();
@@ -181,6 +204,44 @@ pub async fn install_in(
     let before = Asset::try_from(child)?;
     audit::record(txn, ctx, "asset.install", "asset", cid, snapshot(&before), snapshot(&child_final)).await?;
     Ok(TreeChange { parent: parent_saved.try_into()?, child: child_final })
+}
+
+/// The site change installing `child` in `parent` makes, if any: a part at a site that
+/// the parent is not at. (A part without a site takes the parent's without asking.)
+async fn site_move_of<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    child: &asset::Model,
+    parent: &asset::Model,
+) -> AppResult<Option<SiteMove>> {
+    let Some(from) = child.site_id.filter(|s| Some(*s) != parent.site_id) else {
+        return Ok(None);
+    };
+    let ids: Vec<SiteId> = std::iter::once(from).chain(parent.site_id).map(SiteId).collect();
+    let names = sites::by_ids(conn, &ids).await?;
+    let name = |id: Option<uuid::Uuid>| id.and_then(|i| names.iter().find(|s| s.id.0 == i).map(|s| s.name.clone()));
+    Ok(Some(SiteMove {
+        part_tag: child.asset_tag.clone(),
+        parent_tag: parent.asset_tag.clone(),
+        from: name(Some(from)),
+        to: name(parent.site_id),
+    }))
+}
+
+/// The site change installing the part tagged `child_tag` in `parent_id` would make (for a
+/// form that asks to confirm it); `None` when there is none or either item is unknown.
+pub async fn site_move<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    parent_id: AssetId,
+    child_tag: &str,
+) -> AppResult<Option<SiteMove>> {
+    let Some(child) = repo::find_by_tag(conn, child_tag.trim()).await? else {
+        return Ok(None);
+    };
+    let parent = match repo::find(conn, parent_id).await {
+        Err(AppError::NotFound { .. }) => return Ok(None),
+        other => other?,
+    };
+    site_move_of(conn, &child, &parent).await
 }
 
 /// Removes a part from `parent_id`; it becomes a standalone item with its history intact.

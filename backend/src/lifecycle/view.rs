@@ -1,13 +1,14 @@
 //! An item as its page shows it: the item, its place in the tree, its parts with mass, its
-//! catalog model and site, the moves open to it and its history.
+//! catalog model and site, the moves open to it and its history (ledger entries and field
+//! edits, interleaved).
 
 use sea_orm::ConnectionTrait;
 
-use super::history::{self, HistoryEntry};
+use super::history::{self, HistoryItem};
 use crate::assets::{self, Asset, MassSummary, Subtree, TreeNode};
 use crate::catalog::HardwareModel;
 use crate::error::AppResult;
-use crate::ids::{AssetId, EventId};
+use crate::ids::AssetId;
 use crate::rules::{Page, State};
 use crate::sites::{self, Site};
 
@@ -24,13 +25,14 @@ pub struct ItemView {
     pub allowed: Vec<State>,
     /// Whether parts may be installed in it now.
     pub holds_parts: bool,
-    pub history: Page<HistoryEntry>,
+    /// Ledger entries and field edits, newest first.
+    pub history: Page<HistoryItem>,
 }
 
 pub async fn item<C: ConnectionTrait>(
     conn: &C,
     id: AssetId,
-    events_cursor: Option<EventId>,
+    history_cursor: Option<uuid::Uuid>,
     events_limit: u64,
 ) -> AppResult<ItemView> {
     let Subtree { root: asset, model, tree, mass } = assets::subtree(conn, id).await?;
@@ -39,7 +41,7 @@ pub async fn item<C: ConnectionTrait>(
         None => None,
     };
     let path = assets::path_to(conn, asset.parent_id).await?;
-    let history = history::history(conn, id, events_cursor, events_limit).await?;
+    let history = history::item_history(conn, id, history_cursor, events_limit).await?;
     Ok(ItemView {
         allowed: asset.state.allowed_next(asset.kind),
         holds_parts: asset.kind.is_container() && asset.state.accepts_parts(),

@@ -385,7 +385,15 @@ pub async fn install_part(db: &Db, ctx: &Ctx, id: RepairId, input: InstallPart) 
         &txn,
         ctx,
         AssetId(parent.id),
-        InstallRequest { child_id: Some(AssetId(part.id)), child_tag: None, version: None, reason: Some(reason) },
+        // The bench installs a spare it chose from the pool for this repair: that choice
+        // is the confirmation of a site change (recorded in the ledger like any other).
+        InstallRequest {
+            child_id: Some(AssetId(part.id)),
+            child_tag: None,
+            version: None,
+            reason: Some(reason),
+            confirm_site_change: true,
+        },
         Some(id.0),
     )
     .await

@@ -145,7 +145,7 @@ pub async fn transition(
     responses(
         (status = 200, description = "Installed (moved from its previous parent, if any)", body = TreeChange),
         (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody),
+        (status = 409, description = "Stale version, already installed, or the part is at another site than the parent (`site_change`, naming both: send `confirm_site_change: true` to move it)", body = ErrorBody),
         (status = 422, description = "Would make a cycle, or the part does not fit", body = ErrorBody),
     )
 )]

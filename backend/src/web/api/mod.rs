@@ -73,6 +73,7 @@ api_routes! {
     assets::remove => Lifecycle,
     assets::tree => Read,
     assets::events => Read,
+    audit::asset_history => Read,
     labels::label => Read,
     sites::list => Read,
     sites::create => RegistryWrite,

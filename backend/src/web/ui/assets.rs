@@ -6,15 +6,16 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::audit::HistoryRow;
 use super::flash::{done, see_other};
 use super::forms::{FormState, Submitted, refusal};
 use super::layout::{Layout, ok, render};
-use super::views::{self, EventView, kg, num, query_map, url_with};
+use super::views::{self, kg, num, query_map, url_with};
 use crate::assets::{self, Asset, AssetPatch, MassSummary, NewAsset, TreeNode};
 use crate::catalog::{self, HardwareModel, ModelQuery};
 use crate::error::AppError;
 use crate::harvest::{self, Job};
-use crate::ids::{AssetId, EventId};
+use crate::ids::AssetId;
 use crate::lifecycle::{self, InstallRequest, ItemView, RemoveRequest, TransitionRequest};
 use crate::repairs::{self, Repair};
 use crate::rules::{
@@ -95,7 +96,8 @@ pub struct ShowPage {
     specs: Vec<(&'static str, String)>,
     allowed: Vec<State>,
     workloads: &'static [WorkloadTier],
-    events: Vec<EventView>,
+    /// Ledger entries and field edits, newest first (`assets/_history.html`).
+    events: Vec<HistoryRow>,
     events_next: Option<String>,
     holds_parts: bool,
     action_error: Option<String>,
@@ -109,6 +111,15 @@ pub struct ShowPage {
     blockers: Vec<crate::error::Blocker>,
     /// The policy engine's suggestions (top-level items that are not terminal).
     next_life: Option<crate::policy::Suggestions>,
+    /// An install refused because it moves the part to another site, to confirm.
+    site_confirm: Option<SiteConfirm>,
+}
+
+/// The install form again, asking to confirm the site change it makes.
+pub struct SiteConfirm {
+    pub mv: lifecycle::SiteMove,
+    pub child_tag: String,
+    pub reason: String,
 }
 
 /// The figures of a catalog model worth showing on an item's page.
@@ -173,7 +184,7 @@ impl ShowPage {
             mass_total: kg(Some(v.mass.total_kg)),
             mass_own: kg(v.mass.own_kg),
             events_next: v.history.next_cursor.map(|c| format!("/assets/{id}?events={c}#history")),
-            events: v.history.items.into_iter().map(EventView::from).collect(),
+            events: v.history.items.into_iter().map(HistoryRow::from).collect(),
             a: v.asset,
             model: v.model,
             site: v.site,
@@ -190,6 +201,7 @@ impl ShowPage {
             sanitizations: Vec::new(),
             blockers: Vec::new(),
             next_life: None,
+            site_confirm: None,
         }
     }
 
@@ -221,7 +233,7 @@ const EVENTS_PER_PAGE: u64 = 50;
 
 pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) -> PageResult<HttpResponse> {
     let mut q = FormState::new(query_map(&req));
-    let cursor: Option<EventId> = q.parse("events", "is not a valid cursor");
+    let cursor: Option<uuid::Uuid> = q.parse("events", "is not a valid cursor");
     let view = lifecycle::item(state.db.conn(), *id, cursor, EVENTS_PER_PAGE).await?;
     ok(&req, &ShowPage::new(Layout::new(&req, "assets"), view, None).with_work(&state).await?)
 }
@@ -288,6 +300,7 @@ pub async fn install(
         child_tag: f.opt("child_tag"),
         version: f.int("version"),
         reason: f.opt("reason"),
+        confirm_site_change: f.val("confirm_site_change") == "true",
     };
     if let Some(e) = parse_error(&f) {
         return refused(&req, &state, *id, e).await;
@@ -297,8 +310,30 @@ pub async fn install(
             &format!("/assets/{}", id),
             &format!("Installed {} in {}", ch.child.asset_tag, ch.parent.asset_tag),
         )),
+        Err(e @ AppError::Conflict { code: "site_change", .. }) => confirm_site(&req, &state, *id, e, &f).await,
         Err(e) => refused(&req, &state, *id, e).await,
     }
+}
+
+/// Shows the item again with the refused install's message naming both sites, and the
+/// install form with what was typed and a checkbox confirming the site change.
+async fn confirm_site(
+    req: &HttpRequest,
+    state: &AppState,
+    id: AssetId,
+    err: AppError,
+    f: &FormState,
+) -> PageResult<HttpResponse> {
+    let (status, err) = refusal(err)?;
+    let child_tag = f.val("child_tag").trim().to_owned();
+    let view = lifecycle::item(state.db.conn(), id, None, EVENTS_PER_PAGE).await?;
+    let mut page = ShowPage::new(Layout::new(req, "assets"), view, Some(err.to_string())).with_work(state).await?;
+    page.site_confirm = lifecycle::site_move(state.db.conn(), id, &child_tag).await?.map(|mv| SiteConfirm {
+        mv,
+        child_tag,
+        reason: f.val("reason").to_owned(),
+    });
+    render(req, status, &page)
 }
 
 pub async fn remove(
