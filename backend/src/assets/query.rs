@@ -348,14 +348,14 @@ impl Key {
     fn past(&self, descending: bool) -> SimpleExpr {
         let cmp = |l: SimpleExpr, r: SimpleExpr| if descending { l.lt(r) } else { l.gt(r) };
         match self {
-            Key::Id(id) => cmp(Expr::col((asset::Entity, asset::Column::Id)).into(), Expr::val(*id).into()),
-            Key::Tag(t) => cmp(Expr::col((asset::Entity, asset::Column::TagKey)).into(), Expr::val(t.as_str()).into()),
+            Key::Id(id) => cmp(Expr::col((asset::Entity, asset::Column::Id)), Expr::val(*id)),
+            Key::Tag(t) => cmp(Expr::col((asset::Entity, asset::Column::TagKey)), Expr::val(t.as_str())),
             Key::Updated(at, id) => cmp(
                 Expr::tuple([
-                    Expr::col((asset::Entity, asset::Column::UpdatedAt)).into(),
-                    Expr::col((asset::Entity, asset::Column::Id)).into(),
+                    Expr::col((asset::Entity, asset::Column::UpdatedAt)),
+                    Expr::col((asset::Entity, asset::Column::Id)),
                 ]),
-                Expr::tuple([Expr::val(*at).into(), Expr::val(*id).into()]),
+                Expr::tuple([Expr::val(*at), Expr::val(*id)]),
             ),
         }
     }
