@@ -203,6 +203,7 @@ db_test! {
         assert!(html.contains(&format!("/assets?site_id={north}&include_parts=true\">7</a>")), "the site's count links to its items");
         // Anonymous visitors sign in first.
         let anon = app.anon().get("/").await;
-        assert_eq!((anon.status, anon.header("location")), (303, Some("/login")));
+        assert_eq!(anon.status, 303);
+        assert!(anon.header("location").unwrap_or_default().starts_with("/login"), "{:?}", anon.header("location"));
     }
 }

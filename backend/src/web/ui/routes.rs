@@ -28,7 +28,7 @@ macro_rules! ui_routes {
 }
 
 ui_routes! {
-    get "/" => home::show, Public;
+    get "/" => home::show, Read;
     get "/api-docs" => api_docs::show, Public;
     get "/login" => auth::login_form, Public;
     post "/login" => auth::login, Public;
