@@ -517,23 +517,20 @@ async fn infix_ids<C: ConnectionTrait>(conn: &C, words: &[String], cap: u64) -> 
     rows.iter().map(|r| r.try_get::<Uuid>("", "id").map_err(AppError::from)).collect()
 }
 
-/// The item's search document contains every word. For dense text: the document is
-/// compared as `doc || ''`, which no index serves, so the planner walks the sort's index
-/// and looks each row's document up by its key instead of collecting every match.
+/// The item's search document contains every word, for dense text: written as a scalar
+/// sub-query, `(SELECT doc LIKE … AND … FROM asset_search_docs WHERE asset_id = assets.id)`,
+/// so that both planners walk the sort's index and look each row's document up by its key,
+/// stopping after a page. (As `EXISTS`, PostgreSQL turns it into a join driven by a scan of
+/// every document: 0.23 s instead of 23 ms for `dell r740` at 1M items.)
 fn doc_contains_all(words: &[String]) -> SimpleExpr {
     let docs = Alias::new("asset_search_docs");
+    let doc = || Expr::col((docs.clone(), Alias::new("doc")));
+    let all = words.iter().map(|w| doc().like(contains_pattern(w))).reduce(|a, b| a.and(b));
     let mut q = Query::select();
-    q.expr(Expr::val(1))
+    q.expr(all.unwrap_or_else(|| Expr::val(true)))
         .from(docs.clone())
         .and_where(Expr::col((docs.clone(), Alias::new("asset_id"))).equals((asset::Entity, asset::Column::Id)));
-    for w in words {
-        q.and_where(
-            Expr::col((docs.clone(), Alias::new("doc")))
-                .binary(BinOper::Custom("||"), Expr::cust("''"))
-                .like(contains_pattern(w)),
-        );
-    }
-    Expr::exists(q)
+    SimpleExpr::SubQuery(None, Box::new(q.into()))
 }
 
 /// A short word: tag or serial starting with `needle`, or a model whose label contains it.
@@ -588,8 +585,8 @@ mod tests {
             assert!(!sql.contains("$1"), "{backend:?}: {sql}");
             let words = ["r740".to_owned(), "50%".to_owned()];
             let sql = asset::Entity::find().filter(doc_contains_all(&words)).build(backend).to_string();
-            assert!(sql.contains(r#""asset_search_docs"."asset_id" = "assets"."id""#), "{backend:?}: {sql}");
-            assert!(sql.contains(r#"("asset_search_docs"."doc" || ('')) LIKE '%r740%'"#), "{backend:?}: {sql}");
+            assert!(sql.contains(r#"WHERE (SELECT "asset_search_docs"."doc" LIKE '%r740%'"#), "{backend:?}: {sql}");
+            assert!(sql.contains(r#"WHERE "asset_search_docs"."asset_id" = "assets"."id")"#), "{backend:?}: {sql}");
             assert!(sql.contains(r"LIKE '%50\%%'") || sql.contains(r"LIKE E'%50\\%%'"), "{backend:?}: {sql}");
         }
     }
