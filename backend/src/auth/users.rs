@@ -39,14 +39,28 @@ pub async fn create_first_admin(db: &Db, ctx: &Ctx, input: NewUser) -> AppResult
     create_inner(db, ctx, input, true).await
 }
 
-async fn create_inner(db: &Db, ctx: &Ctx, input: NewUser, first: bool) -> AppResult<User> {
+/// The problems with a new account's fields, found without writing (a form shows them
+/// together with its own, so every error of a submission shows at once).
+pub fn problems(input: &NewUser) -> Vec<crate::error::FieldError> {
     let mut p = Problems::default();
-    let username = check_username(&mut p, &input.username);
+    check_fields(&mut p, input);
+    p.0
+}
+
+/// Checks a new account's fields; returns its username and display name as stored.
+fn check_fields(p: &mut Problems, input: &NewUser) -> (String, String) {
+    let username = check_username(p, &input.username);
     let display_name =
-        text::optional_line(&mut p, "display_name", input.display_name.as_deref(), text::NAME_MAX).unwrap_or_default();
+        text::optional_line(p, "display_name", input.display_name.as_deref(), text::NAME_MAX).unwrap_or_default();
     if let Some(why) = password::weakness(&input.password, &username) {
         p.add("password", why);
     }
+    (username, display_name)
+}
+
+async fn create_inner(db: &Db, ctx: &Ctx, input: NewUser, first: bool) -> AppResult<User> {
+    let mut p = Problems::default();
+    let (username, display_name) = check_fields(&mut p, &input);
     if first && input.role != Role::Admin {
         p.add("role", "the first account must be an admin");
     }
