@@ -157,11 +157,12 @@ fn page_message(err: &AppError, status: StatusCode) -> String {
     match err {
         _ if status.is_server_error() => "Something went wrong on our side; the details are in the server log.".into(),
         AppError::NotFound { what: "resource", .. } => {
-            "That address does not name an item: check the link, or scan or search for the item's tag or serial."
-                .into()
+            "That address does not name an item: check the link, or scan or search for the item's tag or serial.".into()
         }
         AppError::NotFound { what: "page", id } => format!("There is no page at {id}."),
-        AppError::NotFound { .. } => format!("{}: check the link, or search for it.", crate::text::plain(&err.to_string())),
+        AppError::NotFound { .. } => {
+            format!("{}: check the link, or search for it.", crate::text::plain(&err.to_string()))
+        }
         AppError::BadRequest { .. } => {
             format!("That request could not be read: {}", crate::text::plain(&err.to_string()))
         }

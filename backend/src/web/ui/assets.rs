@@ -22,7 +22,8 @@ use crate::labels::Stock;
 use crate::lifecycle::{self, InstallRequest, ItemView, RemoveRequest, TransitionRequest};
 use crate::repairs::{self, Repair};
 use crate::rules::{
-    AssetKind, Cascade, CosmeticGrade, FaultCategory, FunctionalGrade, Grade, RetailGrade, State, WorkStatus, WorkloadTier,
+    AssetKind, Cascade, CosmeticGrade, FaultCategory, FunctionalGrade, Grade, RetailGrade, State, WorkStatus,
+    WorkloadTier,
 };
 use crate::sites::{self, Site};
 use crate::web::error::PageResult;
@@ -480,8 +481,12 @@ pub async fn transition(
         payload: None,
     };
     // A move that cannot be undone needs a reason and a second, confirming POST (unless
-    // the role may not make it at all: then the service's refusal says so).
-    if let Some(to) = request.to.filter(|to| to.is_irreversible() && me.user().role.may_transition_to(*to)) {
+    // the item cannot take it or the role may not make it: the service's refusal says so).
+    let item = assets::get(state.db.conn(), *id).await?;
+    let asks = |to: &State| {
+        to.is_irreversible() && me.user().role.may_transition_to(*to) && item.state.allowed_next(item.kind).contains(to)
+    };
+    if let Some(to) = request.to.filter(asks) {
         if request.reason.is_none() {
             f.fail("reason", format!("is required: a move to {} cannot be undone", to.label().to_lowercase()));
         } else if f.val("confirm") != "yes" && !f.has_errors() {
