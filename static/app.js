@@ -41,18 +41,8 @@
     }
   });
 
-  /* 2. form[data-autosubmit]: submit when a <select> inside changes ----------- */
-  doc.addEventListener('change', function (e) {
-    var el = e.target;
-    if (!el || el.tagName !== 'SELECT') { return; }
-    var form = el.form || closest(el, 'form');
-    if (!form || !form.hasAttribute('data-autosubmit')) { return; }
-    if (typeof form.requestSubmit === 'function') {
-      form.requestSubmit();   // fires "submit", so the guard below applies
-    } else {
-      form.submit();
-    }
-  });
+  /* 2. Filters submit on Enter or their button only: a select never submits on change
+     (an arrow key in it must not reload the page; WCAG 3.2.2). */
 
   /* 3. Guard against double submissions of POST forms -------------------------- */
   function buttonsOf(form) {
@@ -134,14 +124,32 @@
     });
   }
 
-  /* 5. Bench scanning: on a wide screen, the first [data-autofocus-wide] field takes
-     focus so a barcode scanner can fire part tags straight in after every reload. On a
-     phone, focusing would scroll the page and raise the keyboard, so it does not. */
-  function autofocusWide() {
-    var field = doc.querySelector('[data-autofocus-wide]');
-    if (!field || !window.matchMedia || !window.matchMedia('(min-width: 768px)').matches) { return; }
-    if (doc.activeElement && doc.activeElement !== doc.body) { return; }
-    field.focus({ preventScroll: true });
+  /* 5. Times in the reader's zone: every <time data-local datetime="…Z"> (UTC on the
+     server, "2026-12-07 22:15 UTC") is shown in local time with the zone's abbreviation;
+     the UTC text stays as its title. */
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+
+  function zoneOf(d) {
+    try {
+      var parts = new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' }).formatToParts(d);
+      for (var i = 0; i < parts.length; i++) {
+        if (parts[i].type === 'timeZoneName') { return parts[i].value; }
+      }
+    } catch (e) { /* no Intl: keep UTC */ }
+    return null;
+  }
+
+  function localTimes() {
+    Array.prototype.forEach.call(doc.querySelectorAll('time[data-local][datetime]'), function (el) {
+      if (el.hasAttribute('data-localised')) { return; }
+      var d = new Date(el.getAttribute('datetime'));
+      var zone = zoneOf(d);
+      if (isNaN(d.getTime()) || !zone) { return; }
+      el.setAttribute('title', el.textContent);
+      el.textContent = d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' +
+        pad(d.getHours()) + ':' + pad(d.getMinutes()) + ' ' + zone;
+      el.setAttribute('data-localised', '');
+    });
   }
 
   /* 6. Label selection: a [data-select-all] box (hidden without this script) ticks or
@@ -249,6 +257,7 @@
         if (!fresh || !main) { window.location.reload(); return; }
         main.replaceWith(doc.importNode(fresh, true));
         setupFlash();
+        localTimes();
         benchFocus();
       })
       .catch(function () {
@@ -265,9 +274,33 @@
     }
   }, true);
 
+  /* 9. A table's scroll box that scrolls sideways (a phone, a wide table) takes keyboard
+     focus, named after its table's heading, so arrow keys can scroll it (WCAG 2.1.1). */
+  function scrollBoxes() {
+    Array.prototype.forEach.call(doc.querySelectorAll('.table-wrap'), function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute('tabindex')) {
+        var section = closest(box, 'section, main');
+        var heading = section ? section.querySelector('h1, h2, h3') : null;
+        var caption = box.querySelector('caption');
+        box.setAttribute('tabindex', '0');
+        box.setAttribute('role', 'region');
+        box.setAttribute('aria-label', ((caption || heading) ? (caption || heading).textContent.trim() : 'Table') + ' (scrolls sideways)');
+        box.setAttribute('data-scroll-focus', '');
+      } else if (!scrolls && box.hasAttribute('data-scroll-focus')) {
+        box.removeAttribute('tabindex');
+        box.removeAttribute('role');
+        box.removeAttribute('aria-label');
+        box.removeAttribute('data-scroll-focus');
+      }
+    });
+  }
+  window.addEventListener('resize', scrollBoxes);
+
   function ready() {
     setupFlash();
-    autofocusWide();
+    localTimes();
+    scrollBoxes();
     setupSelectAll();
     setupPrint();
   }

@@ -112,6 +112,115 @@ pub fn page_cursor(given: Option<&str>) -> crate::error::AppResult<Option<uuid::
         .transpose()
 }
 
+/// The label a form shows for a field, by its wire name (`acquired_on` → "Acquired on"),
+/// so that messages people read use the words on the screen. Nested names
+/// (`grade.functional`, `rows[2].kind`) are looked up by their last part.
+pub fn field_label(field: &str) -> Option<&'static str> {
+    let last = field.rsplit(['.', ']']).next().unwrap_or(field);
+    let name = if last.is_empty() { field } else { last };
+    Some(match name.trim_start_matches('.') {
+        "asset_tag" => "Asset tag",
+        "serial" => "Serial number",
+        "manufacturer" => "Manufacturer",
+        "kind" => "Kind",
+        "model_id" => "Model",
+        "parent_tag" | "parent_id" => "Installed in",
+        "site_id" => "Site",
+        "state" => "State",
+        "functional" | "grade_functional" => "Functional grade",
+        "cosmetic" | "grade_cosmetic" => "Cosmetic grade",
+        "retail" | "grade_retail" => "Retail grade",
+        "custodian" => "Custodian",
+        "acquired_on" => "Acquired on",
+        "first_deployed_on" => "First deployed on",
+        "workload_tier" => "Workload",
+        "mass_override_kg" => "Mass override (kg)",
+        "holds_data" => "Holds user data",
+        "notes" => "Notes",
+        "reason" => "Reason",
+        "to_state" => "State after removal",
+        "child_tag" | "child_id" => "Part's asset tag",
+        "model_number" => "Model number",
+        "release_year" => "Release year",
+        "form_factor" => "Form factor",
+        "mass_kg" => "Mass of the item alone (kg)",
+        "embodied_kgco2e" => "Embodied carbon (kgCO2e)",
+        "embodied_source" => "Source of the embodied figure",
+        "idle_w" => "Idle power (W)",
+        "max_w" => "Max power (W)",
+        "cpu_cores" => "CPU cores",
+        "memory_gb" => "Memory (GB)",
+        "gpu_vram_gb" => "GPU memory (GB)",
+        "storage_tb" => "Storage (TB)",
+        "perf_value" => "Performance figure",
+        "perf_unit" => "Performance unit",
+        "material_profile" => "Material profile",
+        "unu_key" => "UNU-KEY (WEEE)",
+        "support_ends_on" => "Firmware/security updates until",
+        "specs" => "Further specifications",
+        "bom" => "Bill of materials",
+        "name" => "Name",
+        "country" => "Country",
+        "grid_ci_g_per_kwh" => "Grid carbon intensity (gCO2e/kWh)",
+        "grid_ci_source" => "Source of that figure",
+        "pue" => "PUE",
+        "username" => "Username",
+        "display_name" => "Your name",
+        "password" => "Password",
+        "password_again" => "Password again",
+        "role" => "Role",
+        "from" => "From",
+        "q" => "Search",
+        "cursor" => "Page",
+        "limit" => "Page size",
+        "version" => "Version",
+        _ => return None,
+    })
+}
+
+/// A field's label, or its name with underscores as spaces when it has none.
+pub fn field_label_or_name(field: &str) -> String {
+    field_label(field).map(str::to_owned).unwrap_or_else(|| field.replace('_', " "))
+}
+
+/// A message in the UI's words: wire names of fields and of closed vocabularies (states,
+/// workloads, roles: any word with an underscore) become the labels the UI shows
+/// (`acquired_on` → "Acquired on", `small_model_inference` → "Small-language-model
+/// inference", `asset_manager` → "Asset manager").
+pub fn plain(message: &str) -> String {
+    use crate::rules::{Role, State, WorkloadTier};
+    let label_of = |w: &str| -> Option<String> {
+        if !w.contains('_') {
+            return None;
+        }
+        State::parse(w)
+            .map(|s| s.label().to_owned())
+            .or_else(|| WorkloadTier::parse(w).map(|t| t.label().to_owned()))
+            .or_else(|| Role::parse(w).map(|r| r.label().to_owned()))
+            .or_else(|| field_label(w).map(str::to_owned))
+    };
+    let mut out = String::with_capacity(message.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let bare = word.trim_matches('`');
+        match label_of(bare) {
+            Some(l) => out.push_str(&l),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in message.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '`' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 pub const TAG_MAX: usize = 64;
 pub const SERIAL_MAX: usize = 128;
 pub const NAME_MAX: usize = 200;
@@ -121,6 +230,18 @@ pub const REASON_MAX: usize = 2_000;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_use_the_labels_people_see() {
+        assert_eq!(field_label("acquired_on"), Some("Acquired on"));
+        assert_eq!(field_label("grade.functional"), Some("Functional grade"));
+        assert_eq!(
+            plain("cannot go from in_stock to small_model_inference for an asset_manager; see `acquired_on`"),
+            "cannot go from In stock to Small-language-model inference for an Asset manager; see Acquired on"
+        );
+        assert_eq!(plain("must not exceed max_w"), "must not exceed Max power (W)");
+        assert_eq!(plain("deployed stays; RL_1 too"), "deployed stays; RL_1 too", "unknown words are left alone");
+    }
 
     #[test]
     fn json_objects_are_checked_for_shape_size_and_nul() {

@@ -525,7 +525,7 @@ db_test! {
         assert!(reuse.text.contains("Parts harvested</dt><dd>1</dd>") && reuse.text.contains("Missing at the bench</dt><dd>1</dd>"), "{}", reuse.text);
         let r = auditor.get("/reuse?from=yesterday").await;
         assert_eq!(r.status, 422);
-        assert!(r.text.contains("from must be a date"), "{}", r.text);
+        assert!(r.text.contains("From: must be a date"), "{}", r.text);
         let item = auditor.get(&format!("/assets/{srv}")).await;
         assert!(item.text.contains(&format!("/repairs/{rid}")) && item.text.contains(&format!("/dismantle/{jid}")), "the item's page lists its repair and job");
         let history = app.events(&srv).await;

@@ -29,9 +29,11 @@ db_test! {
         dismiss.click().await.expect("dismiss");
         assert_eq!(b.eval("return getComputedStyle(document.querySelector('.flash')).display").await, json!("none"), "dismissed");
 
-        // A filter select submits itself.
+        // A filter select does not submit itself (WCAG 3.2.2); the Filter button does.
         b.eval("const s = document.querySelector('select[name=kind]'); s.value = 'dimm'; s.dispatchEvent(new Event('change', {bubbles: true})); return true").await;
-        b.wait_for("table.grid").await;
+        assert!(!b.driver.current_url().await.expect("url").query().unwrap_or_default().contains("kind=dimm"), "a change alone submits nothing");
+        b.driver.find(By::Css("form.filters button[type=submit]")).await.expect("filter").click().await.expect("filter");
+        b.wait_for("form.filters select[name=kind] option[value=dimm][selected]").await;
         let url = b.driver.current_url().await.expect("url");
         assert!(url.query().unwrap_or_default().contains("kind=dimm"), "{url}");
         assert!(b.driver.source().await.expect("source").contains("BR-2"));

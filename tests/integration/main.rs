@@ -4,6 +4,7 @@
 // Tests: a failed expectation is the test failing, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod a11y;
 mod access_matrix;
 mod accounts_ui;
 mod audit;
@@ -39,6 +40,7 @@ mod seams;
 mod search;
 mod tree;
 mod ui;
+mod usability_ui;
 
 pub use reloop_tests::{Backend, Resp, TestApp, db_test, s};
 pub use serde_json::{Value, json};

@@ -51,7 +51,10 @@ db_test! {
         }
         assert_eq!(app.get_asset(&srv).await["state"], "retired", "refusals moved nothing");
         // The UI shows the same list, each device linked.
-        let page = app.post_form(&format!("/assets/{srv}/transition"), &[("to", "transferred_out"), ("version", &app.get_asset(&srv).await["version"].to_string())]).await;
+        let version = app.get_asset(&srv).await["version"].to_string();
+        let r = app.post_form(&format!("/assets/{srv}/transition"), &[("to", "transferred_out"), ("reason", "sold"), ("confirm", "yes"), ("version", &version)]).await;
+        assert_eq!(r.status, 303, "refused, back to the item's page: {}", r.text);
+        let page = app.get(&format!("/assets/{srv}")).await;
         assert_eq!(page.status, 409);
         for (t, id) in tags.iter().zip([&devices[3], &devices[0], &devices[1], &devices[2]]) {
             assert!(page.text.contains(&format!(r#"<a class="tag" href="/assets/{id}">{t}</a>"#)), "{t} linked: {}", page.text);

@@ -44,6 +44,8 @@ db_test! {
         let audit_before = app.get("/api/v1/audit?limit=500").await.json()["items"].as_array().map(Vec::len);
 
         let r = app.post_form(&format!("/assets/{id}/install"), &[("child_tag", "ST-SPARE"), ("version", &shown)]).await;
+        assert_eq!(r.status, 303, "refused, back to the item's page: {}", r.text);
+        let r = app.get(&format!("/assets/{id}")).await;
         assert_eq!(r.status, 409, "{}", r.text);
         let text = reloop_tests::html_unescape(&r.text);
         assert!(text.contains("was changed by someone else") && text.contains("reload and try again"), "{text}");
@@ -51,8 +53,13 @@ db_test! {
         assert_eq!(spare["parent_id"], Value::Null, "the stale install wrote nothing");
 
         let r = app
-            .post_form(&format!("/assets/{id}/children/{fitted_id}/remove"), &[("version", &shown), ("back", &id)])
+            .post_form(
+                &format!("/assets/{id}/children/{fitted_id}/remove"),
+                &[("version", &shown), ("back", &id), ("confirm", "yes"), ("reason", "swap")],
+            )
             .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let r = app.get(&format!("/assets/{id}")).await;
         assert_eq!(r.status, 409, "{}", r.text);
         assert!(reloop_tests::html_unescape(&r.text).contains("was changed by someone else"));
         assert_eq!(app.get_asset(&fitted_id).await["parent_id"].as_str(), Some(id.as_str()), "the stale remove wrote nothing");
@@ -67,7 +74,10 @@ db_test! {
         assert_eq!(r.status, 303, "{}", r.text);
         let current = app.get_asset(&id).await["version"].as_i64().expect("version").to_string();
         let r = app
-            .post_form(&format!("/assets/{id}/children/{fitted_id}/remove"), &[("version", &current), ("back", &id)])
+            .post_form(
+                &format!("/assets/{id}/children/{fitted_id}/remove"),
+                &[("version", &current), ("back", &id), ("confirm", "yes"), ("reason", "swap")],
+            )
             .await;
         assert_eq!(r.status, 303, "{}", r.text);
         assert_eq!(app.get_asset(&fitted_id).await["parent_id"], Value::Null);

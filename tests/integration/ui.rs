@@ -30,7 +30,7 @@ db_test! {
         assert_eq!(r.text.matches("class=\"tag\"").count(), 1, "only the server UI-050 matches");
         let r = app.get("/assets?kind=toaster").await;
         assert_eq!(r.status, 400);
-        assert!(r.text.contains("kind must be one of"), "{}", r.text);
+        assert!(r.text.contains("Kind: must be one of"), "{}", r.text);
     }
 }
 
@@ -70,6 +70,8 @@ db_test! {
         assert!(page.text.contains("Installed PG-SPARE in PG-1"));
         assert!(page.text.contains("Part installed:"));
         let r = app.post_form(&format!("/assets/{id}/transition"), &[("to", "recovered"), ("version", "2")]).await;
+        assert_eq!(r.status, 303, "a refusal redirects to the item's page (post/redirect/get)");
+        let r = app.get(&format!("/assets/{id}")).await;
         assert_eq!(r.status, 409, "illegal moves are refused on the page");
         assert!(r.text.contains("allowed next states"), "{}", r.text);
         let r = app.post_form(&format!("/assets/{id}/transition"), &[("to", "retired"), ("reason", "end of lease"), ("version", "2")]).await;
@@ -78,12 +80,13 @@ db_test! {
         assert!(page.text.contains("1 installed part(s) went along") && page.text.contains("end of lease"));
         let spare = app.get("/api/v1/assets/lookup?code=PG-SPARE").await.json();
         assert_eq!(spare["state"], "retired");
-        let r = app.post_form(&format!("/assets/{id}/children/{}/remove", s(&spare, "id")), &[("back", id.as_str())]).await;
+        let r = app.post_form(&format!("/assets/{id}/children/{}/remove", s(&spare, "id")), &[("back", id.as_str()), ("confirm", "yes"), ("reason", "spare")]).await;
         assert_eq!(r.status, 303);
         assert_eq!(app.get_asset(&s(&spare, "id")).await["parent_id"], Value::Null);
         // A stale form (old version) is refused.
         let r = app.post_form(&format!("/assets/{id}/transition"), &[("to", "sanitized"), ("version", "1")]).await;
-        assert_eq!(r.status, 409);
+        assert_eq!(r.status, 303);
+        assert_eq!(app.get(&format!("/assets/{id}")).await.status, 409);
     }
 }
 

@@ -48,6 +48,15 @@ pub async fn register(db: &Db, ctx: &Ctx, items: Vec<NewAsset>, numbered: bool) 
     rows.into_iter().map(Asset::try_from).collect()
 }
 
+/// The problems registering `item` would be refused for, found without writing (a form
+/// shows them together with its own, so every error of a submission shows at once).
+pub async fn problems<C: ConnectionTrait>(conn: &C, ctx: &Ctx, item: NewAsset) -> AppResult<Vec<FieldError>> {
+    let refs = load_refs(conn, std::slice::from_ref(&item)).await?;
+    let mut p = Problems::default();
+    prepare(&mut p, ctx, item, &refs, &[], &HashMap::new());
+    Ok(p.0)
+}
+
 /// What registration needs to know about rows outside the batch.
 struct Refs {
     models: HashMap<Uuid, HardwareModel>,

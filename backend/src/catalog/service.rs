@@ -206,6 +206,21 @@ async fn ensure_unique<C: ConnectionTrait>(conn: &C, key: &str, except: Option<M
     Ok(())
 }
 
+/// The problems with a model's content, found without writing (a form shows them
+/// together with its own, so every error of a submission shows at once).
+pub async fn problems<C: ConnectionTrait>(
+    conn: &C,
+    input: NewModel,
+    this: Option<ModelId>,
+) -> AppResult<Vec<crate::error::FieldError>> {
+    let known = bom_kinds(conn, &input.bom).await?;
+    match validate(input, Utc::now(), this, &known) {
+        Err(AppError::Invalid(fields)) => Ok(fields),
+        Err(e) => Err(e),
+        Ok(_) => Ok(Vec::new()),
+    }
+}
+
 pub async fn create(db: &Db, ctx: &Ctx, input: NewModel) -> AppResult<HardwareModel> {
     let txn = db.write().await?;
     // Read in the transaction, so the kinds checked are the kinds committed with it.

@@ -88,6 +88,26 @@ impl State {
         Some(msg)
     }
 
+    /// Whether a move into this state cannot be undone: no path through [`TRANSITIONS`]
+    /// leads from it back to stock (terminal states, and dismantled and in recycling,
+    /// which lead only onwards to them). The UI asks for a reason and a confirmation.
+    pub fn is_irreversible(self) -> bool {
+        let mut seen = vec![self];
+        let mut i = 0;
+        while let Some(&s) = seen.get(i) {
+            if s == InStock {
+                return false;
+            }
+            for &n in s.next_states() {
+                if !seen.contains(&n) {
+                    seen.push(n);
+                }
+            }
+            i += 1;
+        }
+        true
+    }
+
     /// How a parent's move into this state carries over to its installed items.
     pub fn cascade(self) -> Cascade {
         match self {
@@ -139,6 +159,15 @@ mod tests {
         }
         assert!(Recovered.is_terminal() && TransferredOut.is_terminal() && Lost.is_terminal());
         assert!(!Retired.is_terminal());
+    }
+
+    #[test]
+    fn irreversible_states_are_those_without_a_way_back_to_stock() {
+        let irreversible: Vec<State> = State::ALL.iter().copied().filter(|s| s.is_irreversible()).collect();
+        assert_eq!(irreversible, [Dismantled, InRecycling, Recovered, TransferredOut, Lost]);
+        for s in State::ALL {
+            assert!(!s.is_terminal() || s.is_irreversible(), "{s} is terminal, so irreversible");
+        }
     }
 
     #[test]

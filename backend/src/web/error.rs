@@ -132,6 +132,44 @@ pub struct ErrorDetails {
     pub fields: Vec<FieldError>,
 }
 
+/// An error page's heading, in plain words.
+fn page_title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "That request could not be read",
+        401 => "Sign in first",
+        403 => "Not allowed",
+        404 => "Not found",
+        405 => "Not possible here",
+        409 => "Not done",
+        413 => "Too large",
+        415 => "Not a form",
+        422 => "Some values need correcting",
+        503 => "Not available right now",
+        s if s >= 500 => "Something went wrong",
+        _ => "Not done",
+    }
+}
+
+/// What an error page says, in the UI's words: an address that names no item says so
+/// (never the router's "Path deserialize error"), field and vocabulary names become the
+/// labels the UI shows ([`crate::text::plain`]), and a server error says only that.
+fn page_message(err: &AppError, status: StatusCode) -> String {
+    match err {
+        _ if status.is_server_error() => "Something went wrong on our side; the details are in the server log.".into(),
+        AppError::NotFound { what: "resource", .. } => {
+            "That address does not name an item: check the link, or scan or search for the item's tag or serial.".into()
+        }
+        AppError::NotFound { what: "page", id } => format!("There is no page at {id}."),
+        AppError::NotFound { .. } => {
+            format!("{}: check the link, or search for it.", crate::text::plain(&err.to_string()))
+        }
+        AppError::BadRequest { .. } => {
+            format!("That request could not be read: {}", crate::text::plain(&err.to_string()))
+        }
+        _ => crate::text::plain(&err.to_string()),
+    }
+}
+
 /// An error answered as an HTML page (UI routes).
 #[derive(Debug)]
 pub struct PageError(pub AppError);
@@ -158,12 +196,8 @@ impl ResponseError for PageError {
         let status = self.status_code();
         let details = ErrorDetails {
             status: status.as_u16(),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            message: if status.is_server_error() {
-                "Something went wrong on our side; the details are in the server log.".into()
-            } else {
-                self.0.to_string()
-            },
+            title: page_title(status).to_owned(),
+            message: page_message(&self.0, status),
             fields: self.0.field_errors(),
         };
         // A plain body in case nothing renders the page (it never reaches a browser

@@ -2,13 +2,16 @@
 
 use std::collections::HashMap;
 
+use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
+use serde::{Deserialize, Serialize};
+
 use super::audit::HistoryRow;
-use super::flash::{done, see_other};
-use super::forms::{FormState, Submitted, refusal};
+use super::flash::{self, done, see_other};
+use super::forms::{FormState, Submitted};
 use super::layout::{Layout, ok, render};
 use super::views::{self, kg, num, query_map, url_with};
 use crate::assets::{self, Asset, AssetPatch, MassSummary, NewAsset, TreeNode};
@@ -19,7 +22,8 @@ use crate::ids::AssetId;
 use crate::lifecycle::{self, InstallRequest, ItemView, RemoveRequest, TransitionRequest};
 use crate::repairs::{self, Repair};
 use crate::rules::{
-    AssetKind, CosmeticGrade, FaultCategory, FunctionalGrade, Grade, RetailGrade, State, WorkStatus, WorkloadTier,
+    AssetKind, Cascade, CosmeticGrade, FaultCategory, FunctionalGrade, Grade, RetailGrade, State, WorkStatus,
+    WorkloadTier,
 };
 use crate::sites::{self, Site};
 use crate::web::error::PageResult;
@@ -47,6 +51,7 @@ pub async fn scan(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
 // ---------------------------------------------------------------------------------- show
 
 /// A part in the item's tree, with what its remove form must send back.
+#[derive(Clone)]
 pub struct TreeRow {
     pub id: AssetId,
     /// The item it is installed in, and that item's version (the remove form checks it).
@@ -94,13 +99,24 @@ pub struct ShowPage {
     facts: Vec<(&'static str, String)>,
     /// The catalog's figures for this item's model, known ones only.
     specs: Vec<(&'static str, String)>,
+    /// The states this role may move the item to: its kind's next states that
+    /// `Role::may_transition_to` allows (the one permission table, not a template copy).
     allowed: Vec<State>,
+    /// Next states the item could take that this role may not choose (said, not offered).
+    not_yours: Vec<State>,
     workloads: &'static [WorkloadTier],
     /// Ledger entries and field edits, newest first (`assets/_history.html`).
     events: Vec<HistoryRow>,
     events_next: Option<String>,
     holds_parts: bool,
-    action_error: Option<String>,
+    /// The change-state and install forms as typed, with their errors (a refusal kept
+    /// across the redirect: post/redirect/get).
+    move_form: FormState,
+    install_form: FormState,
+    /// A move that cannot be undone, waiting for its confirmation.
+    confirm_move: Option<State>,
+    /// A part's removal being confirmed (or refused): the part and its form.
+    removal: Option<(TreeRow, FormState)>,
     /// The item's repairs and dismantle jobs, newest first.
     repairs: Vec<Repair>,
     jobs: Vec<Job>,
@@ -173,10 +189,11 @@ fn facts(a: &Asset) -> Vec<(&'static str, String)> {
 }
 
 impl ShowPage {
-    fn new(l: Layout, v: ItemView, action_error: Option<String>) -> ShowPage {
+    fn new(l: Layout, v: ItemView) -> ShowPage {
         let mut parts = Vec::new();
         flatten(&v.tree, &mut parts);
         let id = v.asset.id;
+        let (allowed, not_yours) = v.allowed.iter().partition(|s| l.may_move_to(**s));
         ShowPage {
             l,
             facts: facts(&v.asset),
@@ -191,10 +208,14 @@ impl ShowPage {
             path: v.path,
             parts,
             mass: v.mass,
-            allowed: v.allowed,
+            allowed,
+            not_yours,
             workloads: WorkloadTier::ALL,
             holds_parts: v.holds_parts,
-            action_error,
+            move_form: FormState::default(),
+            install_form: FormState::default(),
+            confirm_move: None,
+            removal: None,
             repairs: Vec::new(),
             jobs: Vec::new(),
             faults: FaultCategory::ALL,
@@ -226,6 +247,155 @@ impl ShowPage {
     fn open_job(&self) -> Option<&Job> {
         self.jobs.iter().find(|j| j.status == WorkStatus::Open)
     }
+
+    /// The states offered that cannot be undone (their reason is required).
+    fn irreversible(&self) -> Vec<State> {
+        self.allowed.iter().copied().filter(|s| s.is_irreversible()).collect()
+    }
+
+    /// The allowed states' labels as a sentence ("Lost or stolen or Transferred out").
+    fn labels(&self, states: &[State]) -> String {
+        let names: Vec<&str> = states.iter().map(|s| s.label()).collect();
+        crate::rules::one_of(&names)
+    }
+
+    /// What moving this item to `to` does that cannot be taken back, in words.
+    fn consequence(&self, to: &State) -> String {
+        let to = *to;
+        let tag = &self.a.asset_tag;
+        let parts = self.parts.len();
+        let mut out = if to.is_terminal() {
+            format!("{} is final: {tag}'s life in the registry ends and no further change is possible.", to.label())
+        } else {
+            format!("There is no way back to stock or service from {}.", to.label().to_lowercase())
+        };
+        if parts > 0 {
+            out.push(' ');
+            out.push_str(&match to.cascade() {
+                Cascade::WholeTree => format!("The {parts} part(s) installed in {tag} go with it."),
+                Cascade::DetachChildren => {
+                    format!("The {parts} part(s) installed in {tag} are detached and become standalone items.")
+                }
+                Cascade::Follow | Cascade::None => String::new(),
+            });
+        }
+        out.trim_end().to_owned()
+    }
+
+    /// Shows what the previous request kept for this page: a refused form with its
+    /// values and errors, or a step waiting for confirmation.
+    fn with_kept(mut self, kept: Kept) -> ShowPage {
+        let form = FormState { values: kept.values, errors: kept.errors, general: kept.general };
+        self.blockers = kept
+            .blockers
+            .into_iter()
+            .filter_map(|(id, tag, reason)| Some(crate::error::Blocker { id: id.parse().ok()?, tag, reason }))
+            .collect();
+        match kept.action {
+            Action::Move => {
+                if kept.confirm {
+                    self.confirm_move = form.val("to").parse::<State>().ok().filter(|s| self.allowed.contains(s));
+                }
+                self.move_form = form;
+            }
+            Action::Install => self.install_form = form,
+            Action::Remove => {
+                let part = self.parts.iter().find(|p| p.id.to_string() == form.val("part")).cloned();
+                self.removal = part.map(|p| (p, form));
+            }
+        }
+        self
+    }
+}
+
+/// Which of the item page's forms a kept state belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Action {
+    Move,
+    Install,
+    Remove,
+}
+
+/// A form of the item page kept across the redirect that follows its POST (`flash::keep`):
+/// refused, with its values and errors and the status to show them with, or waiting for
+/// confirmation. Reloading the page it leads to never sends the action again.
+#[derive(Debug, Serialize, Deserialize)]
+struct Kept {
+    item: String,
+    action: Action,
+    values: HashMap<String, String>,
+    errors: HashMap<String, String>,
+    general: Option<String>,
+    /// (id, tag, why) of each item blocking a release.
+    blockers: Vec<(String, String, String)>,
+    confirm: bool,
+    /// An install refused only because it moves the part to another site: ask to confirm.
+    #[serde(default)]
+    site_change: bool,
+    status: u16,
+}
+
+impl Kept {
+    fn new(item: AssetId, action: Action, f: FormState, status: StatusCode) -> Kept {
+        let mut values = f.values;
+        values.remove("csrf_token");
+        Kept {
+            item: item.to_string(),
+            action,
+            values,
+            errors: f.errors,
+            general: f.general,
+            blockers: Vec::new(),
+            confirm: false,
+            site_change: false,
+            status: status.as_u16(),
+        }
+    }
+
+    /// Redirects (303) to the item's page at `anchor`, which shows this once. Too large a
+    /// state for its cookie loses the blockers' list first (the message names them too),
+    /// then the end of the reason.
+    fn redirect(mut self, back: AssetId, anchor: &str) -> HttpResponse {
+        let location = format!("/assets/{back}#{anchor}");
+        loop {
+            if let Some(encoded) = flash::encode_slot(&self) {
+                return flash::keep(&location, encoded);
+            }
+            if !self.blockers.is_empty() {
+                self.blockers.clear();
+            } else if let Some(r) = self.values.get_mut("reason").filter(|r| !r.is_empty()) {
+                let keep = r.chars().count() * 3 / 4;
+                *r = r.chars().take(keep).collect();
+            } else {
+                return done(&location, self.general.as_deref().unwrap_or("That was refused; please try again."));
+            }
+        }
+    }
+}
+
+/// The refusal of an action on the item page, kept for the page to show at its form.
+/// Server errors and vanished records become the error page.
+fn refused(back: AssetId, action: Action, mut f: FormState, err: AppError) -> PageResult<HttpResponse> {
+    let blockers = match &err {
+        AppError::Blocked { items, .. } => {
+            items.iter().map(|b| (b.id.to_string(), b.tag.clone(), b.reason.clone())).collect()
+        }
+        _ => Vec::new(),
+    };
+    let status = f.refused(err)?;
+    let mut kept = Kept::new(back, action, f, status);
+    kept.blockers = blockers;
+    Ok(kept.redirect(back, anchor_of(action)))
+}
+
+/// Where on the item page an action's form is.
+fn anchor_of(action: Action) -> &'static str {
+    match action {
+        Action::Move => "change-state",
+        Action::Install => "install",
+        Action::Remove => "remove",
+    }
 }
 
 /// History entries per page on an item's page.
@@ -235,33 +405,34 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) ->
     let mut q = FormState::new(query_map(&req));
     let cursor: Option<uuid::Uuid> = q.parse("events", "is not a valid cursor");
     let view = lifecycle::item(state.db.conn(), *id, cursor, EVENTS_PER_PAGE).await?;
-    ok(&req, &ShowPage::new(Layout::new(&req, "assets"), view, None).with_work(&state).await?)
-}
-
-/// Shows the item again with the refusal of an action on it.
-async fn refused(req: &HttpRequest, state: &AppState, id: AssetId, err: AppError) -> PageResult<HttpResponse> {
-    let (status, err) = refusal(err)?;
-    let view = lifecycle::item(state.db.conn(), id, None, EVENTS_PER_PAGE).await?;
-    let mut page = ShowPage::new(Layout::new(req, "assets"), view, Some(err.to_string())).with_work(state).await?;
-    if let AppError::Blocked { items, .. } = err {
-        page.blockers = items;
+    let mut page = ShowPage::new(Layout::new(&req, "assets"), view).with_work(&state).await?;
+    let mut status = StatusCode::OK;
+    if let Some(kept) = flash::kept::<Kept>(&req).filter(|k| k.item == id.to_string()) {
+        status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
+        let site_change = kept.site_change.then(|| {
+            let v = |k: &str| kept.values.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+            (v("child_tag"), v("reason"))
+        });
+        page = page.with_kept(kept);
+        if let Some((child_tag, reason)) = site_change {
+            page.site_confirm = lifecycle::site_move(state.db.conn(), *id, &child_tag)
+                .await?
+                .map(|mv| SiteConfirm { mv, child_tag, reason });
+        }
     }
-    render(req, status, &page)
-}
-
-/// The first of the form's own parse errors, as the refusal to show.
-fn parse_error(f: &FormState) -> Option<AppError> {
-    f.errors.iter().next().map(|(field, msg)| AppError::invalid(field.clone(), msg.clone()))
+    render(&req, status, &page)
 }
 
 pub async fn transition(
-    req: HttpRequest,
     state: Data<AppState>,
     me: Me,
     id: Path<AssetId>,
     FormBody(form): Form,
 ) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
+    if f.opt("to").is_none() {
+        f.fail("to", "choose the state to move the item to");
+    }
     let request = TransitionRequest {
         to: f.choice("to"),
         reason: f.opt("reason"),
@@ -269,8 +440,23 @@ pub async fn transition(
         workload_tier: f.choice("workload_tier"),
         payload: None,
     };
-    if let Some(e) = parse_error(&f) {
-        return refused(&req, &state, *id, e).await;
+    // A move that cannot be undone needs a reason and a second, confirming POST (unless
+    // the item cannot take it or the role may not make it: the service's refusal says so).
+    let item = assets::get(state.db.conn(), *id).await?;
+    let asks = |to: &State| {
+        to.is_irreversible() && me.user().role.may_transition_to(*to) && item.state.allowed_next(item.kind).contains(to)
+    };
+    if let Some(to) = request.to.filter(asks) {
+        if request.reason.is_none() {
+            f.fail("reason", format!("is required: a move to {} cannot be undone", to.label().to_lowercase()));
+        } else if f.val("confirm") != "yes" && !f.has_errors() {
+            let mut kept = Kept::new(*id, Action::Move, f, StatusCode::OK);
+            kept.confirm = true;
+            return Ok(kept.redirect(*id, "confirm"));
+        }
+    }
+    if f.has_errors() {
+        return Ok(Kept::new(*id, Action::Move, f, StatusCode::UNPROCESSABLE_ENTITY).redirect(*id, "change-state"));
     }
     match lifecycle::transition(&state.db, &me.ctx(), *id, request).await {
         Ok(out) => {
@@ -283,12 +469,11 @@ pub async fn transition(
             }
             Ok(done(&format!("/assets/{}", id), &msg))
         }
-        Err(e) => refused(&req, &state, *id, e).await,
+        Err(e) => refused(*id, Action::Move, f, e),
     }
 }
 
 pub async fn install(
-    req: HttpRequest,
     state: Data<AppState>,
     me: Me,
     id: Path<AssetId>,
@@ -302,53 +487,48 @@ pub async fn install(
         reason: f.opt("reason"),
         confirm_site_change: f.val("confirm_site_change") == "true",
     };
-    if let Some(e) = parse_error(&f) {
-        return refused(&req, &state, *id, e).await;
+    if f.has_errors() {
+        return Ok(Kept::new(*id, Action::Install, f, StatusCode::UNPROCESSABLE_ENTITY).redirect(*id, "install"));
     }
     match lifecycle::install(&state.db, &me.ctx(), *id, request).await {
         Ok(ch) => Ok(done(
             &format!("/assets/{}", id),
             &format!("Installed {} in {}", ch.child.asset_tag, ch.parent.asset_tag),
         )),
-        Err(e @ AppError::Conflict { code: "site_change", .. }) => confirm_site(&req, &state, *id, e, &f).await,
-        Err(e) => refused(&req, &state, *id, e).await,
+        Err(e @ AppError::Conflict { code: "site_change", .. }) => {
+            // Back to the item with the message naming both sites and a box to confirm.
+            let mut f = f;
+            let status = f.refused(e)?;
+            let mut kept = Kept::new(*id, Action::Install, f, status);
+            kept.site_change = true;
+            Ok(kept.redirect(*id, "confirm-site"))
+        }
+        Err(e) => refused(*id, Action::Install, f, e),
     }
 }
 
-/// Shows the item again with the refused install's message naming both sites, and the
-/// install form with what was typed and a checkbox confirming the site change.
-async fn confirm_site(
-    req: &HttpRequest,
-    state: &AppState,
-    id: AssetId,
-    err: AppError,
-    f: &FormState,
-) -> PageResult<HttpResponse> {
-    let (status, err) = refusal(err)?;
-    let child_tag = f.val("child_tag").trim().to_owned();
-    let view = lifecycle::item(state.db.conn(), id, None, EVENTS_PER_PAGE).await?;
-    let mut page = ShowPage::new(Layout::new(req, "assets"), view, Some(err.to_string())).with_work(state).await?;
-    page.site_confirm = lifecycle::site_move(state.db.conn(), id, &child_tag).await?.map(|mv| SiteConfirm {
-        mv,
-        child_tag,
-        reason: f.val("reason").to_owned(),
-    });
-    render(req, status, &page)
-}
-
+/// Removes a part: the first POST (from the parts table) asks for a reason and a
+/// confirmation; the second, with `confirm=yes`, removes it.
 pub async fn remove(
-    req: HttpRequest,
     state: Data<AppState>,
     me: Me,
     path: Path<(AssetId, AssetId)>,
     FormBody(form): Form,
 ) -> PageResult<HttpResponse> {
     let (parent, child) = path.into_inner();
-    let mut f = FormState::new(form);
+    let mut f = FormState::new(form).with("part", child.to_string());
     let back = f.opt("back").and_then(|b| b.parse::<AssetId>().ok()).unwrap_or(parent);
     let request = RemoveRequest { to_state: f.choice("to_state"), version: f.int("version"), reason: f.opt("reason") };
-    if let Some(e) = parse_error(&f) {
-        return refused(&req, &state, back, e).await;
+    if f.val("confirm") != "yes" && !f.has_errors() {
+        let mut kept = Kept::new(back, Action::Remove, f, StatusCode::OK);
+        kept.confirm = true;
+        return Ok(kept.redirect(back, "remove"));
+    }
+    if request.reason.is_none() {
+        f.fail("reason", "is required: say why the part comes out");
+    }
+    if f.has_errors() {
+        return Ok(Kept::new(back, Action::Remove, f, StatusCode::UNPROCESSABLE_ENTITY).redirect(back, "remove"));
     }
     match lifecycle::remove(&state.db, &me.ctx(), parent, child, request).await {
         Ok(ch) => Ok(done(
@@ -360,7 +540,7 @@ pub async fn remove(
                 ch.child.state.label().to_lowercase()
             ),
         )),
-        Err(e) => refused(&req, &state, back, e).await,
+        Err(e) => refused(back, Action::Remove, f, e),
     }
 }
 
@@ -454,13 +634,19 @@ pub async fn create(req: HttpRequest, state: Data<AppState>, me: Me, FormBody(fo
         notes: f.opt("notes"),
         holds_data: f.val("holds_data") == "1",
     };
+    if f.has_errors() {
+        // Every problem at once: what the registration would refuse, beside the parse errors.
+        f.absorb_problems(assets::service::problems(state.db.conn(), &me.ctx(), input.clone()).await?);
+    }
     match f.submit(assets::create(&state.db, &me.ctx(), input)).await? {
         Submitted::Done(a) if f.val("next") == "another" => {
+            // The next part starts blank but for where it goes: its kind, model, serial
+            // and the rest belong to the part just registered.
             let parent = f.val("parent_tag").to_owned();
             let site = a.site_id.map(|s| s.to_string()).unwrap_or_default();
             Ok(done(
-                &url_with("/assets/new", &[("parent_tag", &parent), ("kind", a.kind.as_str()), ("site_id", &site)]),
-                &format!("Registered {}", a.asset_tag),
+                &url_with("/assets/new", &[("parent_tag", &parent), ("site_id", &site)]),
+                &format!("Registered {}; register the next part", a.asset_tag),
             ))
         }
         Submitted::Done(a) => Ok(done(&format!("/assets/{}", a.id), &format!("Registered {}", a.asset_tag))),

@@ -145,6 +145,10 @@ pub async fn setup(req: HttpRequest, state: Data<AppState>, FormBody(form): Form
         role: Role::Admin,
         password: f.text("password"),
     };
+    if f.has_errors() {
+        // Every problem at once: the fields the service would refuse, beside the mismatch.
+        f.absorb_problems(users::problems_of(&input));
+    }
     let ctx = crate::context::Ctx::new("setup");
     match f.submit(users::create_first_admin(&state.db, &ctx, input)).await? {
         Submitted::Done(user) => {

@@ -11,7 +11,6 @@ use actix_web::middleware::Next;
 use askama::Template;
 
 use super::layout::Layout;
-use crate::error::FieldError;
 use crate::web::error::ErrorDetails;
 use crate::web::request_log::RequestId;
 
@@ -22,7 +21,8 @@ struct ErrorPage {
     status: u16,
     title: String,
     message: String,
-    fields: Vec<FieldError>,
+    /// Field problems as (the field's label, the message), in the UI's words.
+    fields: Vec<(String, String)>,
     /// The request's id (`X-Request-Id`), for the user to quote.
     request_id: Option<String>,
 }
@@ -41,7 +41,11 @@ pub async fn render_errors(
         status: details.status,
         title: details.title,
         message: details.message,
-        fields: details.fields,
+        fields: details
+            .fields
+            .into_iter()
+            .map(|f| (crate::text::field_label_or_name(&f.field), crate::text::plain(&f.message)))
+            .collect(),
         request_id: res.request().extensions().get::<RequestId>().map(|r| r.0.clone()),
     };
     let Ok(html) = page.render() else { return Ok(res) };

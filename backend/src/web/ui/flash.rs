@@ -1,5 +1,9 @@
 //! One-shot messages across a redirect: a change succeeds, the browser is sent (303) to
 //! the page that shows the result, and that page shows the message once.
+//!
+//! The same way, a refused (or not yet confirmed) action leaves its form's state in a
+//! second cookie, the form slot ([`keep`], [`kept`]): post/redirect/get, so reloading the
+//! page that shows the refusal never sends the action again.
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::http::header;
@@ -12,13 +16,48 @@ pub fn take(req: &HttpRequest) -> Option<String> {
     req.cookie(COOKIE).map(|c| percent_decode(c.value())).filter(|m| !m.is_empty())
 }
 
-/// The cookie that removes a message once a page has shown it.
-pub fn cleared(req: &HttpRequest) -> Option<Cookie<'static>> {
-    req.cookie(COOKIE)?;
-    let mut gone = Cookie::new(COOKIE, "");
-    gone.set_path("/");
-    gone.make_removal();
-    Some(gone)
+/// The form slot's cookie.
+const SLOT: &str = "reloop_form";
+
+/// Largest encoded slot kept (browsers drop cookies over 4 KiB).
+pub const SLOT_MAX: usize = 3_600;
+
+/// The cookies that remove a message and a form slot once a page has shown them.
+pub fn cleared(req: &HttpRequest) -> Vec<Cookie<'static>> {
+    [COOKIE, SLOT]
+        .into_iter()
+        .filter(|name| req.cookie(name).is_some())
+        .map(|name| {
+            let mut gone = Cookie::new(name, "");
+            gone.set_path("/");
+            gone.make_removal();
+            gone
+        })
+        .collect()
+}
+
+/// `slot` encoded for its cookie, or `None` when it would be too large to keep.
+pub fn encode_slot<T: serde::Serialize>(slot: &T) -> Option<String> {
+    let json = serde_json::to_string(slot).ok()?;
+    let value: String = form_urlencoded::byte_serialize(json.as_bytes()).collect();
+    (value.len() <= SLOT_MAX).then_some(value)
+}
+
+/// Redirects (303) to `location`, keeping a form's state (already [`encode_slot`]d) for
+/// the page there to show once.
+pub fn keep(location: &str, encoded: String) -> HttpResponse {
+    let slot = Cookie::build(SLOT, encoded)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(Duration::seconds(300))
+        .finish();
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).cookie(slot).finish()
+}
+
+/// The form state the previous request kept, if any (and if it still decodes).
+pub fn kept<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Option<T> {
+    req.cookie(SLOT).and_then(|c| serde_json::from_str(&percent_decode(c.value())).ok())
 }
 
 fn percent_decode(s: &str) -> String {

@@ -13,7 +13,8 @@ use chrono::NaiveDate;
 
 use actix_web::http::StatusCode;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::text;
 use crate::web::error::{PageError, status_of};
 
 /// What became of a submitted form.
@@ -72,10 +73,14 @@ impl FormState {
         !self.errors.is_empty() || self.general.is_some()
     }
 
-    /// The field errors on one line ("kind must be one of …; site_id is not a known
-    /// site"), for a filter form whose refusal shows above the list.
+    /// The field errors on one line, each named by the label the form shows ("Kind: must
+    /// be one of …; Site: is not a known site"), for a filter form whose refusal shows
+    /// above the list.
     pub fn errors_line(&self) -> String {
-        self.errors.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("; ")
+        let mut lines: Vec<String> =
+            self.errors.iter().map(|(k, v)| format!("{}: {v}", text::field_label_or_name(k))).collect();
+        lines.sort();
+        lines.join("; ")
     }
 
     pub fn fail(&mut self, field: &str, message: impl Into<String>) {
@@ -156,21 +161,32 @@ impl FormState {
         Ok(status)
     }
 
-    /// Takes on a service's refusal: field errors next to their fields, the rest on top.
+    /// Takes on a service's refusal: field errors next to their fields, the rest on top,
+    /// in the UI's words ([`text::plain`]).
     pub fn absorb(&mut self, err: &AppError) {
         let fields = err.field_errors();
         if fields.is_empty() {
-            self.general = Some(err.to_string());
+            self.general = Some(text::plain(&err.to_string()));
         }
         for f in fields {
+            let message = text::plain(&f.message);
             if f.field == "version" {
                 // The version is a hidden input: say it on top of the form.
-                self.general = Some(f.message);
+                self.general = Some(message);
                 continue;
             }
             // Nested fields ("grade.functional") map onto their form input names.
             let name = f.field.replace('.', "_");
-            self.fail(&name, f.message);
+            self.fail(&name, message);
+        }
+    }
+
+    /// Takes on the problems a service's dry run found (`assets::service::problems`, …)
+    /// beside the form's own parse errors, which stay for their fields: every error of a
+    /// submission shows at once.
+    pub fn absorb_problems(&mut self, fields: Vec<FieldError>) {
+        if !fields.is_empty() {
+            self.absorb(&AppError::Invalid(fields));
         }
     }
 }

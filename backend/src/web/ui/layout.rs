@@ -7,7 +7,7 @@ use askama::Template;
 use super::flash;
 use crate::auth::User;
 use crate::error::AppError;
-use crate::rules::Permission;
+use crate::rules::{Permission, Role, State};
 use crate::web::csrf;
 use crate::web::error::PageResult;
 use crate::web::identity::Identity;
@@ -27,8 +27,28 @@ impl Layout {
         Layout { nav, flash: flash::take(req), user, csrf: csrf::token_for(req) }
     }
 
-    fn allows(&self, p: Permission) -> bool {
-        self.user.as_ref().is_some_and(|u| u.role.allows(p))
+    /// The signed-in user's role.
+    pub fn role(&self) -> Option<Role> {
+        self.user.as_ref().map(|u| u.role)
+    }
+
+    /// The signed-in role's name, lower case, with its article ("a refurbisher").
+    pub fn role_label(&self) -> String {
+        let label = self.role().map(|r| r.label().to_lowercase()).unwrap_or_else(|| "a visitor".into());
+        let article = if label.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        format!("{article} {label}")
+    }
+
+    /// Whether the signed-in role holds `p` (`rules::role::MATRIX`): pages offer only what
+    /// this says, so every button follows the same table as the route's access rule.
+    pub fn allows(&self, p: Permission) -> bool {
+        self.role().is_some_and(|r| r.allows(p))
+    }
+
+    /// Whether the signed-in role may move an item to `to` (`Role::may_transition_to`,
+    /// on top of the lifecycle permission).
+    pub fn may_move_to(&self, to: State) -> bool {
+        self.can_lifecycle() && self.role().is_some_and(|r| r.may_transition_to(to))
     }
 
     pub fn can_write(&self) -> bool {
@@ -65,7 +85,7 @@ pub fn render<T: Template>(req: &HttpRequest, status: StatusCode, page: &T) -> P
     let html = page.render().map_err(|e| AppError::Internal(anyhow::anyhow!("rendering a page: {e}")))?;
     let mut resp = HttpResponse::build(status);
     resp.content_type("text/html; charset=utf-8").insert_header((header::CACHE_CONTROL, "no-store"));
-    if let Some(gone) = flash::cleared(req) {
+    for gone in flash::cleared(req) {
         resp.cookie(gone);
     }
     Ok(resp.body(html))

@@ -256,6 +256,9 @@ pub async fn create(
 ) -> PageResult<HttpResponse> {
     let mut f = FormState::new(form);
     let (input, bom) = fields(&state.db, &mut f).await?;
+    if f.has_errors() {
+        f.absorb_problems(catalog::service::problems(state.db.conn(), input.clone(), None).await?);
+    }
     match f.submit(catalog::create(&state.db, &me.ctx(), input)).await? {
         Submitted::Done(m) => Ok(done(&format!("/models/{}", m.id), &format!("Added {} to the catalog", m.label()))),
         Submitted::Refused(status) => render(&req, status, &FormPage::new(&req, None, bom.relabel(f))),
@@ -302,6 +305,9 @@ pub async fn update(
     let mut f = FormState::new(form);
     let version = f.int("version").unwrap_or(0);
     let (n, bom) = fields(&state.db, &mut f).await?;
+    if f.has_errors() {
+        f.absorb_problems(catalog::service::problems(state.db.conn(), n.clone(), Some(*id)).await?);
+    }
     let patch = ModelPatch::replacing(version, n);
     match f.submit(catalog::update(&state.db, &me.ctx(), *id, patch)).await? {
         Submitted::Done(m) => Ok(done(&format!("/models/{}", m.id), &format!("Saved {}", m.label()))),

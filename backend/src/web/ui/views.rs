@@ -19,7 +19,7 @@ pub struct AssetRow {
     pub serial: String,
     pub state: State,
     pub site: String,
-    pub updated: String,
+    pub updated: Stamp,
 }
 
 impl From<LabelledAsset> for AssetRow {
@@ -30,7 +30,7 @@ impl From<LabelledAsset> for AssetRow {
             kind: a.kind.label().to_owned(),
             serial: a.serial.unwrap_or_default(),
             state: a.state,
-            updated: short_time(a.updated_at),
+            updated: Stamp::of(a.updated_at),
             tag: a.asset_tag,
             model: l.model,
             site: l.site,
@@ -41,6 +41,28 @@ impl From<LabelledAsset> for AssetRow {
 /// Rows for a table of labelled assets.
 pub fn rows(items: Vec<LabelledAsset>) -> Vec<AssetRow> {
     items.into_iter().map(AssetRow::from).collect()
+}
+
+/// A moment as the UI shows it: the text with its zone ("2026-12-07 22:15 UTC") and the
+/// RFC 3339 form for `<time datetime>`, which `static/app.js` turns into the reader's
+/// local time. Templates show it with `_macros.html`'s `stamp` (or `when` for a
+/// `DateTime` they hold); its `Display` is the text.
+#[derive(Clone, Debug)]
+pub struct Stamp {
+    pub iso: String,
+    pub text: String,
+}
+
+impl Stamp {
+    pub fn of(t: DateTime<Utc>) -> Stamp {
+        Stamp { iso: t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), text: short_time(t) }
+    }
+}
+
+impl std::fmt::Display for Stamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 /// A history entry on an item's timeline.
@@ -58,7 +80,7 @@ impl From<HistoryEntry> for EventView {
     fn from(e: HistoryEntry) -> Self {
         EventView {
             when: short_time(e.occurred_at),
-            when_iso: e.occurred_at.to_rfc3339(),
+            when_iso: e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             kind: e.kind,
             text: e.summary,
             link: e.related.map(|r| (r.id, r.tag.unwrap_or_else(|| r.id.to_string()))),
@@ -68,8 +90,9 @@ impl From<HistoryEntry> for EventView {
     }
 }
 
+/// "2026-12-07 22:15 UTC": a moment with its zone.
 pub fn short_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// "1.2 kg", "26.30 kg", or "—".
