@@ -415,9 +415,11 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) ->
         });
         page = page.with_kept(kept);
         if let Some((child_tag, reason)) = site_change {
-            page.site_confirm = lifecycle::site_move(state.db.conn(), *id, &child_tag)
-                .await?
-                .map(|mv| SiteConfirm { mv, child_tag, reason });
+            page.site_confirm = lifecycle::site_move(state.db.conn(), *id, &child_tag).await?.map(|mv| SiteConfirm {
+                mv,
+                child_tag,
+                reason,
+            });
         }
     }
     render(&req, status, &page)
