@@ -37,12 +37,14 @@ fn draw(buf: &mut String, bars: &[(String, i64)]) -> Result<(), String> {
         .margin(8)
         .x_label_area_size(24)
         .y_label_area_size(170)
-        .build_cartesian_2d(0.0..top, 0..n)
+        .build_cartesian_2d(0.0..top, (0..n).into_segmented())
         .map_err(|e| err(&e))?;
-    let label_of = |i: &i32| {
+    let label_of = |v: &SegmentValue<i32>| match v {
         // Row i is drawn from the bottom: the first bar is at the top.
-        let at = (n - 1 - *i) as usize;
-        bars.get(at).map(|b| b.0.clone()).unwrap_or_default()
+        SegmentValue::CenterOf(i) if (0..n).contains(i) => {
+            bars.get((n - 1 - *i) as usize).map(|b| b.0.clone()).unwrap_or_default()
+        }
+        _ => String::new(),
     };
     chart
         .configure_mesh()
@@ -58,13 +60,22 @@ fn draw(buf: &mut String, bars: &[(String, i64)]) -> Result<(), String> {
     chart
         .draw_series(bars.iter().enumerate().map(|(i, (_, v))| {
             let y = n - 1 - i as i32;
-            Rectangle::new([(0.0, y), (*v as f64, y + 1)], COLOR.filled())
+            let mut bar = Rectangle::new(
+                [(0.0, SegmentValue::Exact(y)), (*v as f64, SegmentValue::Exact(y + 1))],
+                COLOR.filled(),
+            );
+            bar.set_margin(3, 3, 0, 0);
+            bar
         }))
         .map_err(|e| err(&e))?;
     chart
         .draw_series(bars.iter().enumerate().map(|(i, (_, v))| {
             let y = n - 1 - i as i32;
-            Text::new(v.to_string(), (*v as f64 + top * 0.01, y + 1), ("sans-serif", 12).into_font())
+            Text::new(
+                v.to_string(),
+                (*v as f64 + top * 0.01, SegmentValue::CenterOf(y)),
+                ("sans-serif", 12).into_font(),
+            )
         }))
         .map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))?;
@@ -91,7 +102,18 @@ mod tests {
     fn a_bar_chart_is_a_labelled_svg_with_a_bar_per_value() {
         let s = bars("Items <by> state", &[("Deployed".into(), 40), ("In stock".into(), 12)]);
         assert!(s.starts_with(r#"<svg class="chart bars" role="img" aria-label="Items &lt;by&gt; state" "#), "{s}");
-        assert!(s.contains("Deployed") && s.contains("In stock") && s.contains(">40<") && s.contains(">12<"), "{s}");
+        // The first bar on top, each label beside its bar.
+        let (deployed, stock) = (s.find("Deployed").expect("label"), s.find("In stock").expect("label"));
+        assert!(s.contains("\n40\n") && s.contains("\n12\n"), "the values are written: {s}");
+        // Two bars whose lengths are as 40 to 12.
+        let widths: Vec<f64> = s
+            .split("<rect ")
+            .filter(|r| r.contains("fill=\"#0F766E\""))
+            .filter_map(|r| r.split("width=\"").nth(1)?.split('"').next()?.parse().ok())
+            .collect();
+        assert_eq!(widths.len(), 2, "{s}");
+        assert!((widths[0] / widths[1] - 40.0 / 12.0).abs() < 0.1, "{widths:?}");
+        assert!(deployed != stock);
         assert_eq!(bars("x", &[]), "");
     }
 }
