@@ -10,7 +10,7 @@ fn tags_in(html: &str) -> Vec<String> {
 fn href(html: &str, rel: &str) -> Option<String> {
     let at = html.find(&format!("rel=\"{rel}\""))?;
     let start = html[..at].rfind("href=\"")? + 6;
-    Some(reloop_tests::html_unescape(&html[start..].split('"').next()?.to_owned()))
+    Some(reloop_tests::html_unescape(html[start..].split('"').next()?))
 }
 
 db_test! {

@@ -143,11 +143,11 @@ db_test! {
                 _ => {}
             }
         }
-        let full = full_count(&app).await;
+        let full = full_count(app).await;
         let items: i64 = full.values().map(|v| v.0).sum();
         assert_eq!(items, ids.len() as i64, "every registered item is counted once");
         assert!(full.keys().any(|k| !k.4), "the run installed at least one part");
-        assert_eq!(counted(&app).await, full, "the counters equal a full count");
+        assert_eq!(counted(app).await, full, "the counters equal a full count");
 
         // The overview's year figure counts the run's retirements.
         let o = app.get("/api/v1/overview").await.json();
@@ -157,7 +157,7 @@ db_test! {
 
         // Rebuilding from the registry changes nothing.
         overview::rebuild(&app.db).await.unwrap();
-        assert_eq!(counted(&app).await, full, "a rebuild gives the same counters");
+        assert_eq!(counted(app).await, full, "a rebuild gives the same counters");
         assert_eq!(app.get("/api/v1/overview").await.json()["retired_this_year"], json!(retirements));
     }
 }
