@@ -69,7 +69,9 @@ db_test! {
         app.user("olga", Role::AssetManager).await;
         let id = s(&server, "id");
         let pages = [
+            "/".to_owned(),
             "/assets".to_owned(),
+            format!("/bulk?ids={id}&action=state"),
             format!("/assets/{id}"),
             "/assets/new".to_owned(),
             "/sites".to_owned(),
