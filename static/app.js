@@ -168,6 +168,9 @@
         all.indeterminate = ticked > 0 && ticked < b.length;
       }
       all.hidden = false;
+      // A box in its own label (the list's selection bar) shows the label too.
+      var label = closest(all, 'label');
+      if (label) { label.hidden = false; }
       all.addEventListener('change', function () {
         boxes().forEach(function (x) { x.checked = all.checked; });
         all.indeterminate = false;

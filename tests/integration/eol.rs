@@ -329,7 +329,7 @@ db_test! {
 
         let t0 = chrono::Utc::now();
         assert_eq!(app.post_json(&format!("{base}/custody"), &hand(t0)).await.status, 201);
-        let r = app.post_json(&format!("{base}/custody"), &hand(t0 - chrono::Duration::hours(2))).await;
+        let r = app.post_json(&format!("{base}/custody"), &hand(t0 - chrono::Duration::milliseconds(500))).await;
         assert_eq!((r.status, r.error().1.as_deref()), (422, Some("occurred_at")), "{}", r.text);
         assert!(r.error().2.contains("the chain of custody runs forward"), "{}", r.text);
         let r = app.post_json(&format!("{base}/custody"), &hand(t0 + chrono::Duration::days(3))).await;

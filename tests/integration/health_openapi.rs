@@ -99,6 +99,9 @@ db_test! {
             ("/api/v1/forecast/demand", &["post"]),
             ("/api/v1/forecast/demand.csv", &["post"]),
             ("/api/v1/forecast/lifespans", &["get"]),
+            ("/api/v1/overview", &["get"]),
+            ("/api/v1/bulk/transition", &["post"]),
+            ("/api/v1/bulk/move", &["post"]),
         ];
         let paths = doc["paths"].as_object().expect("paths");
         for (path, methods) in expected {

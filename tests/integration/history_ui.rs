@@ -221,6 +221,9 @@ db_test! {
 
         // The page re-shows the install form with the message and a checkbox naming both sites.
         let r = app.post_form(&format!("/assets/{sid}/install"), &[("child_tag", "XS-D2"), ("reason", "swap"), ("version", &app.get_asset(&sid).await["version"].to_string())]).await;
+        // Post/redirect/get: the refusal comes back on the item's page.
+        assert_eq!(r.status, 303, "{}", r.text);
+        let r = app.get(r.header("location").unwrap()).await;
         assert_eq!(r.status, 409, "{}", r.text);
         let html = html_unescape(&r.text);
         assert!(html.contains("XS-D2 is at Frankfurt, XS-1 at Paris"), "{html}");

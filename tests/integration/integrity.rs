@@ -604,7 +604,8 @@ db_test! {
                         let names_it = if path.starts_with("/api/") {
                             r.error().1.as_deref() == Some(param)
                         } else {
-                            r.text.contains(&format!("query parameter {param}"))
+                            // Pages name it by its label, as the form shows it.
+                            r.text.contains(&format!("query parameter {}", reloop::text::field_label_or_name(param)))
                         };
                         assert!(names_it, "{path}?{param}={v:?} does not name the parameter: {}", r.text);
                     }

@@ -358,6 +358,16 @@ db_test! {
         c.check("GET", "/api/v1/audit/verify", &app.get("/api/v1/audit/verify").await);
         c.check("GET", "/api/v1/audit/verify", &anon.get("/api/v1/audit/verify").await);
 
+        // The overview and bulk actions.
+        c.check("GET", "/api/v1/overview", &app.get("/api/v1/overview").await);
+        let bulk_item = app.asset("CT-BULK", "server", json!({"state": "deployed"})).await;
+        c.check("POST", "/api/v1/bulk/transition", &app.post_json("/api/v1/bulk/transition", &json!({"ids": [s(&bulk_item, "id")], "to": "in_stock", "reason": "contract"})).await);
+        c.check("POST", "/api/v1/bulk/transition", &app.post_json("/api/v1/bulk/transition", &json!({"ids": []})).await);
+        c.check("POST", "/api/v1/bulk/transition", &auditor.post_json("/api/v1/bulk/transition", &json!({"ids": [s(&bulk_item, "id")], "to": "deployed", "reason": "x"})).await);
+        let bulk_site = app.site("Contract site").await;
+        c.check("POST", "/api/v1/bulk/move", &app.post_json("/api/v1/bulk/move", &json!({"ids": [s(&bulk_item, "id")], "site_id": s(&bulk_site, "id"), "reason": "contract"})).await);
+        c.check("POST", "/api/v1/bulk/move", &app.post_json("/api/v1/bulk/move", &json!({"ids": [s(&bulk_item, "id")]})).await);
+
         c.all_seen();
         // Each operation was seen succeeding and failing in the ways its callers meet most.
         for (m, p, st) in [("post", "/api/v1/assets", 201u16), ("post", "/api/v1/assets", 409), ("post", "/api/v1/assets", 413), ("post", "/api/v1/assets", 415), ("post", "/api/v1/assets", 401), ("patch", "/api/v1/assets/{id}", 409), ("get", "/api/v1/assets/{id}/label.svg", 200), ("post", "/api/v1/assets/{id}/transition", 403), ("post", "/api/v1/repairs", 201), ("post", "/api/v1/repairs", 409), ("post", "/api/v1/repairs/{id}/close", 200), ("post", "/api/v1/dismantle-jobs/{id}/parts", 200), ("post", "/api/v1/dismantle-jobs/{id}/parts", 422), ("post", "/api/v1/dismantle-jobs/{id}/close", 200), ("post", "/api/v1/sanitization/records", 201), ("post", "/api/v1/sanitization/records", 422), ("post", "/api/v1/sanitization/records", 409), ("post", "/api/v1/sanitization/batches/{id}/scan", 200), ("post", "/api/v1/assets/{id}/transition", 409), ("post", "/api/v1/recycling-lots/{id}/ship", 200), ("post", "/api/v1/recycling-lots/{id}/ship", 422), ("post", "/api/v1/recycling-lots/{id}/ship", 409), ("post", "/api/v1/recycling-lots/{id}/recovery", 200), ("post", "/api/v1/recycling-lots/{id}/recovery", 422), ("post", "/api/v1/recycling-lots/{id}/custody", 201), ("post", "/api/v1/recycling-lots/{id}/items", 409)] {

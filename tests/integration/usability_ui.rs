@@ -300,7 +300,8 @@ db_test! {
         assert_eq!(b.eval("return [window.__submitted, window.__page, document.activeElement.name]").await, json!([false, "same", "kind"]), "nothing was submitted and focus stayed");
         assert_eq!(b.driver.current_url().await.unwrap(), url, "the URL is unchanged");
         b.driver.find(By::Css("form.filters input[name=q]")).await.unwrap().send_keys("KB\n").await.unwrap();
-        b.wait_for("main h1").await;
+        // The new page is the one whose search box holds what was typed.
+        b.wait_for("form.filters input[name=q][value='KB']").await;
         let query = b.driver.current_url().await.unwrap().query().unwrap_or_default().to_owned();
         assert!(query.contains("q=KB") && query.contains(&format!("kind={}", chosen.as_str().unwrap())), "{query}");
 
