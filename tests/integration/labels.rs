@@ -429,7 +429,7 @@ db_test! {
 
         // The list: "select all on this page" (shown by app.js) ticks every row, and the
         // selection prints.
-        b.driver.goto(app.url("/assets")).await.expect("goto");
+        b.driver.goto(app.url("/assets?include_parts=true")).await.expect("goto");
         let all = b.wait_for("input[data-select-all]").await;
         assert!(all.is_displayed().await.expect("displayed"), "app.js shows the select-all box");
         all.click().await.expect("select all");

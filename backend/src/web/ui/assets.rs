@@ -133,6 +133,8 @@ pub struct ShowPage {
 
 /// The install form again, asking to confirm the site change it makes.
 pub struct SiteConfirm {
+    /// The refusal's own words, naming both sites.
+    pub message: String,
     pub mv: lifecycle::SiteMove,
     pub child_tag: String,
     pub reason: String,
@@ -411,11 +413,12 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) ->
         status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
         let site_change = kept.site_change.then(|| {
             let v = |k: &str| kept.values.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
-            (v("child_tag"), v("reason"))
+            (v("child_tag"), v("reason"), kept.general.clone().unwrap_or_default())
         });
         page = page.with_kept(kept);
-        if let Some((child_tag, reason)) = site_change {
+        if let Some((child_tag, reason, message)) = site_change {
             page.site_confirm = lifecycle::site_move(state.db.conn(), *id, &child_tag).await?.map(|mv| SiteConfirm {
+                message,
                 mv,
                 child_tag,
                 reason,
