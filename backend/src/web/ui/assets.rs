@@ -413,7 +413,11 @@ pub async fn show(req: HttpRequest, state: Data<AppState>, id: Path<AssetId>) ->
         status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
         let site_change = kept.site_change.then(|| {
             let v = |k: &str| kept.values.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
-            (v("child_tag"), v("reason"), kept.general.clone().unwrap_or_default())
+            (
+                v("child_tag"),
+                v("reason"),
+                kept.general.clone().or_else(|| kept.errors.values().next().cloned()).unwrap_or_default(),
+            )
         });
         page = page.with_kept(kept);
         if let Some((child_tag, reason, message)) = site_change {
