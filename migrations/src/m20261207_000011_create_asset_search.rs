@@ -19,9 +19,10 @@
 //! - Indexes for the new sort (`updated_at, id`) and for the top-level scope
 //!   (`parent_id IS NULL`): partial indexes for the tag and change-time orders and mirroring
 //!   each list filter's index, so "loose DIMMs in stock" does not walk every installed DIMM
-//!   and a top-level page by tag does not sort every top-level item (measured on SQLite at
-//!   1M items: 0.3 s without, under 1 ms with). The newest/oldest top-level page is served
-//!   by the registry's `(parent_id, id)`.
+//!   and a top-level page by tag does not sort every top-level item (PostgreSQL uses the
+//!   tag and change-time ones; SQLite walks the full order indexes instead, see
+//!   `assets::query`). The newest/oldest top-level page is served by the registry's
+//!   `(parent_id, id)`.
 //!
 //! Existing rows are backfilled.
 //!
