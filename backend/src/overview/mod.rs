@@ -19,5 +19,5 @@ pub mod chart;
 pub mod model;
 pub mod query;
 
-pub use model::{CountFilter, Counter, Mass, Overview, summarise};
+pub use model::{Counter, Mass, Overview, summarise};
 pub use query::{count, load, rebuild};

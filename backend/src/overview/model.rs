@@ -23,17 +23,6 @@ pub struct Counter {
     pub override_g: i64,
 }
 
-/// The filters the counters can answer (the asset list's, without free text).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct CountFilter {
-    pub kind: Option<AssetKind>,
-    pub state: Option<State>,
-    pub site: Option<SiteId>,
-    pub model: Option<ModelId>,
-    /// Only items that are not installed in another.
-    pub top_level_only: bool,
-}
-
 /// A mass figure: the known part and how many items have no known mass.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct Mass {

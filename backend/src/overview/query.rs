@@ -7,7 +7,8 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement};
 use uuid::Uuid;
 
-use super::model::{CountFilter, Counter, Overview, summarise};
+use super::model::{Counter, Overview, summarise};
+use crate::assets::query::CounterFilter;
 use crate::catalog;
 use crate::db::Db;
 use crate::db::entities::{fleet_count as fc, fleet_yearly as fy};
@@ -65,7 +66,7 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> AppResult<Overview> {
 }
 
 /// How many items match `f`, from the counters (one indexed sum, whatever the fleet size).
-pub async fn count<C: ConnectionTrait>(conn: &C, f: &CountFilter) -> AppResult<i64> {
+pub async fn count<C: ConnectionTrait>(conn: &C, f: &CounterFilter) -> AppResult<i64> {
     // SUM over a BIGINT is NUMERIC on PostgreSQL: cast it back.
     let sum = Expr::expr(Func::sum(Expr::col(fc::Column::Items))).cast_as(Alias::new("BIGINT"));
     let mut q = fc::Entity::find().select_only().column_as(sum, "n");
@@ -75,10 +76,10 @@ pub async fn count<C: ConnectionTrait>(conn: &C, f: &CountFilter) -> AppResult<i
     if let Some(s) = f.state {
         q = q.filter(fc::Column::State.eq(s.as_str()));
     }
-    if let Some(s) = f.site {
+    if let Some(s) = f.site_id {
         q = q.filter(fc::Column::SiteKey.eq(key(Some(s.0))));
     }
-    if let Some(m) = f.model {
+    if let Some(m) = f.model_id {
         q = q.filter(fc::Column::ModelKey.eq(key(Some(m.0))));
     }
     if f.top_level_only {

@@ -18,7 +18,7 @@ use crate::assets::{self, AssetQuery, AssetSort};
 use crate::catalog::{self, HardwareModel, ModelQuery};
 use crate::error::AppError;
 use crate::labels::Stock;
-use crate::overview::{self, CountFilter};
+use crate::overview;
 use crate::rules::{AssetKind, State};
 use crate::sites::{self, Site};
 use crate::web::error::PageResult;
@@ -98,19 +98,7 @@ pub async fn list(req: HttpRequest, state: Data<AppState>) -> PageResult<HttpRes
             };
             let shown = result.items.len() as i64;
             page.count = match query.counter_filter() {
-                Some(c) => items(
-                    overview::count(
-                        conn,
-                        &CountFilter {
-                            kind: c.kind,
-                            state: c.state,
-                            site: c.site_id,
-                            model: c.model_id,
-                            top_level_only: c.top_level_only,
-                        },
-                    )
-                    .await?,
-                ),
+                Some(c) => items(overview::count(conn, &c).await?),
                 None if result.next_cursor.is_none() && result.prev_cursor.is_none() => items(shown),
                 None => format!("more than {}", items(shown)),
             };

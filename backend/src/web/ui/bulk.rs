@@ -74,13 +74,12 @@ pub async fn review(req: HttpRequest, state: Data<AppState>, me: Me) -> PageResu
     let found = assets::labelled_by_ids(state.db.conn(), &ids).await?;
     let items: Vec<LabelledAsset> = ids.iter().filter_map(|i| found.get(i).cloned()).collect();
     let role = me.user().role;
-    let mut states: Vec<State> = State::ALL
+    let states: Vec<State> = State::ALL
         .iter()
         .copied()
         .filter(|to| role.may_transition_to(*to))
         .filter(|to| items.iter().any(|i| i.asset.state.next_states().contains(to)))
         .collect();
-    states.dedup();
     let page = BulkPage {
         l: Layout::new(&req, "assets"),
         action: action.to_owned(),
